@@ -1,0 +1,117 @@
+/**
+ * Row schemas of the two tables: a public contract (README "Row schema"). The Glue tables in
+ * infra/ and the DuckDB views of `npm run query` are both built from these lists, so the
+ * writer, Athena and DuckDB cannot drift apart. Column order is the order of keys in a row.
+ *
+ * Types are Hive/Athena DDL types; `duckdb` gives the matching DuckDB type.
+ */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: 'string' | 'bigint' | 'int' | 'double' | 'boolean';
+  readonly comment: string;
+}
+
+export const PARTITION_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'operation', type: 'string', comment: 'Wolkvox server nomenclature of the operation' },
+  { name: 'dt', type: 'string', comment: 'Window start date on the operation wall clock, YYYY-MM-DD' },
+  { name: 'hour', type: 'int', comment: 'Window start hour on the operation wall clock, 0-23' },
+];
+
+export const DATA_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'window_start', type: 'string', comment: 'Window start, operation wall clock, YYYY-MM-DD HH:mm:ss (inclusive)' },
+  { name: 'window_end', type: 'string', comment: 'Window end, operation wall clock, YYYY-MM-DD HH:mm:ss (exclusive)' },
+  { name: 'window_start_utc', type: 'string', comment: 'Window start as ISO-8601 UTC' },
+  { name: 'window_end_utc', type: 'string', comment: 'Window end as ISO-8601 UTC' },
+  { name: 'timezone', type: 'string', comment: 'IANA zone of the operation wall clock' },
+  { name: 'interval', type: 'string', comment: 'Interval key exactly as the API sent it, e.g. 0_5_seg' },
+  { name: 'interval_min_seconds', type: 'int', comment: 'Lower bound (inclusive) parsed from the key; null when unknown' },
+  { name: 'interval_max_seconds', type: 'int', comment: 'Upper bound (inclusive) parsed from the key; null when open-ended or unknown' },
+  { name: 'calls', type: 'bigint', comment: 'Number of calls; null when the API sent a blank' },
+  { name: 'minutes', type: 'double', comment: 'Minutes consumed; null when blank' },
+  { name: 'cost', type: 'double', comment: 'Cost; null when blank' },
+  { name: 'percentage', type: 'double', comment: 'Share of calls in percent (0-100); null when blank' },
+  { name: 'revision', type: 'int', comment: 'How many times this window has been collected, 1 on first collection' },
+  { name: 'fetch_id', type: 'string', comment: 'Id of the API call that produced the row (joins cdr_4_fetches.fetch_id)' },
+  { name: 'collected_at', type: 'string', comment: 'When the row was collected, ISO-8601 UTC' },
+];
+
+export const FETCH_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'fetch_id', type: 'string', comment: 'Unique id of the API call' },
+  { name: 'window_start', type: 'string', comment: 'Window start, operation wall clock' },
+  { name: 'window_end', type: 'string', comment: 'Window end (exclusive), operation wall clock' },
+  { name: 'window_start_utc', type: 'string', comment: 'Window start as ISO-8601 UTC' },
+  { name: 'timezone', type: 'string', comment: 'IANA zone of the operation wall clock' },
+  { name: 'date_ini', type: 'string', comment: 'date_ini sent to the API' },
+  { name: 'date_end', type: 'string', comment: 'date_end sent to the API (inclusive last second)' },
+  { name: 'requested_at', type: 'string', comment: 'When the request started, ISO-8601 UTC' },
+  { name: 'latency_ms', type: 'int', comment: 'Time to the full response (or failure) in ms' },
+  { name: 'http_status', type: 'int', comment: 'HTTP status; null when no response arrived' },
+  { name: 'vendor_code', type: 'string', comment: 'The body code field as sent (number or string); null when absent' },
+  { name: 'vendor_msg', type: 'string', comment: 'The body msg field (or error text); null when absent' },
+  { name: 'outcome', type: 'string', comment: 'collected | empty | failed' },
+  { name: 'error_class', type: 'string', comment: 'Error class name when failed, else null' },
+  { name: 'error_message', type: 'string', comment: 'Error message when failed, else null (never holds the token)' },
+  { name: 'retryable', type: 'boolean', comment: 'Whether the failure is transient; null unless failed' },
+  { name: 'row_count', type: 'int', comment: 'Rows written for the window by this call' },
+  { name: 'revision', type: 'int', comment: 'Revision of the window this call produced (0 when failed)' },
+  { name: 'warnings', type: 'string', comment: 'Parser warnings joined by "; ", null when none' },
+  { name: 'response_body', type: 'string', comment: 'Raw response body as received (truncated past 256 KiB)' },
+];
+
+export function duckdbType(type: ColumnSpec['type']): string {
+  switch (type) {
+    case 'string':
+      return 'VARCHAR';
+    case 'bigint':
+      return 'BIGINT';
+    case 'int':
+      return 'INTEGER';
+    case 'double':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+  }
+}
+
+/** One NDJSON line of the `cdr_4` table. */
+export interface DataRow {
+  window_start: string;
+  window_end: string;
+  window_start_utc: string;
+  window_end_utc: string;
+  timezone: string;
+  interval: string;
+  interval_min_seconds: number | null;
+  interval_max_seconds: number | null;
+  calls: number | null;
+  minutes: number | null;
+  cost: number | null;
+  percentage: number | null;
+  revision: number;
+  fetch_id: string;
+  collected_at: string;
+}
+
+/** The one NDJSON line of a `cdr_4_fetches` object. */
+export interface FetchRecord {
+  fetch_id: string;
+  window_start: string;
+  window_end: string;
+  window_start_utc: string;
+  timezone: string;
+  date_ini: string;
+  date_end: string;
+  requested_at: string;
+  latency_ms: number;
+  http_status: number | null;
+  vendor_code: string | null;
+  vendor_msg: string | null;
+  outcome: 'collected' | 'empty' | 'failed';
+  error_class: string | null;
+  error_message: string | null;
+  retryable: boolean | null;
+  row_count: number;
+  revision: number;
+  warnings: string | null;
+  response_body: string | null;
+}

@@ -1,0 +1,48 @@
+/**
+ * The S3 key layout: a public contract (README "Output contract"). Athena's partition
+ * projection templates in infra/ are derived from these same constants, and a contract
+ * test renders both for a window and compares them.
+ */
+import { dateEnd, dateIni, windowPartition, type Window } from './window.ts';
+
+export const DATA_TABLE = 'cdr_4';
+export const FETCH_TABLE = 'cdr_4_fetches';
+export const STATE_DIR = '_state';
+export const DEFAULT_PREFIX = 'wolkvox';
+
+/** `{prefix}/{table}/operation={server}/dt={YYYY-MM-DD}/hour={HH}` */
+export function partitionPath(prefix: string, table: string, operation: string, w: Window): string {
+  const { dt, hour } = windowPartition(w);
+  return `${joinPrefix(prefix)}${table}/operation=${operation}/dt=${dt}/hour=${hour}`;
+}
+
+/** Root of a table, as Athena's LOCATION sees it (trailing slash). */
+export function tableRoot(prefix: string, table: string): string {
+  return `${joinPrefix(prefix)}${table}/`;
+}
+
+/** The one data object of a window: re-collecting overwrites it. */
+export function dataKey(prefix: string, operation: string, w: Window): string {
+  return `${partitionPath(prefix, DATA_TABLE, operation, w)}/${dateIni(w)}-${dateEnd(w)}.json`;
+}
+
+/** One object per API call, so that retries and restatements each leave their own record. */
+export function fetchLogKey(prefix: string, operation: string, w: Window, fetchId: string): string {
+  return `${partitionPath(prefix, FETCH_TABLE, operation, w)}/${dateIni(w)}-${dateEnd(w)}-${fetchId}.json`;
+}
+
+/** Checkpoint of one operation, outside both tables. */
+export function checkpointKey(prefix: string, operation: string): string {
+  return `${joinPrefix(prefix)}${STATE_DIR}/${DATA_TABLE}/operation=${operation}/checkpoint.json`;
+}
+
+function joinPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+/** Validates a key prefix: S3-safe segments, no `..`, no partition-like names. */
+export const PREFIX_PATTERN = /^(?:[A-Za-z0-9!_.*'()-]+(?:\/[A-Za-z0-9!_.*'()-]+)*)?$/;
+
+/** Server nomenclature: it becomes part of a host name. */
+export const SERVER_PATTERN = /^[A-Za-z0-9-]{1,32}$/;
