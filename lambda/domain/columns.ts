@@ -30,7 +30,7 @@ export const DATA_COLUMNS: readonly ColumnSpec[] = [
   { name: 'minutes', type: 'double', comment: 'Minutes consumed; null when blank' },
   { name: 'cost', type: 'double', comment: 'Cost; null when blank' },
   { name: 'percentage', type: 'double', comment: 'Share of calls in percent (0-100); null when blank' },
-  { name: 'revision', type: 'int', comment: 'How many times this window has been collected, 1 on first collection' },
+  { name: 'revision', type: 'int', comment: '1 for the first collection of the window, 2 for its late-data restatement' },
   { name: 'fetch_id', type: 'string', comment: 'Id of the API call that produced the row (joins cdr_4_fetches.fetch_id)' },
   { name: 'collected_at', type: 'string', comment: 'When the row was collected, ISO-8601 UTC' },
 ];

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { parseCdr4Response, type ParsedReport } from '../domain/cdr4-report.ts';
+import {
+  CollectorError,
+  WolkvoxAuthError,
+  WolkvoxBadJsonError,
+  WolkvoxConcurrencyError,
+  WolkvoxResponseError,
+  WolkvoxTransportError,
+  errorClass,
+} from '../domain/errors.ts';
+import { dataKey, fetchLogKey } from '../domain/layout.ts';
+import { METRIC } from '../domain/metrics.ts';
+import { buildDataRows, buildFetchRecord, toNdjson, type FetchMeta } from '../domain/rows.ts';
+import { dateEnd, dateIni, describeWindow, type Window } from '../domain/window.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import { NDJSON } from '../storage/object-store.ts';
+import type { Cdr4Client, RawAnswer } from '../wolkvox/cdr4-client.ts';
+import type { TokenProvider } from '../wolkvox/token-provider.ts';
+import type { Log, MetricsPort } from './ports.ts';
+
+export interface CollectorDeps {
+  readonly client: Cdr4Client;
+  readonly token: TokenProvider;
+  readonly store: ObjectStore;
+  readonly log: Log;
+  readonly metrics: MetricsPort;
+  readonly clock: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly newFetchId?: (now: number) => string;
+}
+
+export interface CollectOptions {
+  readonly operation: string;
+  readonly prefix: string;
+  readonly requestTimeoutMs: number;
+  /** Epoch ms by which the run must have finished writing (Lambda's end minus a margin). */
+  readonly deadline: number;
+  /** Attempts per window for transient failures within one run. */
+  readonly maxAttempts?: number;
+  readonly backoffMs?: readonly number[];
+  readonly revision?: number;
+  /** Asked when a window failed non-transiently: true skips it (quarantine) instead of stopping. */
+  readonly quarantine?: (w: Window, error: CollectorError) => boolean;
+}
+
+export type StopReason = 'done' | 'deadline' | 'transient-error' | 'token-limit' | 'failed';
+
+export interface CollectedWindow {
+  readonly window: Window;
+  readonly rows: number;
+  readonly callsByInterval: Readonly<Record<string, number>>;
+}
+
+export interface CollectResult {
+  /** Windows durably written, in order. */
+  readonly collected: CollectedWindow[];
+  /** Windows given up on this run (quarantined), in order. */
+  readonly quarantined: Window[];
+  /** Every window handled (collected or quarantined): always a prefix of the requested list. */
+  handledCount: number;
+  stopReason: StopReason;
+  /** The window the run stopped at and why, unless it finished. */
+  stoppedAt?: { window: Window; error: CollectorError };
+  apiCalls: number;
+}
+
+/** Reserve kept after a request for writing its objects and the checkpoint. */
+const WRITE_RESERVE_MS = 3_000;
+/** A request given less than this is not worth starting. */
+const MIN_REQUEST_MS = 2_000;
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function newFetchId(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+function asCollectorError(error: unknown): CollectorError {
+  if (error instanceof CollectorError) return error;
+  return new WolkvoxTransportError(`unexpected failure: ${errorClass(error)}`, { cause: error });
+}
+
+/** Non-transient answers for one window: retrying now gives the same answer. */
+export function isWindowPoison(error: CollectorError): boolean {
+  return error instanceof WolkvoxResponseError || error instanceof WolkvoxBadJsonError;
+}
+
+function retriesNow(error: CollectorError): boolean {
+  return error instanceof WolkvoxTransportError || error instanceof WolkvoxBadJsonError || error instanceof WolkvoxConcurrencyError;
+}
+
+/**
+ * Collects the windows in order, one API call at a time. Writing a window's objects
+ * overlaps the request for the next one, but a window counts as collected only once its
+ * objects are durable, and the run stops at the first window it cannot collect, so the
+ * collected windows are always a prefix of the list.
+ */
+export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window>): Promise<CollectResult> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const makeId = deps.newFetchId ?? newFetchId;
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const backoff = opts.backoffMs ?? [1_000, 4_000];
+  const revision = opts.revision ?? 1;
+  const result: CollectResult = { collected: [], quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  let tokenRefreshed = false;
+  let pending: { window: Window; promise: Promise<void>; done: () => void } | undefined;
+  let current: Window | undefined;
+
+  const timeLeft = () => opts.deadline - deps.clock();
+
+  const writeFetchRecord = (w: Window, meta: FetchMeta, outcome: Parameters<typeof buildFetchRecord>[2]) =>
+    deps.store.put(fetchLogKey(opts.prefix, opts.operation, w, meta.fetchId), toNdjson([buildFetchRecord(w, meta, outcome)]), NDJSON);
+
+  /** Waits for the previous window's writes; false when they failed (the run must stop there). */
+  const settlePending = async (): Promise<boolean> => {
+    if (!pending) return true;
+    const previous = pending;
+    pending = undefined;
+    try {
+      await previous.promise;
+      previous.done();
+      return true;
+    } catch (error) {
+      result.stopReason = 'transient-error';
+      result.stoppedAt = { window: previous.window, error: asCollectorError(error) };
+      return false;
+    }
+  };
+
+  type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError };
+
+  const attemptOnce = async (w: Window): Promise<Attempt> => {
+    const requestTimeout = Math.min(opts.requestTimeoutMs, timeLeft() - WRITE_RESERVE_MS);
+    const startedAt = deps.clock();
+    let answer: RawAnswer | undefined;
+    let outcome: Attempt;
+    result.apiCalls += 1;
+    deps.metrics.count(METRIC.apiCalls, 1);
+    try {
+      answer = await deps.client.fetchWindow(w, requestTimeout);
+      const report = parseCdr4Response(answer.status, answer.body, { date_ini: dateIni(w), date_end: dateEnd(w) });
+      outcome = { ok: true, report, meta: metaOf(answer) };
+    } catch (error) {
+      outcome = { ok: false, error: asCollectorError(error) };
+    }
+    if (!outcome.ok) {
+      deps.metrics.count(METRIC.fetchFailures, 1);
+      const meta = metaOf(answer);
+      deps.log.warn('cdr_4 request failed', { window_start: describeWindow(w).window_start, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: meta.httpStatus });
+      // A failed call is recorded at once: if the run dies later, the log still says why.
+      await writeFetchRecord(w, meta, { error: outcome.error });
+    }
+    return outcome;
+
+    function metaOf(a: RawAnswer | undefined): FetchMeta {
+      const now = deps.clock();
+      return {
+        fetchId: makeId(a?.requestedAt ?? startedAt),
+        requestedAt: a?.requestedAt ?? startedAt,
+        latencyMs: a?.latencyMs ?? now - startedAt,
+        httpStatus: a?.status ?? null,
+        body: a?.body ?? null,
+        revision,
+        collectedAt: now,
+      };
+    }
+  };
+
+  const attemptWithRetries = async (w: Window): Promise<Attempt> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await attemptOnce(w);
+      if (outcome.ok) return outcome;
+      const error = outcome.error;
+      if (error instanceof WolkvoxAuthError && !tokenRefreshed) {
+        // The secret may have been rotated since this container read it.
+        tokenRefreshed = true;
+        await deps.token.refresh();
+        continue;
+      }
+      const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
+      if (!retriesNow(error) || attempt >= maxAttempts || timeLeft() - wait < MIN_REQUEST_MS + WRITE_RESERVE_MS) return outcome;
+      await sleep(wait);
+    }
+  };
+
+  try {
+    for (const w of windows) {
+      current = w;
+      if (timeLeft() < MIN_REQUEST_MS + WRITE_RESERVE_MS) {
+        result.stopReason = 'deadline';
+        break;
+      }
+      const outcome = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));
+      if (!(await settlePending())) break;
+
+      if (!outcome.ok) {
+        const error = outcome.error;
+        if (isWindowPoison(error) && opts.quarantine?.(w, error)) {
+          result.quarantined.push(w);
+          result.handledCount += 1;
+          continue;
+        }
+        result.stoppedAt = { window: w, error };
+        result.stopReason = error.name === 'WolkvoxTokenLimitError' ? 'token-limit' : error.retryable ? 'transient-error' : 'failed';
+        break;
+      }
+
+      const { report, meta } = outcome;
+      const rows = buildDataRows(w, report, meta);
+      const callsByInterval: Record<string, number> = {};
+      for (const r of rows) callsByInterval[r.interval] = (callsByInterval[r.interval] ?? 0) + (r.calls ?? 0);
+      const promise = Promise.all([
+        deps.store.put(dataKey(opts.prefix, opts.operation, w), toNdjson(rows), NDJSON),
+        writeFetchRecord(w, meta, { report, rowCount: rows.length }),
+      ]).then(() => undefined);
+      // Keep an unobserved rejection from crashing the process while the next request runs.
+      promise.catch(() => undefined);
+      pending = {
+        window: w,
+        promise,
+        done: () => {
+          result.collected.push({ window: w, rows: rows.length, callsByInterval });
+          result.handledCount += 1;
+          deps.metrics.count(METRIC.windowsCollected, 1);
+          deps.metrics.count(METRIC.rowsWritten, rows.length);
+        },
+      };
+    }
+    await settlePending();
+  } catch (error) {
+    // Only storage can throw here: the fetch-log write of a failed call.
+    if (await settlePending()) {
+      const e = asCollectorError(error);
+      result.stopReason = e.retryable ? 'transient-error' : 'failed';
+      if (current) result.stoppedAt = { window: current, error: e };
+    }
+  }
+  return result;
+}

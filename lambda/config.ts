@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.ts';
+import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
+import { LAMBDA_ENV } from './domain/metrics.ts';
+import { isValidTimeZone } from './domain/wall-clock.ts';
+
+/** Settings shared by the Lambda and the CLI, read once at start and typed inside. */
+export interface CollectorSettings {
+  readonly server: string;
+  readonly timeZone: string;
+  readonly baseUrl: string;
+  readonly prefix: string;
+  readonly settleMinutes: number;
+  /** Per-request timeout; the vendor lets a report run for up to 60 s. */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_TIMEZONE = 'America/Bogota';
+
+const server = z.string().regex(SERVER_PATTERN, 'must be the server nomenclature: 1-32 letters, digits or "-" (e.g. 0032)');
+const timeZone = z.string().refine(isValidTimeZone, 'is not an IANA time zone (e.g. America/Bogota)');
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) origin such as http://127.0.0.1:8080' })
+  .refine((u) => {
+    const url = new URL(u);
+    return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  }, 'must be an origin only: scheme, host and port, no path, query or credentials')
+  .transform((u) => new URL(u).origin);
+const intText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+const prefix = z.string().regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.*\'()- joined by "/"');
+const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+
+const sharedEnv = {
+  [LAMBDA_ENV.server]: server,
+  [LAMBDA_ENV.timeZone]: timeZone.default(DEFAULT_TIMEZONE),
+  [LAMBDA_ENV.baseUrl]: baseUrl.optional(),
+  [LAMBDA_ENV.prefix]: prefix.default(DEFAULT_PREFIX),
+  [LAMBDA_ENV.settleMinutes]: intText(0, 1440).default(5),
+  WOLKVOX_REQUEST_TIMEOUT_MS: intText(1000, 120_000).default(65_000),
+};
+
+const lambdaEnvSchema = z.object({
+  ...sharedEnv,
+  [LAMBDA_ENV.tokenSecretId]: z.string().min(1, 'must name the Secrets Manager secret holding the token'),
+  [LAMBDA_ENV.bucket]: bucket,
+});
+
+const cliEnvSchema = z.object({
+  ...sharedEnv,
+  [LAMBDA_ENV.server]: server.optional(),
+  WOLKVOX_TOKEN: z.string().optional(),
+});
+
+export interface LambdaConfig extends CollectorSettings {
+  readonly tokenSecretId: string;
+  readonly bucket: string;
+}
+
+export interface CliEnvConfig extends Omit<CollectorSettings, 'server' | 'baseUrl'> {
+  readonly server: string | undefined;
+  readonly baseUrl: string | undefined;
+  readonly token: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Empty strings count as unset, as shells and CDK often pass them. */
+function present(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function fail(error: z.ZodError): never {
+  const lines = error.issues.map((issue) => {
+    const name = issue.path.join('.') || 'environment';
+    return `${name}: ${issue.code === 'invalid_type' ? 'is required' : issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+}
+
+export function defaultBaseUrl(server: string): string {
+  return `https://wv${server}.wolkvox.com`;
+}
+
+export function readLambdaConfig(env: Env): LambdaConfig {
+  const parsed = lambdaEnvSchema.safeParse(present(env));
+  if (!parsed.success) fail(parsed.error);
+  const e = parsed.data;
+  return {
+    server: e.WOLKVOX_SERVER,
+    timeZone: e.WOLKVOX_TIMEZONE,
+    baseUrl: e.WOLKVOX_BASE_URL ?? defaultBaseUrl(e.WOLKVOX_SERVER),
+    prefix: e.DATA_PREFIX,
+    settleMinutes: e.SETTLE_MINUTES,
+    requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
+    tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
+    bucket: e.BUCKET_NAME,
+  };
+}
+
+export function readCliEnv(env: Env): CliEnvConfig {
+  const parsed = cliEnvSchema.safeParse(present(env));
+  if (!parsed.success) fail(parsed.error);
+  const e = parsed.data;
+  return {
+    server: e.WOLKVOX_SERVER,
+    timeZone: e.WOLKVOX_TIMEZONE,
+    baseUrl: e.WOLKVOX_BASE_URL,
+    prefix: e.DATA_PREFIX,
+    settleMinutes: e.SETTLE_MINUTES,
+    requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
+    token: e.WOLKVOX_TOKEN,
+  };
+}

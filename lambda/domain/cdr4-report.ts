@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { WolkvoxBadJsonError, WolkvoxResponseError, type ErrorContext } from './errors.ts';
+import { intervalBounds } from './interval-key.ts';
+import { parseVendorNumber } from './vendor-number.ts';
+import { classifyVendorFailure, isNoRecordsAnswer } from './vendor-errors.ts';
+
+/** One interval of the report, figures parsed; `key` is exactly what the API sent. */
+export interface ReportInterval {
+  readonly key: string;
+  readonly minSeconds: number | null;
+  readonly maxSeconds: number | null;
+  readonly calls: number | null;
+  readonly minutes: number | null;
+  readonly cost: number | null;
+  readonly percentage: number | null;
+}
+
+export interface ParsedReport {
+  readonly kind: 'collected' | 'empty';
+  readonly intervals: readonly ReportInterval[];
+  readonly vendorCode: string | null;
+  readonly vendorMsg: string | null;
+  readonly warnings: readonly string[];
+}
+
+// Deliberately loose: the envelope's fields vary by endpoint and version, and anything
+// unexpected inside `data` must be kept, not rejected.
+const envelopeSchema = z.looseObject({
+  code: z.union([z.number(), z.string()]).nullish(),
+  error: z.unknown().optional(),
+  msg: z.unknown().optional(),
+  message: z.unknown().optional(),
+  data: z.unknown().optional(),
+});
+
+const figuresSchema = z.looseObject({
+  calls: z.unknown().optional(),
+  minutes: z.unknown().optional(),
+  cost: z.unknown().optional(),
+  percentage: z.unknown().optional(),
+});
+
+const NAME_FIELDS = ['interval', 'INTERVAL', 'Interval', 'name', 'range', 'key'] as const;
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Reads a cdr_4 answer. Returns the intervals (possibly none) for a collected window and
+ * throws a classified WolkvoxError for anything the vendor meant as a failure.
+ */
+export function parseCdr4Response(httpStatus: number, body: string, context: ErrorContext = {}): ParsedReport {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (cause) {
+    if (httpStatus !== 200) {
+      const said = body.trim().slice(0, 200);
+      if (isNoRecordsAnswer(httpStatus, said)) return { kind: 'empty', intervals: [], vendorCode: null, vendorMsg: said, warnings: [] };
+      throw classifyVendorFailure(httpStatus, said, context);
+    }
+    throw new WolkvoxBadJsonError(`Wolkvox answered HTTP 200 with a body that is not JSON (${body.length} bytes)`, { httpStatus, context, cause });
+  }
+
+  const envelope = envelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    if (httpStatus !== 200) throw classifyVendorFailure(httpStatus, '', context);
+    throw new WolkvoxResponseError(`Wolkvox answered with JSON that is not an object: ${body.slice(0, 80)}`, { httpStatus, context });
+  }
+  const { code, error, msg, message, data } = envelope.data;
+  const vendorCode = code === null || code === undefined ? null : String(code);
+  const vendorMsg = text(msg) ?? text(message) ?? text(error);
+  const said = [text(error), text(msg), text(message)].filter((s): s is string => !!s && s.trim() !== '').join(' ');
+
+  const bodyCode = vendorCode !== null && /^\s*\d+\s*$/.test(vendorCode) ? Number(vendorCode) : null;
+  const status = httpStatus !== 200 ? httpStatus : bodyCode !== null && bodyCode !== 200 ? bodyCode : 200;
+  if (status !== 200) {
+    if (isNoRecordsAnswer(status, said)) return { kind: 'empty', intervals: [], vendorCode, vendorMsg, warnings: [] };
+    throw classifyVendorFailure(status, said, context);
+  }
+  if (vendorCode !== null && bodyCode === null) {
+    throw new WolkvoxResponseError(`Wolkvox body code is not a number: ${JSON.stringify(vendorCode.slice(0, 40))}`, { httpStatus, vendorMessage: vendorMsg, context });
+  }
+
+  const warnings: string[] = [];
+  const entries = dataEntries(data, warnings, httpStatus, vendorMsg, context);
+  const intervals = entries.map(([key, value]) => toInterval(key, value, warnings));
+  return { kind: intervals.length === 0 ? 'empty' : 'collected', intervals, vendorCode, vendorMsg, warnings };
+}
+
+function dataEntries(data: unknown, warnings: string[], httpStatus: number, vendorMsg: string | null, context: ErrorContext): Array<[string, unknown]> {
+  if (data === null || data === undefined || data === '') return [];
+  if (Array.isArray(data)) {
+    return data.flatMap((item, index): Array<[string, unknown]> => {
+      if (item === null || typeof item !== 'object') {
+        warnings.push(`data[${index}] is not an object; kept as interval "#${index}"`);
+        return [[`#${index}`, item]];
+      }
+      const record = item as Record<string, unknown>;
+      const nameField = NAME_FIELDS.find((f) => typeof record[f] === 'string');
+      if (nameField) return [[record[nameField] as string, record]];
+      const keys = Object.keys(record);
+      // A list of single-key objects: [{"0_5_seg": {...}}, ...]
+      if (keys.length === 1 && typeof record[keys[0]!] === 'object') return [[keys[0]!, record[keys[0]!]]];
+      warnings.push(`data[${index}] names no interval; kept as interval "#${index}"`);
+      return [[`#${index}`, record]];
+    });
+  }
+  if (typeof data === 'object') return Object.entries(data as Record<string, unknown>);
+  throw new WolkvoxResponseError(`Wolkvox data is a ${typeof data}, not an object or array`, { httpStatus, vendorMessage: vendorMsg, context });
+}
+
+function toInterval(key: string, value: unknown, warnings: string[]): ReportInterval {
+  const { min, max } = intervalBounds(key);
+  const figures = figuresSchema.safeParse(value);
+  if (!figures.success) {
+    warnings.push(`${key}: value is not an object of figures`);
+    return { key, minSeconds: min, maxSeconds: max, calls: null, minutes: null, cost: null, percentage: null };
+  }
+  const read = (field: 'calls' | 'minutes' | 'cost' | 'percentage'): number | null => {
+    const parsed = parseVendorNumber(figures.data[field]);
+    if (parsed.warning) warnings.push(`${key}.${field}: ${parsed.warning}`);
+    return parsed.value;
+  };
+  if (min === null) warnings.push(`${key}: unknown interval key, bounds left null`);
+  return { key, minSeconds: min, maxSeconds: max, calls: read('calls'), minutes: read('minutes'), cost: read('cost'), percentage: read('percentage') };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { CheckpointError } from './errors.ts';
+import { formatWall, parseWall } from './wall-clock.ts';
+import { WINDOW_MS, type Window } from './window.ts';
+
+const wallLabel = z.string().refine((s) => {
+  const ms = parseWall(s);
+  return ms !== undefined && ms % WINDOW_MS === 0;
+}, 'must be a window start "YYYY-MM-DD HH:mm:ss" on a 5-minute boundary');
+
+const isoInstant = z.iso.datetime();
+
+/** What a run leaves for the next one. Stored as JSON under `{prefix}/_state/`. */
+export const checkpointSchema = z.object({
+  version: z.literal(1),
+  operation: z.string(),
+  timezone: z.string(),
+  /** First live window not yet collected: every window before it is collected or quarantined. */
+  next_window: wallLabel,
+  /** No API call before this instant: the vendor said the token's daily limit is spent. */
+  token_limit_until: isoInstant.nullable().default(null),
+  /** Consecutive runs in which a window failed with a non-transient error. */
+  failures: z.record(wallLabel, z.number().int().positive()).default({}),
+  /** Windows given up after repeated non-transient failures; a backfill can retry them. */
+  quarantined: z.array(wallLabel).default([]),
+  updated_at: isoInstant,
+});
+
+export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+export function parseCheckpoint(text: string, where: string, expected: { operation: string; timeZone: string }): Checkpoint {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CheckpointError(`checkpoint ${where} is not JSON; fix or delete it (the next run then starts at the latest due window)`, { where });
+  }
+  const parsed = checkpointSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new CheckpointError(`checkpoint ${where} is not valid: ${detail}`, { where });
+  }
+  const cp = parsed.data;
+  if (cp.operation !== expected.operation) {
+    throw new CheckpointError(`checkpoint ${where} belongs to operation ${cp.operation}, not ${expected.operation}`, { where });
+  }
+  if (cp.timezone !== expected.timeZone) {
+    // Window labels are wall-clock times of the stored zone: reading them in another zone would skip or repeat windows.
+    throw new CheckpointError(
+      `checkpoint ${where} was written for time zone ${cp.timezone} but WOLKVOX_TIMEZONE is ${expected.timeZone}; restore the zone or move the checkpoint aside deliberately`,
+      { where },
+    );
+  }
+  return cp;
+}
+
+export function cursorOf(cp: Checkpoint): Window {
+  return { startWall: parseWall(cp.next_window)!, timeZone: cp.timezone };
+}
+
+export function labelOf(w: Window): string {
+  return formatWall(w.startWall);
+}
+
+export function serializeCheckpoint(cp: Checkpoint): string {
+  return `${JSON.stringify(cp, null, 2)}\n`;
+}

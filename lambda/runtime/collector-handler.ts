@@ -1,0 +1,89 @@
+import type { Context } from 'aws-lambda';
+import type { LambdaConfig } from '../config.ts';
+import type { Log, MetricsPort } from '../collector/ports.ts';
+import { runLive, type RunReport } from '../collector/runs.ts';
+import { CollectorError, SecretError } from '../domain/errors.ts';
+import { labelOf } from '../domain/checkpoint.ts';
+import { METRIC } from '../domain/metrics.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import type { Cdr4Client } from '../wolkvox/cdr4-client.ts';
+import type { TokenProvider } from '../wolkvox/token-provider.ts';
+import { parseCollectorEvent } from './lambda-event.ts';
+
+export interface HandlerDeps {
+  readonly config: LambdaConfig;
+  readonly store: ObjectStore;
+  readonly token: TokenProvider;
+  readonly client: Cdr4Client;
+  readonly log: Log;
+  /** Counters of one invocation; `publish` flushes them (EMF in Lambda). */
+  readonly metrics: MetricsPort & { publish(): void };
+  readonly clock?: () => number;
+}
+
+export interface HandlerResult {
+  readonly windowsCollected: number;
+  readonly windowsQuarantined: number;
+  readonly windowsBehind: number;
+  readonly apiCalls: number;
+  readonly stopReason: RunReport['stopReason'];
+  readonly firstWindow: string | null;
+  readonly lastWindow: string | null;
+}
+
+/** Stop this long before Lambda would kill the run: room to write the checkpoint. */
+const SAFETY_MARGIN_MS = 10_000;
+
+export function createHandler(deps: HandlerDeps) {
+  const clock = deps.clock ?? Date.now;
+  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResult> => {
+    try {
+      parseCollectorEvent(event);
+      try {
+        await deps.token.get();
+      } catch (error) {
+        if (error instanceof SecretError) deps.metrics.count(METRIC.tokenMissing, 1);
+        throw error;
+      }
+      const { config } = deps;
+      const report = await runLive(
+        { client: deps.client, token: deps.token, store: deps.store, log: deps.log, metrics: deps.metrics, clock },
+        {
+          operation: config.server,
+          prefix: config.prefix,
+          timeZone: config.timeZone,
+          settleMinutes: config.settleMinutes,
+          requestTimeoutMs: config.requestTimeoutMs,
+          deadline: clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+        },
+      );
+      const first = report.collected[0]?.window;
+      const last = report.collected[report.collected.length - 1]?.window;
+      const result: HandlerResult = {
+        windowsCollected: report.collected.length,
+        windowsQuarantined: report.quarantined.length,
+        windowsBehind: report.windowsBehind,
+        apiCalls: report.apiCalls,
+        stopReason: report.stopReason,
+        firstWindow: first ? labelOf(first) : null,
+        lastWindow: last ? labelOf(last) : null,
+      };
+      deps.log.info('run finished', { ...result });
+      if (report.stoppedAt && !report.stoppedAt.error.retryable) {
+        // Progress is saved; failing the invocation makes the error alarm fire.
+        throw report.stoppedAt.error;
+      }
+      if (report.stoppedAt) deps.log.warn('run stopped early; the next run resumes there', { window_start: labelOf(report.stoppedAt.window), reason: report.stoppedAt.error.message });
+      return result;
+    } catch (error) {
+      deps.log.error('run failed', {
+        error_class: error instanceof Error ? error.name : 'UnknownError',
+        message: error instanceof Error ? error.message : String(error),
+        retryable: error instanceof CollectorError ? error.retryable : undefined,
+      });
+      throw error;
+    } finally {
+      deps.metrics.publish();
+    }
+  };
+}

@@ -1,0 +1,67 @@
+import { WolkvoxTransportError, WolkvoxResponseError } from '../domain/errors.ts';
+import { dateEnd, dateIni, type Window } from '../domain/window.ts';
+import type { TokenProvider } from './token-provider.ts';
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly requestedAt: number;
+  readonly latencyMs: number;
+}
+
+export interface Cdr4Client {
+  /** One GET of cdr_4 for the window. Resolves with any HTTP answer; rejects only when none arrived. */
+  fetchWindow(w: Window, timeoutMs: number): Promise<RawAnswer>;
+}
+
+export interface Cdr4ClientOptions {
+  readonly baseUrl: string;
+  readonly server: string;
+  readonly token: TokenProvider;
+  readonly clock?: () => number;
+  /** Swap in tests; defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/** cdr_4 answers are a handful of intervals; anything this big is not one. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
+  const clock = options.clock ?? Date.now;
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async fetchWindow(w, timeoutMs) {
+      const url = new URL('/api/v2/reports_manager.php', options.baseUrl);
+      url.searchParams.set('api', 'cdr_4');
+      url.searchParams.set('date_ini', dateIni(w));
+      url.searchParams.set('date_end', dateEnd(w));
+      const token = await options.token.get();
+      const requestedAt = clock();
+      const context = { date_ini: dateIni(w), date_end: dateEnd(w) };
+      try {
+        const response = await doFetch(url, {
+          method: 'GET',
+          headers: { 'wolkvox-token': token, wolkvox_server: options.server, accept: 'application/json' },
+          redirect: 'error',
+          // The timeout covers the body too: a server that stalls mid-body is cut off as well.
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const length = Number(response.headers.get('content-length') ?? 0);
+        if (length > MAX_BODY_BYTES) {
+          await response.body?.cancel();
+          throw new WolkvoxResponseError(`Wolkvox answer of ${length} bytes is too large for a cdr_4 report`, { httpStatus: response.status, context });
+        }
+        const body = await response.text();
+        return { status: response.status, body, requestedAt, latencyMs: clock() - requestedAt };
+      } catch (cause) {
+        if (cause instanceof WolkvoxResponseError) throw cause;
+        const err = cause as Error;
+        const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
+        // Only the name and code of the failure: undici's messages never hold headers, but we do not rely on it.
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        const what = timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${err.name}${code ? ` (${code})` : ''}`;
+        throw new WolkvoxTransportError(`Wolkvox ${what}`, { httpStatus: null, context: { ...context, latency_ms: clock() - requestedAt }, cause });
+      }
+    },
+  };
+}

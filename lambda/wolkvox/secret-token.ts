@@ -1,0 +1,65 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretError } from '../domain/errors.ts';
+import type { TokenProvider } from './token-provider.ts';
+
+/** Header-safe visible ASCII: anything else cannot be sent as `wolkvox-token`. */
+const TOKEN_PATTERN = /^[\x21-\x7e]{8,4096}$/;
+
+/**
+ * Reads the token from a secret holding either the plain token or JSON `{"token": "..."}`.
+ * Errors name the secret and what is wrong with its value, never the value.
+ */
+export function parseTokenSecret(secretString: string | undefined, secretId: string): string {
+  const fill = `fill it with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"token":"<your wolkvox token>"}'`;
+  const raw = (secretString ?? '').trim();
+  if (raw === '') throw new SecretError(`secret ${secretId} holds no token yet; ${fill}`, { secret_id: secretId });
+  let token = raw;
+  if (raw.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new SecretError(`secret ${secretId} starts like JSON but is not valid JSON; ${fill}`, { secret_id: secretId });
+    }
+    const field = (json as Record<string, unknown> | null)?.token;
+    if (field === undefined || field === null || field === '') throw new SecretError(`secret ${secretId} holds no token yet (its "token" field is empty or missing); ${fill}`, { secret_id: secretId });
+    if (typeof field !== 'string') throw new SecretError(`secret ${secretId}: "token" must be a string`, { secret_id: secretId });
+    token = field.trim();
+  }
+  if (!TOKEN_PATTERN.test(token)) {
+    throw new SecretError(`secret ${secretId} holds a value that is not a usable token (expected 8-4096 visible ASCII characters, no spaces)`, { secret_id: secretId });
+  }
+  return token;
+}
+
+export interface SecretTokenOptions {
+  readonly client: SecretsManagerClient;
+  readonly secretId: string;
+  /** How long a container trusts its copy; a rejected token is re-read at once regardless. Default 15 min. */
+  readonly ttlMs?: number;
+  readonly clock?: () => number;
+}
+
+export function secretTokenProvider(options: SecretTokenOptions): TokenProvider {
+  const clock = options.clock ?? Date.now;
+  const ttl = options.ttlMs ?? 15 * 60_000;
+  let cached: { token: string; at: number } | undefined;
+
+  const read = async (): Promise<string> => {
+    let out;
+    try {
+      out = await options.client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
+    } catch (cause) {
+      const name = (cause as Error).name;
+      throw new SecretError(`could not read secret ${options.secretId}: ${name}`, { secret_id: options.secretId }, { cause });
+    }
+    const token = parseTokenSecret(out.SecretString, options.secretId);
+    cached = { token, at: clock() };
+    return token;
+  };
+
+  return {
+    get: async () => (cached && clock() - cached.at < ttl ? cached.token : read()),
+    refresh: read,
+  };
+}
