@@ -56,7 +56,6 @@ export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: P
     requested_at: new Date(meta.requestedAt).toISOString(),
     latency_ms: Math.round(meta.latencyMs),
     http_status: meta.httpStatus,
-    response_body: body,
   };
   if ('error' in result) {
     const e = result.error;
@@ -71,6 +70,7 @@ export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: P
       row_count: 0,
       revision: 0,
       warnings: null,
+      response_body: body,
     };
   }
   return {
@@ -84,5 +84,6 @@ export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: P
     row_count: result.rowCount,
     revision: meta.revision,
     warnings: result.report.warnings.length ? result.report.warnings.join('; ') : null,
+    response_body: body,
   };
 }
