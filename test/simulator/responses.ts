@@ -1,0 +1,110 @@
+/** Vendor response bodies of reports_manager.php / information.php, as the reference notes describe them. */
+import { INTERVAL_KEYS, totalCalls, type Totals } from './synthetic-calls.ts';
+import type { EmptyStyle } from './types.ts';
+
+/** Exact messages the simulator answers with. */
+export const MESSAGES = {
+  apiDoesNotExist: 'THE API YOU WANT TO CONSULT DOES NOT EXIST',
+  parametersRequired: 'SOME PARAMETERS ARE REQUIRED',
+  tokenMissing: 'PLEASE ENTER THE WOLKVOX-TOKEN',
+  tokenInvalid: 'PLEASE VALIDATE TOKEN',
+  tokenLimit: 'TOKEN LIMIT EXCEEDED',
+  concurrency: 'EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN (2)',
+  maintenance: 'THE API IS TEMPORARILY DISABLED FOR MAINTENANCE',
+  validateDates: 'Validate dates entered',
+  notFound: 'NOT FOUND',
+  methodNotAllowed: 'METHOD NOT ALLOWED',
+} as const;
+
+/** Price per minute used for `cost`. */
+export const COST_PER_MINUTE = 0.03;
+
+export interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function code(status: number, codeAsString: boolean): number | string {
+  return codeAsString ? String(status) : status;
+}
+
+function json(status: number, payload: unknown): Reply {
+  return { status, contentType: JSON_TYPE, body: JSON.stringify(payload) };
+}
+
+/** `{"code": <status>, "error": "<MESSAGE>", "msg": "<MESSAGE>"}` */
+export function errorReply(status: number, message: string, codeAsString: boolean): Reply {
+  return json(status, { code: code(status, codeAsString), error: message, msg: message });
+}
+
+function fixed2(value: number): string {
+  return (Math.round(value * 100) / 100).toFixed(2);
+}
+
+/** The `data` object of cdr_4: every value a string (calls integer text; minutes, cost, percentage with 2 decimals). */
+export function cdr4Data(totals: Totals): Record<string, { calls: string; minutes: string; cost: string; percentage: string }> {
+  const all = totalCalls(totals);
+  const data: Record<string, { calls: string; minutes: string; cost: string; percentage: string }> = {};
+  for (const key of INTERVAL_KEYS) {
+    const { calls, seconds } = totals[key];
+    const minutes = seconds / 60;
+    data[key] = {
+      calls: String(calls),
+      minutes: fixed2(minutes),
+      cost: fixed2(minutes * COST_PER_MINUTE),
+      percentage: all === 0 ? '0.00' : fixed2((calls * 100) / all),
+    };
+  }
+  return data;
+}
+
+/** HTTP 200 with the five interval keys; msg counts the rows of `data` (5). */
+export function cdr4Reply(totals: Totals, codeAsString: boolean): Reply {
+  const data = cdr4Data(totals);
+  return json(200, { code: code(200, codeAsString), error: null, msg: `${Object.keys(data).length} records were found`, data });
+}
+
+/** A valid range with no visible calls, in the configured style. */
+export function emptyReply(style: EmptyStyle, totals: Totals, codeAsString: boolean): Reply {
+  const ok = (data: unknown): Reply => json(200, { code: code(200, codeAsString), error: null, msg: '0 records were found', data });
+  switch (style) {
+    case '404':
+      return errorReply(404, MESSAGES.validateDates, codeAsString);
+    case 'empty-object':
+      return ok({});
+    case 'empty-array':
+      return ok([]);
+    case 'null':
+      return ok(null);
+    case 'zeros':
+      return ok(cdr4Data(totals));
+  }
+}
+
+export function tokenInfoReply(limit: number, usedToday: number, codeAsString: boolean): Reply {
+  return json(200, {
+    code: code(200, codeAsString),
+    error: null,
+    msg: '1 records were found',
+    data: { token_limit: limit, token_use_today: usedToday, available_consumption_options: Math.max(0, limit - usedToday) },
+  });
+}
+
+/** What a gateway in front of the API sends for 500/502/503: an HTML page, not JSON. */
+export function gatewayReply(status: 500 | 502 | 503): Reply {
+  const title = { 500: '500 Internal Server Error', 502: '502 Bad Gateway', 503: '503 Service Temporarily Unavailable' }[status];
+  return { status, contentType: 'text/html; charset=utf-8', body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n` };
+}
+
+/** HTTP 200 whose body is cut off mid-way: not parseable JSON. */
+export function truncatedJsonReply(): Reply {
+  return { status: 200, contentType: JSON_TYPE, body: '{"code":200,"error":null,"msg":"5 records were found","data":{"0_5_seg":{"calls":"1' };
+}
+
+/** HTTP 200, valid JSON, but `data` of an impossible shape. */
+export function badShapeReply(codeAsString: boolean): Reply {
+  return json(200, { code: code(200, codeAsString), error: null, msg: '1 records were found', data: 42 });
+}

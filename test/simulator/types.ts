@@ -1,0 +1,85 @@
+/** Public option and result types of the Wolkvox cdr_4 simulator (re-exported by index.ts). */
+
+export type EmptyStyle = '404' | 'empty-object' | 'empty-array' | 'null' | 'zeros';
+
+export type Fault =
+  | { kind: 'http500' }
+  | { kind: 'http502' }
+  | { kind: 'http503' }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'hang' }
+  | { kind: 'badJson' }
+  | { kind: 'maintenance' }
+  | { kind: 'tokenLimit' }
+  | { kind: 'concurrency' }
+  | { kind: 'invalidToken' }
+  | { kind: 'badShape' };
+
+export interface FaultRequest {
+  dateIni: string;
+  dateEnd: string;
+  nowMs: number;
+}
+
+export interface SimulatorOptions {
+  /** The accepted token; default 'sim-token-0001'. */
+  token?: string;
+  /** Server nomenclature, default '0032' (sent back in the `wolkvox_server` header only). */
+  server?: string;
+  /** Operation wall clock, default 'America/Bogota'. */
+  timeZone?: string;
+  /** Seed of the synthetic calls; default 1. */
+  seed?: number;
+  /** API calls per token per wall-clock day; default 1_000_000. */
+  dailyLimit?: number;
+  /** Fixed delay before every answer; default 0. */
+  latencyMs?: number;
+  /** The simulator's clock (epoch ms), default Date.now: daily limit, maintenance and late data. */
+  now?: () => number;
+  /** A call is visible only once now() >= its end instant + reportDelayMs; default 0. */
+  reportDelayMs?: number;
+  /** How a valid range with no visible calls is answered; default '404'. */
+  emptyStyle?: EmptyStyle;
+  /** Send the body's code as "200" instead of 200. */
+  codeAsString?: boolean;
+  /** While true, every call answers the maintenance 403. */
+  maintenance?: (nowMs: number) => boolean;
+  /** Per-request fault hook, consulted when no injected fault is queued. */
+  faultFor?: (req: FaultRequest) => Fault | undefined;
+  /** Default 0 (ephemeral); the host is always 127.0.0.1. */
+  port?: number;
+}
+
+export interface SimulatorLogEntry {
+  dateIni: string | null;
+  dateEnd: string | null;
+  /** HTTP status sent; 0 while in flight or when the connection ended without an answer. */
+  status: number;
+  /** Real epoch ms (Date.now, not options.now). */
+  startedAt: number;
+  /** Real epoch ms; 0 while in flight. */
+  endedAt: number;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  inFlight: number;
+  maxInFlight: number;
+  byStatus: Record<number, number>;
+  rejectedConcurrent: number;
+  log: Array<SimulatorLogEntry>;
+}
+
+export interface IntervalTotals {
+  calls: number;
+  seconds: number;
+}
+
+export interface Simulator {
+  readonly origin: string;
+  inject(fault: Fault, times?: number): void;
+  setToken(token: string): void;
+  readonly stats: SimulatorStats;
+  trueTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals>;
+  close(): Promise<void>;
+}
