@@ -19,6 +19,8 @@ export interface HandlerDeps {
   /** Counters of one invocation; `publish` flushes them (EMF in Lambda). */
   readonly metrics: MetricsPort & { publish(): void };
   readonly clock?: () => number;
+  /** Backoff between in-run retries; tests pass a no-op. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface HandlerResult {
@@ -47,7 +49,7 @@ export function createHandler(deps: HandlerDeps) {
       }
       const { config } = deps;
       const report = await runLive(
-        { client: deps.client, token: deps.token, store: deps.store, log: deps.log, metrics: deps.metrics, clock },
+        { client: deps.client, token: deps.token, store: deps.store, log: deps.log, metrics: deps.metrics, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
         {
           operation: config.server,
           prefix: config.prefix,
