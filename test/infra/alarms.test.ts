@@ -1,0 +1,117 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { Alarms, type AlarmsProps } from '../../infra/constructs/alarms.ts';
+import { METRIC, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { bareStack, logicalId } from './helpers.ts';
+
+function synth(props: AlarmsProps = {}) {
+  const stack = bareStack();
+  const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>{}') });
+  const queue = new Queue(stack, 'Dlq');
+  const alarms = new Alarms(stack, 'Alarms', props);
+  alarms.addOperation('0032', fn);
+  alarms.addQueue('Dlq', queue, 'dead letters');
+  return { fn, queue, alarms, template: Template.fromStack(stack) };
+}
+
+const ACTIONS = (alarms: Alarms) => ({ AlarmActions: [{ Ref: logicalId(alarms.topic) }], OKActions: [{ Ref: logicalId(alarms.topic) }] });
+
+describe('Construct: Alarms', () => {
+  it('fires when no window was collected for 30 minutes, counting silence as stale', () => {
+    // Act
+    const { template, alarms } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.windowsCollected,
+      Dimensions: [{ Name: 'operation', Value: '0032' }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      ...ACTIONS(alarms),
+    });
+  });
+
+  it.each([METRIC.tokenMissing, METRIC.tokenBudgetExhausted])('fires when the collector reports %s at least once', (metricName) => {
+    // Act
+    const { template, alarms } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: metricName,
+      Dimensions: [{ Name: 'operation', Value: '0032' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      ...ACTIONS(alarms),
+    });
+  });
+
+  it('fires when the function reports an error', () => {
+    // Act
+    const { template, fn, alarms } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      ...ACTIONS(alarms),
+    });
+  });
+
+  it('fires when a dead-letter queue holds a message', () => {
+    // Act
+    const { template, queue, alarms } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      ...ACTIONS(alarms),
+    });
+  });
+
+  it('subscribes the address when an e-mail is configured', () => {
+    // Act
+    const { template, alarms } = synth({ email: 'ops@example.com' });
+
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: logicalId(alarms.topic) } });
+  });
+
+  it('creates no subscription and an SSL-only topic when no e-mail is configured', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('creates four alarms per operation and one per queue when wired', () => {
+    // Act
+    const { template, alarms } = synth();
+
+    // Assess
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(alarms.alarms).toHaveLength(5);
+  });
+});

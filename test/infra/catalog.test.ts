@@ -1,0 +1,106 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { Catalog, type CatalogProps, JSON_SERDE } from '../../infra/constructs/catalog.ts';
+import { DATA_TABLE, FETCH_TABLE } from '../../lambda/domain/layout.ts';
+import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
+
+function synth(overrides: Partial<Omit<CatalogProps, 'bucket'>> = {}) {
+  const stack = bareStack();
+  const bucket = new Bucket(stack, 'Bucket');
+  const catalog = new Catalog(stack, 'Catalog', { bucket, prefix: 'wolkvox', databaseName: 'wolkvox', operations: ['0032'], ...overrides });
+  return { bucket, catalog, template: Template.fromStack(stack) };
+}
+
+function tableInput(template: Template, name: string): Record<string, unknown> {
+  const found = resourcesOfType(template, 'AWS::Glue::Table').find(([, p]) => (p.TableInput as { Name: string }).Name === name);
+  if (!found) throw new Error(`table ${name} not found`);
+  return found[1].TableInput as Record<string, unknown>;
+}
+
+describe('Construct: Catalog', () => {
+  it('creates the database and both tables when created', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'wolkvox' } });
+    template.resourceCountIs('AWS::Glue::Table', 2);
+    for (const name of [DATA_TABLE, FETCH_TABLE]) {
+      template.hasResourceProperties('AWS::Glue::Table', { DatabaseName: 'wolkvox', TableInput: { Name: name, TableType: 'EXTERNAL_TABLE' } });
+    }
+  });
+
+  it('reads NDJSON with the Hive JSON SerDe when a query scans the table', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: DATA_TABLE,
+        StorageDescriptor: {
+          SerdeInfo: { SerializationLibrary: 'org.apache.hive.hcatalog.data.JsonSerDe' },
+          InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+        },
+      },
+    });
+    expect(JSON_SERDE).not.toMatch(/openx/i);
+  });
+
+  it('projects operation, dt and hour partitions when operations are configured', () => {
+    // Act
+    const { template } = synth({ operations: ['0032', '0045'] });
+
+    // Assess
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: {
+        Name: FETCH_TABLE,
+        Parameters: Match.objectLike({
+          'projection.enabled': 'true',
+          'projection.operation.type': 'enum',
+          'projection.operation.values': '0032,0045',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': '2020-01-01,NOW+1DAYS',
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          'projection.hour.type': 'integer',
+          'projection.hour.range': '0,23',
+          'projection.hour.digits': '2',
+        }),
+      },
+    });
+  });
+
+  it('points the location template at the writer layout when a prefix is set', () => {
+    // Act
+    const { template, bucket } = synth({ prefix: 'a/b' });
+
+    // Assess
+    const input = tableInput(template, DATA_TABLE);
+    const params = input.Parameters as Record<string, unknown>;
+    expect(renderIntrinsic(params['storage.location.template'])).toBe(
+      `s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4/operation=\${operation}/dt=\${dt}/hour=\${hour}/`,
+    );
+    expect(renderIntrinsic((input.StorageDescriptor as { Location: unknown }).Location)).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4/`);
+  });
+
+  it('declares partition keys operation string, dt string, hour int when rendered', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    const keys = (tableInput(template, DATA_TABLE).PartitionKeys as { Name: string; Type: string }[]).map((k) => `${k.Name} ${k.Type}`);
+    expect(keys).toEqual(['operation string', 'dt string', 'hour int']);
+  });
+
+  it('uses the configured projection range when start and end are overridden', () => {
+    // Act
+    const { template } = synth({ projectionStartDate: '2024-06-01', projectionEndDate: 'NOW+2DAYS' });
+
+    // Assess
+    template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.dt.range': '2024-06-01,NOW+2DAYS' }) } });
+  });
+});

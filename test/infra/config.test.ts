@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, CONTEXT_KEYS, DEFAULTS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { CDK_JSON_CONTEXT } from './helpers.ts';
+
+const ops = CONTEXT_KEYS.operations;
+
+function errorOf(raw: Record<string, unknown>): string {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Config: CDK context schema', () => {
+  it('applies the documented defaults when only operations are given', () => {
+    // Prepare
+    const raw = { [ops]: [{ server: '0032' }] };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config).toEqual({
+      stackName: DEFAULTS.stackName,
+      prefix: 'wolkvox',
+      databaseName: 'wolkvox',
+      logRetentionDays: 30,
+      noncurrentVersionExpirationDays: 30,
+      athenaResultsExpirationDays: 7,
+      accessLogsExpirationDays: 90,
+      athenaBytesScannedCutoffMb: 1024,
+      operations: [{ server: '0032', timezone: 'America/Bogota' }],
+    });
+  });
+
+  it('accepts the default example of cdk.json', () => {
+    // Prepare
+    const source = { tryGetContext: (k: string) => CDK_JSON_CONTEXT[k] };
+
+    // Act
+    const config = loadConfig(source, CDK_JSON_CONTEXT);
+
+    // Assess
+    expect(config.operations).toEqual([{ server: '0032', timezone: 'America/Bogota' }]);
+  });
+
+  it('parses strings when values come from -c on the command line', () => {
+    // Prepare
+    const raw = {
+      [ops]: '[{"server":"0032","settleMinutes":"3"},{"server":"0045","timezone":"America/Mexico_City","tokenSecretName":"wolkvox/0045"}]',
+      [CONTEXT_KEYS.logRetentionDays]: '14',
+      [CONTEXT_KEYS.alarmEmail]: 'ops@example.com',
+    };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.logRetentionDays).toBe(14);
+    expect(config.alarmEmail).toBe('ops@example.com');
+    expect(config.operations).toEqual([
+      { server: '0032', timezone: 'America/Bogota', settleMinutes: 3 },
+      { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045' },
+    ]);
+  });
+
+  it('treats an empty alarm e-mail as no subscription when given as -c wolkvox:alarmEmail=', () => {
+    // Act
+    const config = parseConfig({ [ops]: [{ server: '0032' }], [CONTEXT_KEYS.alarmEmail]: '' });
+
+    // Assess
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it.each([
+    ['operations are missing', {}, `${ops}: is required`],
+    ['operations are an empty list', { [ops]: [] }, `${ops}: must list at least one operation`],
+    ['operations are not valid JSON', { [ops]: '[{"server":' }, `${ops}: must be a JSON array`],
+    ['a server has a slash', { [ops]: [{ server: '00/32' }] }, `${ops}[0].server: must match`],
+    ['a server is missing', { [ops]: [{ timezone: 'America/Bogota' }] }, `${ops}[0].server: is required`],
+    ['a time zone is unknown', { [ops]: [{ server: '0032', timezone: 'America/Atlantis' }] }, `${ops}[0].timezone: must be an IANA time zone`],
+    ['a key is misspelt', { [ops]: [{ server: '0032', timeZone: 'UTC' }] }, `${ops}[0]: unknown key(s) "timeZone"`],
+    ['settle minutes are negative', { [ops]: [{ server: '0032', settleMinutes: -1 }] }, `${ops}[0].settleMinutes: must be >= 0`],
+    ['a secret name has a space', { [ops]: [{ server: '0032', tokenSecretName: 'my token' }] }, `${ops}[0].tokenSecretName: must be a Secrets Manager secret name`],
+    ['two servers collide', { [ops]: [{ server: '0032' }, { server: '00-32' }] }, `${ops}[1].server: duplicates operation 0`],
+    [
+      'two operations share a secret',
+      { [ops]: [{ server: 'a', tokenSecretName: 's' }, { server: 'b', tokenSecretName: 's' }] },
+      `${ops}[1].tokenSecretName: is already used by operation 0`,
+    ],
+    ['the prefix is empty', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.prefix]: '' }, `${CONTEXT_KEYS.prefix}: must not be empty`],
+    ['the prefix climbs', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.prefix]: 'a/../b' }, `${CONTEXT_KEYS.prefix}: must not contain`],
+    ['the prefix looks like a partition', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.prefix]: 'dt=1' }, `${CONTEXT_KEYS.prefix}: must be S3-safe`],
+    ['the database name has a hyphen', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.databaseName]: 'wolk-vox' }, `${CONTEXT_KEYS.databaseName}: must be a Glue database name`],
+    ['the e-mail is not an address', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.alarmEmail]: 'ops' }, `${CONTEXT_KEYS.alarmEmail}: must be an e-mail address`],
+    ['log retention is not a CloudWatch value', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.logRetentionDays]: 31 }, `${CONTEXT_KEYS.logRetentionDays}: must be one of 1, 3, 5`],
+    ['a retention is not a number', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.athenaResultsExpirationDays]: 'week' }, `${CONTEXT_KEYS.athenaResultsExpirationDays}: must be an integer`],
+    ['the Athena cutoff is under 10 MB', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.athenaBytesScannedCutoffMb]: 5 }, `${CONTEXT_KEYS.athenaBytesScannedCutoffMb}: must be >= 10`],
+    ['the stack name starts with a digit', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.stackName]: '1stack' }, `${CONTEXT_KEYS.stackName}: must be a CloudFormation stack name`],
+  ])('names the field when %s', (_case, raw, expected) => {
+    // Act
+    const message = errorOf(raw);
+
+    // Assess
+    expect(message).toContain(`  - ${expected}`);
+  });
+
+  it('reports every problem at once when several fields are wrong', () => {
+    // Act
+    const message = errorOf({ [ops]: [{ server: '' }], [CONTEXT_KEYS.alarmEmail]: 'x', [CONTEXT_KEYS.logRetentionDays]: 2 });
+
+    // Assess
+    expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
+  });
+
+  it('rejects an unknown wolkvox: key when it is probably a typo', () => {
+    // Prepare
+    const all = { [ops]: [{ server: '0032' }], 'wolkvox:alarmMail': 'ops@example.com' };
+
+    // Act
+    const act = () => loadConfig({ tryGetContext: (k) => all[k as keyof typeof all] }, all);
+
+    // Assess
+    expect(act).toThrow(/wolkvox:alarmMail: unknown key/);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Shared set-up of the infra tests: an App carrying cdk.json's context (feature flags and the
+ * default operation) plus overrides, bundling skipped unless asked for.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Aspects, CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { type CollectorConfig, loadConfig } from '../../infra/config.ts';
+import { CollectorStack } from '../../infra/stack.ts';
+
+export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/** cdk.json's feature flags only (no `wolkvox:*` keys). */
+export const FEATURE_FLAGS = Object.fromEntries(Object.entries(CDK_JSON_CONTEXT).filter(([k]) => k.startsWith('@aws-cdk/')));
+
+export interface BuildOptions {
+  /** Extra or overriding context. */
+  readonly context?: Record<string, unknown>;
+  /** Run the real esbuild bundling (slow). Default false. */
+  readonly bundling?: boolean;
+  /** Add the cdk-nag AwsSolutions checks. Default false. */
+  readonly nag?: boolean;
+  /** Called after the stack is built, before synthesis (to mutate it). */
+  readonly beforeSynth?: (stack: CollectorStack) => void;
+  /** Output directory of the assembly. */
+  readonly outdir?: string;
+}
+
+export interface Built {
+  readonly app: App;
+  readonly stack: CollectorStack;
+  readonly config: CollectorConfig;
+  readonly template: Template;
+}
+
+export function buildStack(options: BuildOptions = {}): Built {
+  const app = new App({
+    context: {
+      ...CDK_JSON_CONTEXT,
+      ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+    ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+  });
+  const config = loadConfig(app.node, app.node.getAllContext());
+  const stack = new CollectorStack(app, config.stackName, { stackName: config.stackName, config });
+  options.beforeSynth?.(stack);
+  if (options.nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return { app, stack, config, template: Template.fromStack(stack) };
+}
+
+/** A bare stack for testing one construct, with cdk.json's feature flags. */
+export function bareStack(): Stack {
+  const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'Test');
+}
+
+/** A cdk-nag finding (error or warning) of the AwsSolutions pack. */
+export interface Finding {
+  readonly level: 'error' | 'warning';
+  /** Construct path of the flagged resource, e.g. /Stack/Pipeline/Data/Bucket/Resource */
+  readonly path: string;
+  /** e.g. AwsSolutions-IAM5 */
+  readonly rule: string;
+  /** e.g. Resource::<Bucket.Arn>/prefix/* (IAM findings only) */
+  readonly findingId: string | undefined;
+  readonly message: string;
+}
+
+export function nagFindings(stack: Stack): Finding[] {
+  const annotations = Annotations.fromStack(stack);
+  const pattern = Match.stringLikeRegexp('^AwsSolutions-');
+  const toFinding = (level: Finding['level']) => (m: { id: string; entry: { data: unknown } }): Finding => {
+    const message = String(m.entry.data);
+    const head = /^(AwsSolutions-[A-Za-z0-9]+)(?:\[([^\]]*)\])?:/.exec(message);
+    return { level, path: m.id, rule: head?.[1] ?? message, findingId: head?.[2], message };
+  };
+  return [...annotations.findError('*', pattern).map(toFinding('error')), ...annotations.findWarning('*', pattern).map(toFinding('warning'))];
+}
+
+/** One acknowledged cdk-nag rule on one resource, as stored in its `cdk_nag` metadata. */
+export interface Acknowledgement {
+  readonly path: string;
+  readonly rule: string;
+  readonly reason: string;
+  readonly appliesTo: readonly (string | { regex: string })[] | undefined;
+}
+
+interface NagMetadata {
+  rules_to_suppress?: { id: string; reason: string; applies_to?: (string | { regex: string })[] }[];
+}
+
+export function acknowledgements(root: IConstruct): Acknowledgement[] {
+  const out: Acknowledgement[] = [];
+  for (const node of root.node.findAll()) {
+    if (!(node instanceof CfnResource)) continue;
+    const md = node.getMetadata('cdk_nag') as NagMetadata | undefined;
+    for (const rule of md?.rules_to_suppress ?? []) {
+      out.push({ path: `/${node.node.path}`, rule: rule.id, reason: rule.reason, appliesTo: rule.applies_to });
+    }
+  }
+  return out;
+}
+
+/** Removes every cdk-nag acknowledgement below `root` (as if no suppression had been written). */
+export function stripAcknowledgements(root: IConstruct): void {
+  for (const node of root.node.findAll()) {
+    if (node instanceof CfnResource && node.cfnOptions.metadata && 'cdk_nag' in node.cfnOptions.metadata) {
+      delete node.cfnOptions.metadata.cdk_nag;
+    }
+  }
+}
+
+/** Resources of a type in a template, as [logicalId, properties] pairs. */
+export function resourcesOfType(template: Template, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(template.findResources(type)).map(([id, r]) => [id, (r as { Properties?: Record<string, unknown> }).Properties ?? {}]);
+}
+
+/**
+ * Renders a CloudFormation value made of strings, Fn::Join, Ref and Fn::GetAtt as text, with
+ * references shown as `{Ref:LogicalId}` / `{GetAtt:LogicalId.Attr}`.
+ */
+export function renderIntrinsic(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if ('Ref' in v) return `{Ref:${String(v.Ref)}}`;
+    if ('Fn::GetAtt' in v) return `{GetAtt:${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+      return parts.map(renderIntrinsic).join(sep);
+    }
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/** Logical id of a construct's CloudFormation resource (its default child). */
+export function logicalId(construct: IConstruct): string {
+  const element = construct instanceof CfnElement ? construct : (construct.node.defaultChild as CfnElement);
+  return Stack.of(construct).getLogicalId(element);
+}

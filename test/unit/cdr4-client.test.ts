@@ -1,0 +1,95 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WolkvoxTransportError } from '../../lambda/domain/errors.ts';
+import { windowAt } from '../../lambda/domain/window.ts';
+import { parseWall } from '../../lambda/domain/wall-clock.ts';
+import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
+import { staticToken } from '../../lambda/wolkvox/token-provider.ts';
+
+const TOKEN = 'tok-CLIENT-9a8b7c6d5e';
+const w = windowAt(parseWall('2026-11-20 08:00')!, 'America/Bogota');
+
+describe('Function: createCdr4Client', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((r) => server!.close(r));
+    server = undefined;
+  });
+
+  async function serve(handler: (url: URL, headers: IncomingHttpHeaders, res: import('node:http').ServerResponse) => void): Promise<string> {
+    server = createServer((req, res) => handler(new URL(req.url!, 'http://x'), req.headers, res));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  }
+
+  it('sends the token in the wolkvox-token header and the window as inclusive dates when fetching', async () => {
+    // Prepare
+    let seen: { url?: URL; headers?: IncomingHttpHeaders } = {};
+    const origin = await serve((url, headers, res) => {
+      seen = { url, headers };
+      res.end('{"code":200}');
+    });
+
+    // Act
+    const answer = await createCdr4Client({ baseUrl: origin, server: '0032', token: staticToken(TOKEN) }).fetchWindow(w, 2_000);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(seen.url?.pathname).toBe('/api/v2/reports_manager.php');
+    expect(Object.fromEntries(seen.url!.searchParams)).toEqual({ api: 'cdr_4', date_ini: '20261120080000', date_end: '20261120080459' });
+    expect(seen.headers?.['wolkvox-token']).toBe(TOKEN);
+    expect(seen.headers?.['wolkvox_server']).toBe('0032');
+    expect(seen.url!.href).not.toContain(TOKEN);
+  });
+
+  it('throws a retryable WolkvoxTransportError without the token when the server never answers', async () => {
+    // Prepare
+    const origin = await serve(() => {});
+
+    // Act
+    const error = await createCdr4Client({ baseUrl: origin, server: '0032', token: staticToken(TOKEN) })
+      .fetchWindow(w, 300)
+      .then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(WolkvoxTransportError);
+    expect((error as WolkvoxTransportError).retryable).toBe(true);
+    expect((error as Error).message).toBe('Wolkvox no answer within 300 ms');
+    expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  it('throws a WolkvoxTransportError naming the code when the connection is refused', async () => {
+    // Prepare: a port that was just freed.
+    const origin = await serve(() => {});
+    await new Promise((r) => server!.close(r));
+    server = undefined;
+
+    // Act
+    const error = await createCdr4Client({ baseUrl: origin, server: '0032', token: staticToken(TOKEN) })
+      .fetchWindow(w, 2_000)
+      .then(() => undefined, (e: unknown) => e as Error);
+
+    // Assess
+    expect(error).toBeInstanceOf(WolkvoxTransportError);
+    expect(error?.message).toContain('ECONNREFUSED');
+  });
+
+  it('refuses to follow a redirect when the server sends one', async () => {
+    // Prepare: a redirect could carry the token header to another host.
+    const origin = await serve((_u, _h, res) => {
+      res.writeHead(302, { location: 'http://127.0.0.2:1/steal' });
+      res.end();
+    });
+
+    // Act
+    const error = await createCdr4Client({ baseUrl: origin, server: '0032', token: staticToken(TOKEN) })
+      .fetchWindow(w, 2_000)
+      .then(() => undefined, (e: unknown) => e as Error);
+
+    // Assess
+    expect(error).toBeInstanceOf(WolkvoxTransportError);
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { type Checkpoint, cursorOf, labelOf, parseCheckpoint, serializeCheckpoint } from '../../../lambda/domain/checkpoint.ts';
+import { CheckpointError } from '../../../lambda/domain/errors.ts';
+import { windowAt } from '../../../lambda/domain/window.ts';
+
+const EXPECTED = { operation: '0032', timeZone: 'America/Bogota' };
+const WHERE = 's3://bucket/wolkvox/_state/cdr_4/operation=0032/checkpoint.json';
+
+const sample: Checkpoint = {
+  version: 1,
+  operation: '0032',
+  timezone: 'America/Bogota',
+  next_window: '2026-11-20 08:05:00',
+  token_limit_until: '2026-11-21T05:00:00.000Z',
+  failures: { '2026-11-20 07:00:00': 2 },
+  quarantined: ['2026-11-19 10:15:00'],
+  updated_at: '2026-11-20T13:12:30.000Z',
+};
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('Function: parseCheckpoint', () => {
+  it('round-trips a checkpoint written by serializeCheckpoint', () => {
+    // Prepare
+    const text = serializeCheckpoint(sample);
+
+    // Act
+    const cp = parseCheckpoint(text, WHERE, EXPECTED);
+
+    // Assess
+    expect(cp).toEqual(sample);
+  });
+
+  it('fills defaults for the optional fields', () => {
+    // Prepare
+    const text = JSON.stringify({ version: 1, operation: '0032', timezone: 'America/Bogota', next_window: '2026-11-20 08:05:00', updated_at: '2026-11-20T13:12:30Z' });
+
+    // Act
+    const cp = parseCheckpoint(text, WHERE, EXPECTED);
+
+    // Assess
+    expect(cp.token_limit_until).toBeNull();
+    expect(cp.failures).toEqual({});
+    expect(cp.quarantined).toEqual([]);
+  });
+
+  it('throws a CheckpointError saying "not JSON" for text that is not JSON', () => {
+    // Act
+    const error = caught(() => parseCheckpoint('{"version":1,', WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).message).toContain('is not JSON');
+    expect((error as CheckpointError).message).toContain(WHERE);
+    expect((error as CheckpointError).retryable).toBe(false);
+    expect((error as CheckpointError).context).toEqual({ where: WHERE });
+  });
+
+  it.each([
+    { label: 'version 2', patch: { version: 2 }, names: 'version' },
+    { label: 'version "1"', patch: { version: '1' }, names: 'version' },
+    { label: 'an unaligned next_window', patch: { next_window: '2026-11-20 08:03:00' }, names: 'next_window' },
+    { label: 'a next_window with seconds', patch: { next_window: '2026-11-20 08:05:30' }, names: 'next_window' },
+    { label: 'an impossible next_window', patch: { next_window: '2026-02-30 08:05:00' }, names: 'next_window' },
+    { label: 'a next_window that is not a date', patch: { next_window: 'soon' }, names: 'next_window' },
+    { label: 'an unaligned quarantined label', patch: { quarantined: ['2026-11-20 08:01:00'] }, names: 'quarantined' },
+    { label: 'a zero failure count', patch: { failures: { '2026-11-20 07:00:00': 0 } }, names: 'failures' },
+    { label: 'a bad updated_at', patch: { updated_at: 'yesterday' }, names: 'updated_at' },
+    { label: 'a missing operation', patch: { operation: undefined }, names: 'operation' },
+  ])('throws a CheckpointError naming the field for $label', ({ patch, names }) => {
+    // Prepare
+    const text = JSON.stringify({ ...sample, ...patch });
+
+    // Act
+    const error = caught(() => parseCheckpoint(text, WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).message).toContain('is not valid');
+    expect((error as CheckpointError).message).toContain(`${names}`);
+  });
+
+  it('throws a CheckpointError naming "(root)" when the JSON is not an object', () => {
+    // Act
+    const error = caught(() => parseCheckpoint('[]', WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).message).toContain('(root)');
+  });
+
+  it('throws a CheckpointError naming both operations when the checkpoint belongs to another one', () => {
+    // Prepare
+    const text = serializeCheckpoint({ ...sample, operation: '0099' });
+
+    // Act
+    const error = caught(() => parseCheckpoint(text, WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).message).toContain('belongs to operation 0099, not 0032');
+  });
+
+  it('throws a CheckpointError naming both zones when the checkpoint was written for another time zone', () => {
+    // Prepare
+    const text = serializeCheckpoint({ ...sample, timezone: 'Europe/Madrid' });
+
+    // Act
+    const error = caught(() => parseCheckpoint(text, WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as CheckpointError).message).toContain('time zone Europe/Madrid');
+    expect((error as CheckpointError).message).toContain('WOLKVOX_TIMEZONE is America/Bogota');
+  });
+});
+
+describe('Function: serializeCheckpoint', () => {
+  it('returns pretty JSON ending with a newline', () => {
+    // Act
+    const text = serializeCheckpoint(sample);
+
+    // Assess
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text).toContain('\n  "next_window": "2026-11-20 08:05:00"');
+    expect(JSON.parse(text)).toEqual(sample);
+  });
+});
+
+describe('Function: cursorOf / labelOf', () => {
+  it('returns the window of next_window in the checkpoint zone', () => {
+    // Act
+    const w = cursorOf(sample);
+
+    // Assess
+    expect(w).toEqual({ startWall: Date.UTC(2026, 10, 20, 8, 5), timeZone: 'America/Bogota' });
+  });
+
+  it('returns the wall label of a window, which cursorOf reads back', () => {
+    // Prepare
+    const w = windowAt(Date.UTC(2026, 10, 25, 2, 30), 'America/Bogota');
+
+    // Act
+    const label = labelOf(w);
+
+    // Assess
+    expect(label).toBe('2026-11-25 02:30:00');
+    expect(cursorOf({ ...sample, next_window: label })).toEqual(w);
+  });
+});

@@ -1,0 +1,73 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startSimulator, type Simulator } from '../simulator/index.ts';
+
+const TOKEN = 'tok-WIRING-5d4c3b2a19';
+
+describe('Function: handler (module wiring)', () => {
+  const s3 = mockClient(S3Client);
+  const secrets = mockClient(SecretsManagerClient);
+  let sim: Simulator;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    sim = await startSimulator({ token: TOKEN, server: '0032' });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await sim.close();
+  });
+
+  it('reads its environment once and writes the latest due window to the configured bucket when invoked', async () => {
+    // Prepare
+    Object.assign(process.env, {
+      WOLKVOX_SERVER: '0032',
+      WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/0032',
+      WOLKVOX_BASE_URL: sim.origin,
+      BUCKET_NAME: 'data-bucket',
+      DATA_PREFIX: 'lake',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
+    s3.on(PutObjectCommand).resolves({});
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: TOKEN });
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const logs = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const emf = vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.resetModules();
+
+    // Act
+    const { handler } = await import('../../lambda/handler.ts');
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, { getRemainingTimeInMillis: () => 60_000 });
+    const printed = [...stdout.mock.calls, ...logs.mock.calls, ...emf.mock.calls].map((c) => String(c[0])).join('\n');
+    stdout.mockRestore();
+    logs.mockRestore();
+    emf.mockRestore();
+
+    // Assess
+    expect(result.windowsCollected).toBe(1);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.every((p) => p.Bucket === 'data-bucket')).toBe(true);
+    expect(puts.map((p) => p.Key!.split('/').slice(0, 2).join('/')).sort()).toEqual(['lake/_state', 'lake/cdr_4', 'lake/cdr_4_fetches']);
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe('wolkvox/0032');
+    expect(printed).toContain('WindowsCollected');
+    expect(printed).not.toContain(TOKEN);
+  });
+
+  it('fails at load naming the variable when the environment is incomplete', async () => {
+    // Prepare
+    delete process.env.BUCKET_NAME;
+    vi.resetModules();
+
+    // Act
+    const error = await import('../../lambda/handler.ts').then(() => undefined, (e: Error) => e);
+
+    // Assess
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('BUCKET_NAME: is required');
+  });
+});
