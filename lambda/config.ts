@@ -19,11 +19,20 @@ export const DEFAULT_TIMEZONE = 'America/Bogota';
 
 const server = z.string().regex(SERVER_PATTERN, 'must be the server nomenclature: 1-32 letters, digits or "-" (e.g. 0032)');
 const timeZone = z.string().refine(isValidTimeZone, 'is not an IANA time zone (e.g. America/Bogota)');
+function parseOrigin(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const baseUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) origin such as http://127.0.0.1:8080' })
+  .string()
+  .refine((u) => parseOrigin(u) !== undefined, 'must be an http(s) origin such as http://127.0.0.1:8080')
   .refine((u) => {
-    const url = new URL(u);
-    return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    const url = parseOrigin(u);
+    return !url || (url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password);
   }, 'must be an origin only: scheme, host and port, no path, query or credentials')
   .transform((u) => new URL(u).origin);
 const intText = (min: number, max: number) =>

@@ -66,7 +66,12 @@ export function parseCdr4Response(httpStatus: number, body: string, context: Err
 
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) {
-    if (httpStatus !== 200) throw classifyVendorFailure(httpStatus, '', context);
+    if (httpStatus !== 200) {
+      // Some error bodies are a bare JSON string holding the vendor's message.
+      const said = typeof json === 'string' ? json.trim().slice(0, 200) : '';
+      if (isNoRecordsAnswer(httpStatus, said)) return { kind: 'empty', intervals: [], vendorCode: null, vendorMsg: said, warnings: [] };
+      throw classifyVendorFailure(httpStatus, said, context);
+    }
     throw new WolkvoxResponseError(`Wolkvox answered with JSON that is not an object: ${body.slice(0, 80)}`, { httpStatus, context });
   }
   const { code, error, msg, message, data } = envelope.data;

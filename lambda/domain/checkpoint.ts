@@ -23,6 +23,14 @@ export const checkpointSchema = z.object({
   failures: z.record(wallLabel, z.number().int().positive()).default({}),
   /** Windows given up after repeated non-transient failures; a backfill can retry them. */
   quarantined: z.array(wallLabel).default([]),
+  /** First collected window not yet re-collected for late data; null while restatement is off. */
+  restate_next: wallLabel.nullable().default(null),
+  /** Requested history ranges [from, to), worked through after live windows; `next` is the progress. */
+  backfills: z
+    .array(z.object({ from: wallLabel, to: wallLabel, next: wallLabel, requested_at: isoInstant }))
+    .default([]),
+  /** API calls made on one operation day, for the optional daily cap. */
+  budget: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), calls: z.number().int().nonnegative() }).nullable().default(null),
   updated_at: isoInstant,
 });
 

@@ -42,7 +42,7 @@ function joinPrefix(prefix: string): string {
 }
 
 /** Validates a key prefix: S3-safe segments, no `..`, no partition-like names. */
-export const PREFIX_PATTERN = /^(?:[A-Za-z0-9!_.*'()-]+(?:\/[A-Za-z0-9!_.*'()-]+)*)?$/;
+export const PREFIX_PATTERN = /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9!_.*'()-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9!_.*'()-]+)*)?$/;
 
 /** Server nomenclature: it becomes part of a host name. */
 export const SERVER_PATTERN = /^[A-Za-z0-9-]{1,32}$/;

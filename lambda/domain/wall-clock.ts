@@ -77,9 +77,17 @@ export function instantsOf(wallMs: number, timeZone: string): number[] {
 export function firstInstantOf(wallMs: number, timeZone: string): number {
   const found = instantsOf(wallMs, timeZone);
   if (found[0] !== undefined) return found[0];
-  // Inside a gap: the clock jumped over this label, so it is reached at the instant the gap ends.
-  const before = offsetAt(wallMs - 12 * HOUR_MS, timeZone);
-  return wallMs - before;
+  // Inside a gap: the clock jumped over this label, so it is reached at the instant the gap
+  // ends, the zone's transition. Before it the old offset holds: search between the two.
+  let lo = wallMs - offsetAt(wallMs + 12 * HOUR_MS, timeZone);
+  let hi = wallMs - offsetAt(wallMs - 12 * HOUR_MS, timeZone);
+  const before = offsetAt(lo, timeZone);
+  while (hi - lo > 1000) {
+    const mid = Math.floor((lo + hi) / 2000) * 1000;
+    if (offsetAt(mid, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /** The last real instant showing this label (the later one in a fall-back repeat). */

@@ -45,11 +45,7 @@ export function windowStartInstant(w: Window): number {
  * (fall-back) hour the wall-clock label covers both passes, so it ends after the second.
  */
 export function windowEndInstant(w: Window): number {
-  const endWall = w.startWall + WINDOW_MS;
-  const lastStart = lastInstantOf(w.startWall, w.timeZone);
-  const endCandidates = instantsOf(endWall, w.timeZone);
-  const end = endCandidates[endCandidates.length - 1] ?? lastStart + WINDOW_MS;
-  return Math.max(end, lastStart + WINDOW_MS);
+  return lastInstantOf(w.startWall, w.timeZone) + WINDOW_MS;
 }
 
 export function describeWindow(w: Window): { window_start: string; window_end: string; window_start_utc: string; window_end_utc: string } {

@@ -14,14 +14,15 @@ export function parseTokenSecret(secretString: string | undefined, secretId: str
   const raw = (secretString ?? '').trim();
   if (raw === '') throw new SecretError(`secret ${secretId} holds no token yet; ${fill}`, { secret_id: secretId });
   let token = raw;
-  if (raw.startsWith('{')) {
+  if (/^[{["]/.test(raw)) {
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
       throw new SecretError(`secret ${secretId} starts like JSON but is not valid JSON; ${fill}`, { secret_id: secretId });
     }
-    const field = (json as Record<string, unknown> | null)?.token;
+    const field = typeof json === 'string' ? json : json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>).token : undefined;
+    if (Array.isArray(json)) throw new SecretError(`secret ${secretId} is a JSON array; expected the token or {"token": "..."}`, { secret_id: secretId });
     if (field === undefined || field === null || field === '') throw new SecretError(`secret ${secretId} holds no token yet (its "token" field is empty or missing); ${fill}`, { secret_id: secretId });
     if (typeof field !== 'string') throw new SecretError(`secret ${secretId}: "token" must be a string`, { secret_id: secretId });
     token = field.trim();

@@ -7,7 +7,7 @@ export class MemoryStore implements ObjectStore {
   /** Wall-clock ms at which each put finished, by key. */
   readonly putEndedAt = new Map<string, number>();
   constructor(private readonly writeDelayMs = 0) {}
-  async put(key: string, body: string): Promise<void> {
+  async put(key: string, body: string, _contentType = ''): Promise<void> {
     this.puts += 1;
     if (this.writeDelayMs) await new Promise((r) => setTimeout(r, this.writeDelayMs));
     this.objects.set(key, body);

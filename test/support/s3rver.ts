@@ -16,8 +16,8 @@ export interface LocalS3 {
 /** A real S3 wire-protocol server (s3rver) on loopback, with one empty bucket. */
 export async function startLocalS3(bucket = 'collector-test'): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] } as ConstructorParameters<typeof S3rver>[0]);
-  const address = (await server.run()) as unknown as { port: number };
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
+  const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   const client = new S3Client({
     endpoint,

@@ -14,6 +14,9 @@ const sample: Checkpoint = {
   token_limit_until: '2026-11-21T05:00:00.000Z',
   failures: { '2026-11-20 07:00:00': 2 },
   quarantined: ['2026-11-19 10:15:00'],
+  restate_next: '2026-11-20 07:00:00',
+  backfills: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', next: '2026-11-01 06:00:00', requested_at: '2026-11-20T13:00:00.000Z' }],
+  budget: { day: '2026-11-20', calls: 120 },
   updated_at: '2026-11-20T13:12:30.000Z',
 };
 
@@ -49,6 +52,9 @@ describe('Function: parseCheckpoint', () => {
     expect(cp.token_limit_until).toBeNull();
     expect(cp.failures).toEqual({});
     expect(cp.quarantined).toEqual([]);
+    expect(cp.restate_next).toBeNull();
+    expect(cp.backfills).toEqual([]);
+    expect(cp.budget).toBeNull();
   });
 
   it('throws a CheckpointError saying "not JSON" for text that is not JSON', () => {
