@@ -13,6 +13,10 @@ export interface CollectorSettings {
   readonly settleMinutes: number;
   /** Per-request timeout; the vendor lets a report run for up to 60 s. */
   readonly requestTimeoutMs: number;
+  /** Re-collect each window this long after it ended, for late calls; 0 turns it off. */
+  readonly restateAfterMinutes: number;
+  /** Our own daily cap of API calls (the token's limit is shared with other integrations). */
+  readonly dailyCallCap: number | undefined;
 }
 
 export const DEFAULT_TIMEZONE = 'America/Bogota';
@@ -51,6 +55,8 @@ const sharedEnv = {
   [LAMBDA_ENV.prefix]: prefix.default(DEFAULT_PREFIX),
   [LAMBDA_ENV.settleMinutes]: intText(0, 1440).default(5),
   WOLKVOX_REQUEST_TIMEOUT_MS: intText(1000, 120_000).default(65_000),
+  [LAMBDA_ENV.restateAfterMinutes]: intText(0, 10_080).default(60),
+  [LAMBDA_ENV.dailyCallCap]: intText(1, 10_000_000).optional(),
 };
 
 const lambdaEnvSchema = z.object({
@@ -106,6 +112,8 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     prefix: e.DATA_PREFIX,
     settleMinutes: e.SETTLE_MINUTES,
     requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
+    restateAfterMinutes: e.RESTATE_AFTER_MINUTES,
+    dailyCallCap: e.DAILY_CALL_CAP,
     tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
     bucket: e.BUCKET_NAME,
   };
@@ -122,6 +130,8 @@ export function readCliEnv(env: Env): CliEnvConfig {
     prefix: e.DATA_PREFIX,
     settleMinutes: e.SETTLE_MINUTES,
     requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
+    restateAfterMinutes: e.RESTATE_AFTER_MINUTES,
+    dailyCallCap: e.DAILY_CALL_CAP,
     token: e.WOLKVOX_TOKEN,
   };
 }

@@ -42,9 +42,13 @@ export interface CollectOptions {
   readonly revision?: number;
   /** Asked when a window failed non-transiently: true skips it (quarantine) instead of stopping. */
   readonly quarantine?: (w: Window, error: CollectorError) => boolean;
+  /** Stop before a window once this many API calls were made (the daily cap's share). */
+  readonly maxApiCalls?: number;
+  /** Told about each window once its objects are durable (progress bars). */
+  readonly onCollected?: (c: CollectedWindow) => void;
 }
 
-export type StopReason = 'done' | 'deadline' | 'transient-error' | 'token-limit' | 'failed';
+export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed';
 
 export interface CollectedWindow {
   readonly window: Window;
@@ -192,6 +196,10 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         result.stopReason = 'deadline';
         break;
       }
+      if (result.apiCalls >= (opts.maxApiCalls ?? Number.POSITIVE_INFINITY)) {
+        result.stopReason = 'budget';
+        break;
+      }
       const outcome = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));
       if (!(await settlePending())) break;
 
@@ -221,7 +229,9 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         window: w,
         promise,
         done: () => {
-          result.collected.push({ window: w, rows: rows.length, callsByInterval });
+          const collected = { window: w, rows: rows.length, callsByInterval };
+          result.collected.push(collected);
+          opts.onCollected?.(collected);
           result.handledCount += 1;
           deps.metrics.count(METRIC.windowsCollected, 1);
           deps.metrics.count(METRIC.rowsWritten, rows.length);

@@ -20,6 +20,12 @@ export const METRIC = {
   tokenMissing: 'TokenMissing',
   /** 1 when the vendor said the token's daily limit is spent, or the collector's own cap was reached. */
   tokenBudgetExhausted: 'TokenBudgetExhausted',
+  /** Windows re-collected for late data (revision 2) in this run. */
+  windowsRestated: 'WindowsRestated',
+  /** Windows of requested backfills still to collect at the end of the run. */
+  backfillWindowsRemaining: 'BackfillWindowsRemaining',
+  /** Windows quarantined in this run (repeated non-transient failures). */
+  windowsQuarantined: 'WindowsQuarantined',
 } as const;
 
 /** Environment variables of the Lambda function: the stack sets exactly these. */
@@ -31,4 +37,6 @@ export const LAMBDA_ENV = {
   bucket: 'BUCKET_NAME',
   prefix: 'DATA_PREFIX',
   settleMinutes: 'SETTLE_MINUTES',
+  restateAfterMinutes: 'RESTATE_AFTER_MINUTES',
+  dailyCallCap: 'DAILY_CALL_CAP',
 } as const;

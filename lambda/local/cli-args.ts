@@ -15,15 +15,17 @@ export const USAGE = `Usage: npm start -- [--from "YYYY-MM-DD HH:mm" --to "YYYY-
 
 Collects the Wolkvox cdr_4 report in 5-minute windows.
   --from, --to   wall-clock range of the operation (--from inclusive, --to exclusive),
-                 both on 5-minute boundaries. Without them: the windows due since the
-                 last run (first run: the last hour).
+                 both on 5-minute boundaries; any length (a backfill, with a progress
+                 bar). Without them: the windows due since the last run (first run:
+                 the last hour), then late-data restatement.
   --out DIR      local output folder (default ./data)
   --bucket NAME  write to this S3 bucket instead (default AWS credentials)
   --verbose      log every step to stderr
 
 Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used),
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
-SETTLE_MINUTES (default 5).`;
+SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 60, 0 = off),
+DAILY_CALL_CAP (default: none).`;
 
 function boundary(name: string, text: string): number {
   const wall = parseWall(text);

@@ -13,11 +13,15 @@ import { S3Store } from '../storage/s3-store.ts';
 import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE } from './cli-args.ts';
+import { progressReporter } from './progress.ts';
+import { windowsBetween } from '../domain/planner.ts';
 import { consoleLog } from './console-log.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal (the progress bar redraws in place). */
+  readonly stderrIsTty?: boolean;
 }
 
 export interface CliDeps {
@@ -89,9 +93,14 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       requestTimeoutMs: env.requestTimeoutMs,
       deadline: Number.POSITIVE_INFINITY,
     };
-    const report = args.range
-      ? await runRange(collector, settings, args.range.fromWall, args.range.toWall)
-      : await runLive(collector, { ...settings, firstRunWindows: 12 });
+    let report: RunReport;
+    if (args.range) {
+      const total = windowsBetween({ startWall: args.range.fromWall, timeZone: env.timeZone }, args.range.toWall).length;
+      const progress = progressReporter(total, io.stderr, io.stderrIsTty ?? false, clock);
+      report = await runRange(collector, { ...settings, onCollected: () => progress.tick() }, args.range.fromWall, args.range.toWall);
+    } else {
+      report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes, dailyCallCap: env.dailyCallCap });
+    }
 
     io.stdout(summarize(report, { server, timeZone: env.timeZone, where: args.bucket ? `s3://${args.bucket}/${env.prefix}` : `${store.describe(env.prefix)}` }));
     if (!args.bucket && report.collected.length > 0) {
@@ -130,5 +139,8 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   if (report.stopReason === 'token-limit-wait') lines.push('Skipped: the token\'s daily limit was reached earlier; collection resumes after midnight (operation time).');
   if (report.stoppedAt) lines.push(`Stopped at ${labelOf(report.stoppedAt.window)}: ${report.stoppedAt.error.name}: ${report.stoppedAt.error.message}${report.stoppedAt.error.retryable ? ' (transient: the next run resumes there)' : ''}`);
   if (report.windowsBehind > 0) lines.push(`Still due and not collected: ${report.windowsBehind} window(s)`);
+  if (report.restated > 0) lines.push(`Re-collected for late calls (revision 2): ${report.restated} window(s)`);
+  if (report.backfillRemaining > 0) lines.push(`Backfill still queued: ${report.backfillRemaining} window(s)`);
+  if (report.budgetExhausted) lines.push('Daily call budget reached: history (restatement, backfill) paused until tomorrow.');
   return `${lines.join('\n')}\n`;
 }

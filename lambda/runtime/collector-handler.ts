@@ -31,6 +31,10 @@ export interface HandlerResult {
   readonly stopReason: RunReport['stopReason'];
   readonly firstWindow: string | null;
   readonly lastWindow: string | null;
+  readonly restated: number;
+  readonly backfilled: number;
+  readonly backfillRemaining: number;
+  readonly budgetExhausted: boolean;
 }
 
 /** Stop this long before Lambda would kill the run: room to write the checkpoint. */
@@ -38,9 +42,12 @@ const SAFETY_MARGIN_MS = 10_000;
 
 export function createHandler(deps: HandlerDeps) {
   const clock = deps.clock ?? Date.now;
-  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResult> => {
+  // Lambda never overlaps invocations in one container, but a test or a local caller may:
+  // runs take turns, so the token is never used twice at once and checkpoints never race.
+  let turn: Promise<unknown> = Promise.resolve();
+  const handle = async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResult> => {
     try {
-      parseCollectorEvent(event);
+      const request = parseCollectorEvent(event);
       try {
         await deps.token.get();
       } catch (error) {
@@ -56,7 +63,10 @@ export function createHandler(deps: HandlerDeps) {
           timeZone: config.timeZone,
           settleMinutes: config.settleMinutes,
           requestTimeoutMs: config.requestTimeoutMs,
+          restateAfterMinutes: config.restateAfterMinutes,
+          dailyCallCap: config.dailyCallCap,
           deadline: clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+          ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall } } : {}),
         },
       );
       const first = report.collected[0]?.window;
@@ -69,6 +79,10 @@ export function createHandler(deps: HandlerDeps) {
         stopReason: report.stopReason,
         firstWindow: first ? labelOf(first) : null,
         lastWindow: last ? labelOf(last) : null,
+        restated: report.restated,
+        backfilled: report.backfilled,
+        backfillRemaining: report.backfillRemaining,
+        budgetExhausted: report.budgetExhausted,
       };
       deps.log.info('run finished', { ...result });
       if (report.stoppedAt && !report.stoppedAt.error.retryable) {
@@ -87,5 +101,10 @@ export function createHandler(deps: HandlerDeps) {
     } finally {
       deps.metrics.publish();
     }
+  };
+  return (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResult> => {
+    const run = turn.then(() => handle(event, context));
+    turn = run.catch(() => undefined);
+    return run;
   };
 }

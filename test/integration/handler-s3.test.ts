@@ -76,6 +76,8 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
       prefix,
       settleMinutes: overrides.settleMinutes ?? 65,
       requestTimeoutMs: 5_000,
+      restateAfterMinutes: 0,
+      dailyCallCap: undefined,
       tokenSecretId: SECRET_ID,
       bucket: s3.bucket,
     };

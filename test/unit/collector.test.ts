@@ -42,7 +42,7 @@ describe('Function: runLive', () => {
       sleeps,
     };
   }
-  const settings: LiveRunSettings = { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY };
+  const settings: LiveRunSettings = { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY, restateAfterMinutes: 0 };
   const checkpoint = async () => JSON.parse((await store.get(checkpointKey('p', '0032')))!);
 
   it('returns only the latest due window when there is no checkpoint', async () => {

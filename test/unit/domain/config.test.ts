@@ -27,6 +27,8 @@ describe('Function: readLambdaConfig', () => {
       prefix: 'wolkvox',
       settleMinutes: 5,
       requestTimeoutMs: 65_000,
+      restateAfterMinutes: 60,
+      dailyCallCap: undefined,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
     });
@@ -129,6 +131,8 @@ describe('Function: readCliEnv', () => {
       prefix: 'wolkvox',
       settleMinutes: 5,
       requestTimeoutMs: 65_000,
+      restateAfterMinutes: 60,
+      dailyCallCap: undefined,
       token: undefined,
     });
   });
