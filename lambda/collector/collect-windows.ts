@@ -6,6 +6,8 @@ import {
   WolkvoxBadJsonError,
   WolkvoxConcurrencyError,
   WolkvoxResponseError,
+  WolkvoxTimeoutError,
+  WolkvoxTokenBusyError,
   WolkvoxTransportError,
   errorClass,
 } from '../domain/errors.ts';
@@ -92,6 +94,7 @@ export function isWindowPoison(error: CollectorError): boolean {
 }
 
 function retriesNow(error: CollectorError): boolean {
+  if (error instanceof WolkvoxTimeoutError) return false;
   return error instanceof WolkvoxTransportError || error instanceof WolkvoxBadJsonError || error instanceof WolkvoxConcurrencyError;
 }
 
@@ -198,6 +201,13 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
       }
       if (result.apiCalls >= (opts.maxApiCalls ?? Number.POSITIVE_INFINITY)) {
         result.stopReason = 'budget';
+        break;
+      }
+      const busyUntil = deps.client.busyUntil();
+      if (busyUntil > deps.clock()) {
+        if (!(await settlePending())) break;
+        result.stopReason = 'transient-error';
+        result.stoppedAt = { window: w, error: new WolkvoxTokenBusyError(`an earlier request timed out and may still hold the token until ${new Date(busyUntil).toISOString()}`, {}) };
         break;
       }
       const outcome = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));

@@ -80,6 +80,17 @@ export class WolkvoxTransportError extends WolkvoxError {
   readonly retryable = true;
 }
 
+/**
+ * No answer in time. The vendor may still be running the report, so the run stops here:
+ * a retry now could be a second simultaneous request on the token.
+ */
+export class WolkvoxTimeoutError extends WolkvoxTransportError {}
+
+/** An earlier request of ours timed out and may still be running at the vendor: wait. */
+export class WolkvoxTokenBusyError extends WolkvoxError {
+  readonly retryable = true;
+}
+
 /** A body that is not JSON (often a truncated transfer): retried on a later run. */
 export class WolkvoxBadJsonError extends WolkvoxError {
   readonly retryable = true;

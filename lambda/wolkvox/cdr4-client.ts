@@ -1,4 +1,4 @@
-import { WolkvoxTransportError, WolkvoxResponseError } from '../domain/errors.ts';
+import { WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
 import { dateEnd, dateIni, type Window } from '../domain/window.ts';
 import type { TokenProvider } from './token-provider.ts';
 
@@ -12,7 +12,15 @@ export interface RawAnswer {
 export interface Cdr4Client {
   /** One GET of cdr_4 for the window. Resolves with any HTTP answer; rejects only when none arrived. */
   fetchWindow(w: Window, timeoutMs: number): Promise<RawAnswer>;
+  /**
+   * Epoch ms before which no request may start: after a timeout the vendor may still be
+   * running the abandoned report (up to its 60 s limit) on our token.
+   */
+  busyUntil(): number;
 }
+
+/** The vendor stops a report after 60 s of run time; a little slack on top. */
+export const VENDOR_MAX_RUN_MS = 65_000;
 
 export interface Cdr4ClientOptions {
   readonly baseUrl: string;
@@ -29,7 +37,9 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
   const clock = options.clock ?? Date.now;
   const doFetch = options.fetch ?? fetch;
+  let busyUntil = 0;
   return {
+    busyUntil: () => busyUntil,
     async fetchWindow(w, timeoutMs) {
       const url = new URL('/api/v2/reports_manager.php', options.baseUrl);
       url.searchParams.set('api', 'cdr_4');
@@ -60,7 +70,9 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
         // Only the name and code of the failure: undici's messages never hold headers, but we do not rely on it.
         const code = (err as { cause?: { code?: string } }).cause?.code;
         const what = timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${err.name}${code ? ` (${code})` : ''}`;
-        throw new WolkvoxTransportError(`Wolkvox ${what}`, { httpStatus: null, context: { ...context, latency_ms: clock() - requestedAt }, cause });
+        if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
+        const details = { httpStatus: null, context: { ...context, latency_ms: clock() - requestedAt }, cause };
+        throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
       }
     },
   };

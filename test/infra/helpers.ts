@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { App, Aspects, CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { type CollectorConfig, loadConfig } from '../../infra/config.ts';
@@ -26,6 +27,11 @@ export interface BuildOptions {
   readonly beforeSynth?: (stack: CollectorStack) => void;
   /** Output directory of the assembly. */
   readonly outdir?: string;
+  /**
+   * Run aws-cdk-lib's built-in CloudFormation validation (a WebAssembly validator that costs
+   * seconds per test file on first use). Default false; the stack test turns it on once.
+   */
+  readonly validate?: boolean;
 }
 
 export interface Built {
@@ -43,6 +49,7 @@ export function buildStack(options: BuildOptions = {}): Built {
       ...options.context,
     },
     ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    builtinCloudFormationValidation: options.validate ?? false,
   });
   const config = loadConfig(app.node, app.node.getAllContext());
   const stack = new CollectorStack(app, config.stackName, { stackName: config.stackName, config });
@@ -53,7 +60,7 @@ export function buildStack(options: BuildOptions = {}): Built {
 
 /** A bare stack for testing one construct, with cdk.json's feature flags. */
 export function bareStack(): Stack {
-  const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   return new Stack(app, 'Test');
 }
 
@@ -72,7 +79,7 @@ export interface Finding {
 export function nagFindings(stack: Stack): Finding[] {
   const annotations = Annotations.fromStack(stack);
   const pattern = Match.stringLikeRegexp('^AwsSolutions-');
-  const toFinding = (level: Finding['level']) => (m: { id: string; entry: { data: unknown } }): Finding => {
+  const toFinding = (level: Finding['level']) => (m: SynthesisMessage): Finding => {
     const message = String(m.entry.data);
     const head = /^(AwsSolutions-[A-Za-z0-9]+)(?:\[([^\]]*)\])?:/.exec(message);
     return { level, path: m.id, rule: head?.[1] ?? message, findingId: head?.[2], message };

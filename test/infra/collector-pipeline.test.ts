@@ -1,0 +1,138 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_KEYS } from '../../infra/config.ts';
+import { checkpointKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { windowAt } from '../../lambda/domain/window.ts';
+import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
+
+const TWO_OPERATIONS = {
+  [CONTEXT_KEYS.operations]: [
+    { server: '0032', timezone: 'America/Bogota' },
+    { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045/token', settleMinutes: 10 },
+  ],
+};
+
+/**
+ * EventBridge matching of the subset we use: lists of literals (or unresolved references,
+ * compared structurally) and `{ prefix }`.
+ */
+function matches(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return pattern.some((p) =>
+      p && typeof p === 'object' && 'prefix' in p
+        ? typeof event === 'string' && event.startsWith((p as { prefix: string }).prefix)
+        : JSON.stringify(p) === JSON.stringify(event),
+    );
+  }
+  if (pattern && typeof pattern === 'object') {
+    return Object.entries(pattern).every(([k, v]) => event !== null && typeof event === 'object' && matches(v, (event as Record<string, unknown>)[k]));
+  }
+  return false;
+}
+
+function s3Event(bucket: unknown, key: string) {
+  return { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: bucket }, object: { key } } };
+}
+
+describe('Construct: CollectorPipeline', () => {
+  let built: Built;
+  beforeAll(() => {
+    built = buildStack({ context: TWO_OPERATIONS });
+  });
+
+  it('gives each operation its own function, schedule and secret when two are configured', () => {
+    // Assess
+    const { template } = built;
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1); // 0045 imports its secret
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    for (const server of ['0032', '0045']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        ReservedConcurrentExecutions: 1,
+        Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: server }) },
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: '0045', WOLKVOX_TIMEZONE: 'America/Mexico_City', SETTLE_MINUTES: '10' }) },
+    });
+  });
+
+  it('shares one bucket, catalog, workgroup, topic and two queues when two operations are configured', () => {
+    // Assess
+    const { template } = built;
+    template.resourceCountIs('AWS::S3::Bucket', 3); // data, access logs, Athena results
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    template.resourceCountIs('AWS::Glue::Table', 2);
+    template.resourceCountIs('AWS::Athena::WorkGroup', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 4 + 2);
+    template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
+  });
+
+  it('routes only data objects to the target when a consumer subscribes with onWindowCollected', () => {
+    // Prepare
+    let consumerId = '';
+    const subscribe = (stack: Built['stack']) => {
+      const consumer = new Queue(stack, 'Consumer');
+      consumerId = logicalId(consumer);
+      // Act
+      stack.pipeline.onWindowCollected('NewWindow', new SqsQueue(consumer));
+    };
+    const b = buildStack({ beforeSynth: subscribe });
+
+    // Assess
+    const bucketRef = { Ref: logicalId(b.stack.pipeline.bucket) };
+    b.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [bucketRef] }, object: { key: [{ prefix: 'wolkvox/cdr_4/' }] } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId, 'Arn'] } })],
+    });
+  });
+
+  it('matches data keys but not fetch-log or checkpoint keys when S3 reports a new object', () => {
+    // Prepare
+    const pattern = built.stack.resolve(built.stack.pipeline.windowCollectedEventBridgePattern()) as unknown;
+    const bucket = built.stack.resolve(built.stack.pipeline.bucket.bucketName) as unknown;
+    const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+
+    // Act
+    const accepts = (key: string) => matches(pattern, s3Event(bucket, key));
+
+    // Assess
+    expect(accepts(dataKey('wolkvox', '0032', w))).toBe(true);
+    expect(accepts(dataKey('wolkvox', '0045', w))).toBe(true);
+    expect(accepts(fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(false);
+    expect(accepts(checkpointKey('wolkvox', '0032'))).toBe(false);
+    expect(matches(pattern, s3Event('another-bucket', dataKey('wolkvox', '0032', w)))).toBe(false);
+  });
+
+  it('narrows the key prefix to one operation when onWindowCollected names it', () => {
+    // Prepare
+    const pipeline = built.stack.pipeline;
+    const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+
+    // Act
+    const pattern = built.stack.resolve(pipeline.windowCollectedEventBridgePattern('0045')) as { detail: unknown };
+
+    // Assess
+    expect(pattern.detail).toMatchObject({ object: { key: [{ prefix: 'wolkvox/cdr_4/operation=0045/' }] } });
+    const bucket = built.stack.resolve(pipeline.bucket.bucketName) as unknown;
+    expect(matches(pattern, s3Event(bucket, dataKey('wolkvox', '0045', w)))).toBe(true);
+    expect(matches(pattern, s3Event(bucket, dataKey('wolkvox', '0032', w)))).toBe(false);
+  });
+
+  it('refuses an operation that is not configured when onWindowCollected names it', () => {
+    // Act
+    const act = () => built.stack.pipeline.windowCollectedPattern('9999');
+
+    // Assess
+    expect(act).toThrow(/"9999" is not a configured operation \(0032, 0045\)/);
+  });
+});
