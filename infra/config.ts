@@ -1,0 +1,235 @@
+/**
+ * Stack configuration, read from CDK context (`cdk.json` or `-c key=value`) and validated with
+ * zod at synth time. Every key lives under the `wolkvox:` namespace so it can be overridden one
+ * at a time on the command line:
+ *
+ *   npx cdk deploy -c wolkvox:alarmEmail=ops@example.com \
+ *     -c 'wolkvox:operations=[{"server":"0032"},{"server":"0045","timezone":"America/Mexico_City"}]'
+ *
+ * Values given with `-c` arrive as strings: numbers are accepted as numeric strings and
+ * `wolkvox:operations` as a JSON string. Errors name the offending context key and path.
+ */
+import { z } from 'zod';
+import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from '../lambda/domain/layout.ts';
+import { isValidTimeZone } from '../lambda/domain/wall-clock.ts';
+
+/** Context keys read by {@link loadConfig}. */
+export const CONTEXT_KEYS = {
+  stackName: 'wolkvox:stackName',
+  prefix: 'wolkvox:prefix',
+  databaseName: 'wolkvox:databaseName',
+  alarmEmail: 'wolkvox:alarmEmail',
+  logRetentionDays: 'wolkvox:logRetentionDays',
+  noncurrentVersionExpirationDays: 'wolkvox:noncurrentVersionExpirationDays',
+  athenaResultsExpirationDays: 'wolkvox:athenaResultsExpirationDays',
+  accessLogsExpirationDays: 'wolkvox:accessLogsExpirationDays',
+  athenaBytesScannedCutoffMb: 'wolkvox:athenaBytesScannedCutoffMb',
+  operations: 'wolkvox:operations',
+} as const;
+
+export const DEFAULTS = {
+  stackName: 'WolkvoxCdr4Collector',
+  prefix: DEFAULT_PREFIX,
+  databaseName: 'wolkvox',
+  timezone: 'America/Bogota',
+  logRetentionDays: 30,
+  noncurrentVersionExpirationDays: 30,
+  athenaResultsExpirationDays: 7,
+  accessLogsExpirationDays: 90,
+  athenaBytesScannedCutoffMb: 1024,
+} as const;
+
+/** Retention periods CloudWatch Logs accepts (aws-logs RetentionDays, without "infinite"). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Secrets Manager secret names: 1-512 of these characters. */
+const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/** `-c key=30` arrives as the string "30": accept integers and integer strings. */
+function integer(min: number, max: number) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`),
+  );
+}
+
+const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes'] as const;
+
+export const operationSchema = z.strictObject(
+  {
+    /** Wolkvox server nomenclature, e.g. "0032". Becomes part of a host name, S3 keys and resource names. */
+    server: z.string({ error: 'is required (a Wolkvox server nomenclature such as "0032")' }).regex(SERVER_PATTERN, `must match ${SERVER_PATTERN}`),
+    /** IANA zone of the operation's wall clock. Default America/Bogota. */
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { error: 'must be an IANA time zone such as "America/Bogota"' })
+      .default(DEFAULTS.timezone),
+    /** Name of an existing secret (same account and region) holding the token. Default: a new, empty secret is created. */
+    tokenSecretName: z.string().regex(SECRET_NAME_PATTERN, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)').optional(),
+    /** Minutes to wait after a window ends before collecting it. Default: unset, the collector's own default applies. */
+    settleMinutes: integer(0, 1440).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${OPERATION_KEYS.join(', ')})` : undefined,
+  },
+);
+
+export type OperationConfig = z.output<typeof operationSchema>;
+
+const operationsSchema = z.preprocess(
+  (v, ctx) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array when given as a string', input: v });
+      return z.NEVER;
+    }
+  },
+  z
+    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes? }' })
+    .min(1, 'must list at least one operation')
+    .superRefine((ops, ctx) => {
+      // Logical ids, output names and the Athena enum all key on the server: two servers that only
+      // differ by case or hyphens would collide in CloudFormation logical ids.
+      const seen = new Map<string, number>();
+      ops.forEach((op, i) => {
+        const key = op.server.replace(/-/g, '').toLowerCase();
+        const first = seen.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [i, 'server'], message: `duplicates operation ${first} ("${ops[first]?.server}")`, input: op.server });
+        } else {
+          seen.set(key, i);
+        }
+      });
+      const secrets = new Map<string, number>();
+      ops.forEach((op, i) => {
+        if (op.tokenSecretName === undefined) return;
+        const first = secrets.get(op.tokenSecretName);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'tokenSecretName'],
+            message: `is already used by operation ${first}: each operation needs its own token (the daily budget is per token)`,
+            input: op.tokenSecretName,
+          });
+        } else {
+          secrets.set(op.tokenSecretName, i);
+        }
+      });
+    }),
+);
+
+export const configSchema = z.object({
+  [CONTEXT_KEYS.stackName]: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name (letter first, then letters, digits, hyphens)')
+    .default(DEFAULTS.stackName),
+  [CONTEXT_KEYS.prefix]: z
+    .string()
+    // The collector treats an empty DATA_PREFIX as unset and falls back to its default prefix,
+    // so an empty prefix here would point Athena and the IAM policy at the wrong keys.
+    .min(1, 'must not be empty (the collector reads an empty DATA_PREFIX as unset)')
+    .regex(PREFIX_PATTERN, 'must be S3-safe path segments separated by "/" (no leading/trailing slash, no "=")')
+    .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain "." or ".." segments' })
+    .default(DEFAULTS.prefix),
+  [CONTEXT_KEYS.databaseName]: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be a Glue database name (lower-case letter first, then a-z, 0-9, _)')
+    .default(DEFAULTS.databaseName),
+  [CONTEXT_KEYS.alarmEmail]: z.preprocess(
+    (v) => (v === '' || v === null ? undefined : v),
+    z.email('must be an e-mail address (or empty for no subscription)').optional(),
+  ),
+  [CONTEXT_KEYS.logRetentionDays]: integer(1, 3653)
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d as number), {
+      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(DEFAULTS.logRetentionDays),
+  [CONTEXT_KEYS.noncurrentVersionExpirationDays]: integer(1, 3650).default(DEFAULTS.noncurrentVersionExpirationDays),
+  [CONTEXT_KEYS.athenaResultsExpirationDays]: integer(1, 3650).default(DEFAULTS.athenaResultsExpirationDays),
+  [CONTEXT_KEYS.accessLogsExpirationDays]: integer(1, 3650).default(DEFAULTS.accessLogsExpirationDays),
+  // Athena's minimum per-query cutoff is 10 MB.
+  [CONTEXT_KEYS.athenaBytesScannedCutoffMb]: integer(10, 1_048_576).default(DEFAULTS.athenaBytesScannedCutoffMb),
+  [CONTEXT_KEYS.operations]: operationsSchema,
+});
+
+/** The validated configuration, with defaults applied. */
+export interface CollectorConfig {
+  readonly stackName: string;
+  /** S3 key prefix of everything the collector writes (not empty). */
+  readonly prefix: string;
+  readonly databaseName: string;
+  readonly alarmEmail?: string;
+  readonly logRetentionDays: number;
+  readonly noncurrentVersionExpirationDays: number;
+  readonly athenaResultsExpirationDays: number;
+  readonly accessLogsExpirationDays: number;
+  readonly athenaBytesScannedCutoffMb: number;
+  readonly operations: readonly OperationConfig[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads a context value; anything with a `tryGetContext` works (an App's or a construct's node). */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+}
+
+/**
+ * Validates the `wolkvox:*` context keys. Pass `allContext` (e.g. `app.node.getAllContext()`)
+ * to also reject unknown `wolkvox:*` keys, which are most likely typos. Throws a {@link ConfigError} listing every problem,
+ * each prefixed with the context key and the path inside it, e.g.
+ * `wolkvox:operations[1].timezone: must be an IANA time zone such as "America/Bogota"`.
+ */
+export function loadConfig(source: ContextSource, allContext?: Record<string, unknown>): CollectorConfig {
+  const known = new Set<string>(Object.values(CONTEXT_KEYS));
+  const unknown = Object.keys(allContext ?? {}).filter((k) => k.startsWith('wolkvox:') && !known.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Invalid CDK context (see docs/infrastructure.md, "Configuration"):\n${unknown
+        .map((k) => `  - ${k}: unknown key (known: ${[...known].join(', ')})`)
+        .join('\n')}`,
+    );
+  }
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.values(CONTEXT_KEYS)) {
+    const value = source.tryGetContext(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  return parseConfig(raw);
+}
+
+/** Same as {@link loadConfig} from a plain object of context keys. */
+export function parseConfig(raw: Record<string, unknown>): CollectorConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
+    throw new ConfigError(`Invalid CDK context (see docs/infrastructure.md, "Configuration"):\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return {
+    stackName: c[CONTEXT_KEYS.stackName],
+    prefix: c[CONTEXT_KEYS.prefix],
+    databaseName: c[CONTEXT_KEYS.databaseName],
+    ...(c[CONTEXT_KEYS.alarmEmail] !== undefined ? { alarmEmail: c[CONTEXT_KEYS.alarmEmail] } : {}),
+    logRetentionDays: c[CONTEXT_KEYS.logRetentionDays] as number,
+    noncurrentVersionExpirationDays: c[CONTEXT_KEYS.noncurrentVersionExpirationDays] as number,
+    athenaResultsExpirationDays: c[CONTEXT_KEYS.athenaResultsExpirationDays] as number,
+    accessLogsExpirationDays: c[CONTEXT_KEYS.accessLogsExpirationDays] as number,
+    athenaBytesScannedCutoffMb: c[CONTEXT_KEYS.athenaBytesScannedCutoffMb] as number,
+    operations: c[CONTEXT_KEYS.operations],
+  };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  let out = String(head ?? '(context)');
+  for (const part of rest) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
+  return out;
+}

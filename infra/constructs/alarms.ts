@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+
+export interface AlarmsProps {
+  /**
+   * E-mail address subscribed to the alarm topic (the recipient must confirm the subscription).
+   * @default - no subscription; subscribe to the topic yourself
+   */
+  readonly email?: string;
+  /**
+   * How long without a collected window before the freshness alarm fires, in 5-minute periods.
+   * @default 6 (30 minutes)
+   */
+  readonly freshnessPeriods?: number;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * One SNS topic and the alarms that notify it (alarm and OK transitions): per operation,
+ * function errors, data freshness, missing token and exhausted token budget; per dead-letter
+ * queue, any message.
+ */
+export class Alarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
+  private readonly freshnessPeriods: number;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps = {}) {
+    super(scope, id);
+    this.freshnessPeriods = props.freshnessPeriods ?? 6;
+    this.topic = new Topic(this, 'Topic', { displayName: 'Wolkvox collector alarms', enforceSSL: true });
+    if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+    // Not KMS-encrypted: notifications carry alarm names and states only, CloudWatch cannot
+    // publish to a topic under the AWS-managed SNS key, and a customer-managed key would cost
+    // more than the rest of the stack.
+    this.action = new SnsAction(this.topic);
+  }
+
+  /** Errors, freshness and token alarms of one operation's collector. */
+  addOperation(server: string, fn: IFunction): void {
+    this.add(`${server}-Errors`, {
+      alarmDescription: `Collector ${server}: the function failed (see its log group; the failed event is in the on-failure queue)`,
+      metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.add(`${server}-Freshness`, {
+      alarmDescription: `Collector ${server}: no window collected for ${this.freshnessPeriods * 5} minutes`,
+      metric: this.collectorMetric(server, METRIC.windowsCollected),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: this.freshnessPeriods,
+      datapointsToAlarm: this.freshnessPeriods,
+      // No datapoint at all means no run reported anything: that is stale too.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    this.add(`${server}-TokenMissing`, {
+      alarmDescription: `Collector ${server}: the token secret is empty; store the token with put-secret-value (see the stack outputs)`,
+      metric: this.collectorMetric(server, METRIC.tokenMissing),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.add(`${server}-TokenBudgetExhausted`, {
+      alarmDescription: `Collector ${server}: the token's daily request budget is spent; collection resumes when it resets`,
+      metric: this.collectorMetric(server, METRIC.tokenBudgetExhausted),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Alarm on any visible message in a dead-letter queue. */
+  addQueue(id: string, queue: IQueue, description: string): void {
+    this.add(id, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, dimension operation=server, Sum per 5 min. */
+  collectorMetric(server: string, metricName: string): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION]: server },
+      statistic: 'Sum',
+      period: PERIOD,
+    });
+  }
+
+  private add(id: string, props: ConstructorParameters<typeof Alarm>[2]): void {
+    const alarm = new Alarm(this, id, props);
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,234 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { checkpointKey, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+
+/** Root of the repository (holds package-lock.json), the project root of the bundle. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The collector's entry point (written in lambda/, exports `handler`). */
+export const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
+
+/** Value of POWERTOOLS_SERVICE_NAME (the handler's Logger and Metrics use the same name). */
+export const SERVICE_NAME = 'wolkvox-collector';
+
+/** Lets CommonJS dependencies call `require` inside the ESM bundle (Node built-ins mostly). */
+const ESM_REQUIRE_BANNER = "import { createRequire as __wolkvoxCreateRequire } from 'node:module'; const require = __wolkvoxCreateRequire(import.meta.url);";
+
+export interface CollectorFunctionProps {
+  /** Wolkvox server nomenclature of the operation. */
+  readonly server: string;
+  /** IANA time zone of the operation wall clock. */
+  readonly timezone: string;
+  /**
+   * Name of an existing secret holding the token (plain string or `{"token": "..."}`).
+   * @default - a new, empty secret is created; fill it with the command in `putSecretValueCommand`
+   */
+  readonly tokenSecretName?: string;
+  /**
+   * Minutes to wait after a window ends before collecting it (SETTLE_MINUTES).
+   * @default - not set: the collector's own default applies (5 minutes)
+   */
+  readonly settleMinutes?: number;
+  /** Bucket the collector writes to. */
+  readonly bucket: IBucket;
+  /** Key prefix of everything the collector writes (DATA_PREFIX); not empty (the collector reads an empty value as unset). */
+  readonly prefix: string;
+  /** Where failed (or expired) asynchronous invocations are sent. */
+  readonly failureQueue: IQueue;
+  /**
+   * Entry file of the handler.
+   * @default lambda/handler.ts
+   */
+  readonly entry?: string;
+  /**
+   * Timeout: must stay under the 5-minute schedule period so that runs never overlap.
+   * @default Duration.minutes(4)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum age of an asynchronous event (also how long a throttled tick waits for the running
+   * one). The next tick catches up from the checkpoint anyway.
+   * @default Duration.minutes(4)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The S3 key prefixes one operation writes under (data, fetch log, checkpoint), each ending
+ * in `/`. The function's role may put/get only below these.
+ */
+export function operationPrefixes(prefix: string, server: string): { data: string; fetches: string; state: string } {
+  const checkpoint = checkpointKey(prefix, server);
+  return {
+    data: `${tableRoot(prefix, DATA_TABLE)}operation=${server}/`,
+    fetches: `${tableRoot(prefix, FETCH_TABLE)}operation=${server}/`,
+    state: checkpoint.slice(0, checkpoint.lastIndexOf('/') + 1),
+  };
+}
+
+/**
+ * The collector Lambda function of one operation, with its token secret, log group and a
+ * least-privilege role. Invoked asynchronously by {@link CollectorSchedule}: no retries (the
+ * next tick resumes from the checkpoint), failures go to `failureQueue`.
+ */
+export class CollectorFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly secret: ISecret;
+  /** True when this construct created the secret (it starts empty). */
+  readonly secretCreated: boolean;
+  /** Value of WOLKVOX_TOKEN_SECRET_ID: the secret's ARN when created here, its name when imported. */
+  readonly secretId: string;
+  /** Shell command that stores the token (read from $WOLKVOX_TOKEN) in the secret. */
+  readonly putSecretValueCommand: string;
+
+  constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
+    super(scope, id);
+    const { server } = props;
+    const entry = props.entry ?? HANDLER_ENTRY;
+
+    if (props.tokenSecretName !== undefined) {
+      this.secret = Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
+      this.secretCreated = false;
+      this.secretId = props.tokenSecretName;
+    } else {
+      const secret = new Secret(this, 'TokenSecret', {
+        description: `Wolkvox API token of operation ${server} (plain token or {"token":"..."}). Created empty by ${Stack.of(this).stackName}.`,
+        // Deleted with the stack: the token can be re-issued in the Wolkvox console, unlike the
+        // data, which the bucket retains.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // Created EMPTY: the L2 construct would otherwise generate a random password, which the
+      // collector would take for a token and send to the vendor. With neither
+      // GenerateSecretString nor SecretString, CloudFormation creates a secret with no value.
+      (secret.node.defaultChild as CfnSecret).generateSecretString = undefined;
+      NagSuppressions.addResourceSuppressions(secret, [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The secret holds a Wolkvox API token issued by the vendor console; there is no API to rotate it, so a rotation Lambda could not do anything. It is replaced by hand with put-secret-value.',
+        },
+      ]);
+      this.secret = secret;
+      this.secretCreated = true;
+      this.secretId = secret.secretArn;
+    }
+    this.putSecretValueCommand = `aws secretsmanager put-secret-value --region ${Aws.REGION} --secret-id ${this.secretId} --secret-string "$WOLKVOX_TOKEN"`;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Own role, no AWSLambdaBasicExecutionRole: logs go to this one log group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Collector of Wolkvox operation ${server}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.secret.grantRead(this.role);
+    const prefixes = operationPrefixes(props.prefix, server);
+    const objectArns = [prefixes.data, prefixes.fetches, prefixes.state].map((p) => props.bucket.arnForObjects(`${p}*`));
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'OwnPrefixesReadWrite', effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
+    );
+    // Without s3:ListBucket, S3 answers 403 AccessDenied instead of 404 NoSuchKey for a missing
+    // key, and the first run (no checkpoint yet) could not tell "absent" from "forbidden". It
+    // reveals key names only, never content. No s3:prefix condition: S3 does not document
+    // whether such a condition is honoured by its 404-vs-403 decision, so it could bring the 403 back.
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ListForNotFound', effect: Effect.ALLOW, actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+    );
+
+    const environment: Record<string, string> = {
+      [LAMBDA_ENV.server]: server,
+      [LAMBDA_ENV.timeZone]: props.timezone,
+      [LAMBDA_ENV.tokenSecretId]: this.secretId,
+      [LAMBDA_ENV.bucket]: props.bucket.bucketName,
+      [LAMBDA_ENV.prefix]: props.prefix,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+    if (props.settleMinutes !== undefined) environment[LAMBDA_ENV.settleMinutes] = String(props.settleMinutes);
+
+    if (!existsSync(entry)) {
+      throw new Error(`Collector handler not found at ${entry}: the function bundles lambda/handler.ts (exporting "handler").`);
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      description: `Collects the Wolkvox cdr_4 report of operation ${server} every 5 minutes`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(4),
+      // One run at a time per operation: runs share a checkpoint and a token budget.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
+      maxEventAge: props.maxEventAge ?? Duration.minutes(4),
+      onFailure: new SqsDestination(props.failureQueue),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        // Keep class and function names: the fetch log records error class names.
+        keepNames: true,
+        sourceMap: false,
+        // Bundle the AWS SDK (pinned by package-lock.json) instead of using the runtime's copy.
+        bundleAwsSDK: true,
+        // DuckDB is the local query tool only: the handler never imports it, and if it ever
+        // did, the bundle would keep the import and the asset test would catch it.
+        externalModules: ['@duckdb/*'],
+      },
+    });
+
+    // On the role's policy document itself, where the wildcards are.
+    NagSuppressions.addResourceSuppressions(
+      this.role.node.findChild('DefaultPolicy'),
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log or state prefix.",
+          appliesTo: [prefixes.data, prefixes.fetches, prefixes.state].map((p) => ({ regex: `/^Resource::<[A-Za-z0-9]+\\.Arn>\\/${escapeRegex(p)}\\*$/` })),
+        },
+      ],
+      true,
+    );
+  }
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

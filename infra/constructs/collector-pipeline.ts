@@ -1,0 +1,167 @@
+import { type EventPattern, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DATA_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import type { CollectorConfig } from '../config.ts';
+import { namedQueries } from '../queries.ts';
+import { Alarms } from './alarms.ts';
+import { AthenaWorkgroup } from './athena-workgroup.ts';
+import { Catalog } from './catalog.ts';
+import { CollectorFunction } from './collector-function.ts';
+import { CollectorSchedule } from './collector-schedule.ts';
+import { DataBucket } from './data-bucket.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+
+export interface CollectorPipelineProps {
+  /** Validated configuration (see infra/config.ts). */
+  readonly config: CollectorConfig;
+  /**
+   * Entry file of the collector handler.
+   * @default lambda/handler.ts
+   */
+  readonly handlerEntry?: string;
+  /**
+   * Athena workgroup name.
+   * @default config.stackName
+   */
+  readonly workGroupName?: string;
+}
+
+/** What one operation gets of its own: token secret, function, schedule. */
+export interface OperationResources {
+  readonly server: string;
+  readonly collector: CollectorFunction;
+  readonly schedule: CollectorSchedule;
+}
+
+export interface WindowCollectedOptions {
+  /**
+   * Only windows of this operation (a configured server).
+   * @default - windows of every operation
+   */
+  readonly operation?: string;
+  /**
+   * Rule description.
+   * @default 'A Wolkvox cdr_4 window was written'
+   */
+  readonly description?: string;
+}
+
+/**
+ * Everything the collector needs: per operation a function and a schedule; shared, the data
+ * bucket, the Glue catalog, the Athena workgroup, the dead-letter queues and the alarms.
+ *
+ * Downstream consumers subscribe to new data with {@link onWindowCollected}.
+ */
+export class CollectorPipeline extends Construct {
+  readonly config: CollectorConfig;
+  readonly dataBucket: DataBucket;
+  readonly bucket: IBucket;
+  readonly catalog: Catalog;
+  readonly athena: AthenaWorkgroup;
+  readonly alarms: Alarms;
+  /** Events EventBridge could not deliver to a collector. */
+  readonly scheduleDeadLetterQueue: DeadLetterQueue;
+  /** Collector invocations that failed or expired (Lambda on-failure destination). */
+  readonly failureQueue: DeadLetterQueue;
+  readonly operations: readonly OperationResources[];
+
+  constructor(scope: Construct, id: string, props: CollectorPipelineProps) {
+    super(scope, id);
+    const { config } = props;
+    this.config = config;
+
+    this.dataBucket = new DataBucket(this, 'Data', {
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      accessLogsExpirationDays: config.accessLogsExpirationDays,
+    });
+    this.bucket = this.dataBucket.bucket;
+
+    this.scheduleDeadLetterQueue = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
+      purpose: 'schedule events EventBridge could not deliver to a collector function',
+    });
+    this.failureQueue = new DeadLetterQueue(this, 'CollectorFailures', {
+      purpose: 'on-failure destination of the collector functions: failed or expired invocations',
+    });
+
+    this.alarms = new Alarms(this, 'Alarms', { ...(config.alarmEmail !== undefined ? { email: config.alarmEmail } : {}) });
+    this.alarms.addQueue('ScheduleDeadLetters', this.scheduleDeadLetterQueue.queue, 'A scheduled run could not be delivered to a collector function');
+    this.alarms.addQueue('CollectorFailures', this.failureQueue.queue, 'A collector invocation failed or expired (message in the on-failure queue)');
+
+    this.operations = config.operations.map((op) => {
+      const collector = new CollectorFunction(this, `Collector-${op.server}`, {
+        server: op.server,
+        timezone: op.timezone,
+        ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
+        ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
+        ...(props.handlerEntry !== undefined ? { entry: props.handlerEntry } : {}),
+        bucket: this.bucket,
+        prefix: config.prefix,
+        failureQueue: this.failureQueue.queue,
+        logRetention: config.logRetentionDays,
+      });
+      const schedule = new CollectorSchedule(this, `Schedule-${op.server}`, {
+        function: collector.function,
+        deadLetterQueue: this.scheduleDeadLetterQueue.queue,
+        description: `Runs the Wolkvox cdr_4 collector of operation ${op.server} every 5 minutes`,
+      });
+      this.alarms.addOperation(op.server, collector.function);
+      return { server: op.server, collector, schedule };
+    });
+
+    this.catalog = new Catalog(this, 'Catalog', {
+      bucket: this.bucket,
+      prefix: config.prefix,
+      databaseName: config.databaseName,
+      operations: config.operations.map((op) => op.server),
+    });
+
+    this.athena = new AthenaWorkgroup(this, 'Athena', {
+      workGroupName: props.workGroupName ?? config.stackName,
+      databaseName: config.databaseName,
+      resultsExpirationDays: config.athenaResultsExpirationDays,
+      bytesScannedCutoffMb: config.athenaBytesScannedCutoffMb,
+      accessLogsBucket: this.dataBucket.accessLogsBucket,
+      namedQueries: namedQueries(config.databaseName),
+    });
+  }
+
+  /**
+   * EventBridge pattern of S3 "Object Created" events for data objects (`{prefix}/cdr_4/...`)
+   * only. The trailing slash keeps `cdr_4_fetches/` (fetch log) out; `_state/` (checkpoints)
+   * never matches.
+   */
+  windowCollectedPattern(operation?: string): EventPattern {
+    if (operation !== undefined && !this.operations.some((o) => o.server === operation)) {
+      throw new Error(`onWindowCollected: "${operation}" is not a configured operation (${this.operations.map((o) => o.server).join(', ')})`);
+    }
+    const keyPrefix = `${tableRoot(this.config.prefix, DATA_TABLE)}${operation !== undefined ? `operation=${operation}/` : ''}`;
+    return {
+      source: ['aws.s3'],
+      detailType: ['Object Created'],
+      detail: {
+        bucket: { name: [this.bucket.bucketName] },
+        object: { key: [{ prefix: keyPrefix }] },
+      },
+    };
+  }
+
+  /** {@link windowCollectedPattern} in EventBridge's own JSON form (`detail-type`), for consumers outside CDK. */
+  windowCollectedEventBridgePattern(operation?: string): Record<string, unknown> {
+    const p = this.windowCollectedPattern(operation);
+    return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
+  }
+
+  /**
+   * Invokes `target` each time a window's data object is written (first collection or a
+   * re-collection overwriting it). The event is S3's "Object Created" on the default bus; see
+   * docs/infrastructure.md for its shape.
+   */
+  onWindowCollected(id: string, target: IRuleTarget, options: WindowCollectedOptions = {}): Rule {
+    return new Rule(this, id, {
+      description: options.description ?? 'A Wolkvox cdr_4 window was written',
+      eventPattern: this.windowCollectedPattern(options.operation),
+      targets: [target],
+    });
+  }
+}
