@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WolkvoxBadJsonError, WolkvoxResponseError, type ErrorContext } from './errors.ts';
 import { intervalBounds } from './interval-key.ts';
 import { parseVendorNumber } from './vendor-number.ts';
@@ -26,18 +26,18 @@ export interface ParsedReport {
 // Deliberately loose: the envelope's fields vary by endpoint and version, and anything
 // unexpected inside `data` must be kept, not rejected.
 const envelopeSchema = z.looseObject({
-  code: z.union([z.number(), z.string()]).nullish(),
-  error: z.unknown().optional(),
-  msg: z.unknown().optional(),
-  message: z.unknown().optional(),
-  data: z.unknown().optional(),
+  code: z.nullish(z.union([z.number(), z.string()])),
+  error: z.optional(z.unknown()),
+  msg: z.optional(z.unknown()),
+  message: z.optional(z.unknown()),
+  data: z.optional(z.unknown()),
 });
 
 const figuresSchema = z.looseObject({
-  calls: z.unknown().optional(),
-  minutes: z.unknown().optional(),
-  cost: z.unknown().optional(),
-  percentage: z.unknown().optional(),
+  calls: z.optional(z.unknown()),
+  minutes: z.optional(z.unknown()),
+  cost: z.optional(z.unknown()),
+  percentage: z.optional(z.unknown()),
 });
 
 const NAME_FIELDS = ['interval', 'INTERVAL', 'Interval', 'name', 'range', 'key'] as const;

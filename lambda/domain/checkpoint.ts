@@ -1,12 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CheckpointError } from './errors.ts';
 import { formatWall, parseWall } from './wall-clock.ts';
 import { WINDOW_MS, type Window } from './window.ts';
 
-const wallLabel = z.string().refine((s) => {
-  const ms = parseWall(s);
-  return ms !== undefined && ms % WINDOW_MS === 0;
-}, 'must be a window start "YYYY-MM-DD HH:mm:ss" on a 5-minute boundary');
+const wallLabel = z.string().check(
+  z.refine((s) => {
+    const ms = parseWall(s);
+    return ms !== undefined && ms % WINDOW_MS === 0;
+  }, 'must be a window start "YYYY-MM-DD HH:mm:ss" on a 5-minute boundary'),
+);
 
 const isoInstant = z.iso.datetime();
 
@@ -18,19 +20,17 @@ export const checkpointSchema = z.object({
   /** First live window not yet collected: every window before it is collected or quarantined. */
   next_window: wallLabel,
   /** No API call before this instant: the vendor said the token's daily limit is spent. */
-  token_limit_until: isoInstant.nullable().default(null),
+  token_limit_until: z._default(z.nullable(isoInstant), null),
   /** Consecutive runs in which a window failed with a non-transient error. */
-  failures: z.record(wallLabel, z.number().int().positive()).default({}),
+  failures: z._default(z.record(wallLabel, z.int().check(z.positive())), {}),
   /** Windows given up after repeated non-transient failures; a backfill can retry them. */
-  quarantined: z.array(wallLabel).default([]),
+  quarantined: z._default(z.array(wallLabel), []),
   /** First collected window not yet re-collected for late data; null while restatement is off. */
-  restate_next: wallLabel.nullable().default(null),
+  restate_next: z._default(z.nullable(wallLabel), null),
   /** Requested history ranges [from, to), worked through after live windows; `next` is the progress. */
-  backfills: z
-    .array(z.object({ from: wallLabel, to: wallLabel, next: wallLabel, requested_at: isoInstant }))
-    .default([]),
+  backfills: z._default(z.array(z.object({ from: wallLabel, to: wallLabel, next: wallLabel, requested_at: isoInstant })), []),
   /** API calls made on one operation day, for the optional daily cap. */
-  budget: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), calls: z.number().int().nonnegative() }).nullable().default(null),
+  budget: z._default(z.nullable(z.object({ day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)), calls: z.int().check(z.nonnegative()) })), null),
   updated_at: isoInstant,
 });
 

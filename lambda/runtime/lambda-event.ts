@@ -1,28 +1,25 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../domain/errors.ts';
 import { parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 
-const windowBoundary = z
-  .string()
-  .transform((text, ctx) => {
-    const wall = parseWall(text);
-    if (wall === undefined) ctx.addIssue({ code: 'custom', message: `"${text}" is not a date-time "YYYY-MM-DD HH:mm" (operation wall clock)` });
-    else if (wall % WINDOW_MS !== 0) ctx.addIssue({ code: 'custom', message: `"${text}" is not on a 5-minute boundary` });
-    return wall ?? 0;
-  });
+const windowBoundary = z.pipe(
+  z.string().check(
+    z.refine((text) => parseWall(text) !== undefined, { error: (issue) => `"${String(issue.input)}" is not a date-time "YYYY-MM-DD HH:mm" (operation wall clock)` }),
+    z.refine((text) => (parseWall(text) ?? 0) % WINDOW_MS === 0, { error: (issue) => `"${String(issue.input)}" is not on a 5-minute boundary` }),
+  ),
+  z.transform((text: string) => parseWall(text)!),
+);
 
 /** What may invoke the function: the EventBridge schedule, a manual `{}`, or a backfill request. */
 const scheduledEvent = z.looseObject({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
 });
 const manualEvent = z.strictObject({});
 const backfillEvent = z.strictObject({
-  backfill: z
-    .strictObject({ from: windowBoundary, to: windowBoundary })
-    .refine((b) => b.to > b.from, { message: '"to" must be after "from"', path: ['to'] }),
+  backfill: z.strictObject({ from: windowBoundary, to: windowBoundary }).check(z.refine((b) => b.to > b.from, { error: '"to" must be after "from"', path: ['to'] })),
 });
 
 export const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
