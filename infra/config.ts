@@ -55,7 +55,7 @@ function integer(min: number, max: number) {
   );
 }
 
-const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes'] as const;
+const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap'] as const;
 
 export const operationSchema = z.strictObject(
   {
@@ -70,6 +70,10 @@ export const operationSchema = z.strictObject(
     tokenSecretName: z.string().regex(SECRET_NAME_PATTERN, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)').optional(),
     /** Minutes to wait after a window ends before collecting it. Default: unset, the collector's own default applies. */
     settleMinutes: integer(0, 1440).optional(),
+    /** Re-collect each window this long after it ended, for late calls; 0 turns it off. Default: unset, the collector's default (60) applies. */
+    restateAfterMinutes: integer(0, 10_080).optional(),
+    /** At most this many API calls per operation day (the token's limit is shared). Default: no cap of our own. */
+    dailyCallCap: integer(1, 10_000_000).optional(),
   },
   {
     error: (issue) =>
@@ -90,7 +94,7 @@ const operationsSchema = z.preprocess(
     }
   },
   z
-    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes? }' })
+    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes?, restateAfterMinutes?, dailyCallCap? }' })
     .min(1, 'must list at least one operation')
     .superRefine((ops, ctx) => {
       // Logical ids, output names and the Athena enum all key on the server: two servers that only

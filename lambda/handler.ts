@@ -15,7 +15,10 @@ import { secretTokenProvider } from './wolkvox/secret-token.ts';
 const config = readLambdaConfig(process.env);
 const logger = new Logger({ serviceName: 'wolkvox-collector', persistentKeys: { operation: config.server } });
 const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: 'wolkvox-collector' });
-metrics.addDimension(METRIC_DIMENSION, config.server);
+// Alarms match metrics by their exact dimension set: {operation} only, on every publish
+// (addDimension would be cleared after the first flush, and the default adds "service").
+metrics.clearDefaultDimensions();
+metrics.setDefaultDimensions({ [METRIC_DIMENSION]: config.server });
 const token = secretTokenProvider({ client: secretsClient(), secretId: config.tokenSecretId });
 
 export const handler = createHandler({

@@ -13,6 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { checkpointKey, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Root of the repository (holds package-lock.json), the project root of the bundle. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,8 +23,6 @@ export const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', im
 /** Value of POWERTOOLS_SERVICE_NAME (the handler's Logger and Metrics use the same name). */
 export const SERVICE_NAME = 'wolkvox-collector';
 
-/** Lets CommonJS dependencies call `require` inside the ESM bundle (Node built-ins mostly). */
-const ESM_REQUIRE_BANNER = "import { createRequire as __wolkvoxCreateRequire } from 'node:module'; const require = __wolkvoxCreateRequire(import.meta.url);";
 
 export interface CollectorFunctionProps {
   /** Wolkvox server nomenclature of the operation. */
@@ -40,6 +39,16 @@ export interface CollectorFunctionProps {
    * @default - not set: the collector's own default applies (5 minutes)
    */
   readonly settleMinutes?: number;
+  /**
+   * Minutes after a window's end at which it is re-collected once for late calls (RESTATE_AFTER_MINUTES); 0 turns it off.
+   * @default - not set: the collector's own default applies (60 minutes)
+   */
+  readonly restateAfterMinutes?: number;
+  /**
+   * Daily cap of API calls for this collector (DAILY_CALL_CAP); live windows keep priority over history.
+   * @default - not set: no cap of our own (the vendor's daily limit still applies)
+   */
+  readonly dailyCallCap?: number;
   /** Bucket the collector writes to. */
   readonly bucket: IBucket;
   /** Key prefix of everything the collector writes (DATA_PREFIX); not empty (the collector reads an empty value as unset). */
@@ -172,6 +181,8 @@ export class CollectorFunction extends Construct {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
     if (props.settleMinutes !== undefined) environment[LAMBDA_ENV.settleMinutes] = String(props.settleMinutes);
+    if (props.restateAfterMinutes !== undefined) environment[LAMBDA_ENV.restateAfterMinutes] = String(props.restateAfterMinutes);
+    if (props.dailyCallCap !== undefined) environment[LAMBDA_ENV.dailyCallCap] = String(props.dailyCallCap);
 
     if (!existsSync(entry)) {
       throw new Error(`Collector handler not found at ${entry}: the function bundles lambda/handler.ts (exporting "handler").`);
@@ -198,18 +209,17 @@ export class CollectorFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: BUNDLE.target,
+        mainFields: [...BUNDLE.mainFields],
         banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        // Keep class and function names: the fetch log records error class names.
-        keepNames: true,
-        sourceMap: false,
+        minify: BUNDLE.minify,
+        keepNames: BUNDLE.keepNames,
+        sourceMap: BUNDLE.sourcemap,
         // Bundle the AWS SDK (pinned by package-lock.json) instead of using the runtime's copy.
         bundleAwsSDK: true,
-        // DuckDB is the local query tool only: the handler never imports it, and if it ever
-        // did, the bundle would keep the import and the asset test would catch it.
-        externalModules: ['@duckdb/*'],
+        // If the handler ever imported DuckDB, the bundle would keep the import and the asset test would catch it.
+        externalModules: [...BUNDLE.external],
+        esbuildArgs: { [`--alias:${CREDENTIALS_ALIAS.module}`]: CREDENTIALS_ALIAS.replacement },
       },
     });
 

@@ -94,6 +94,8 @@ export class CollectorPipeline extends Construct {
         timezone: op.timezone,
         ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
         ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
+        ...(op.restateAfterMinutes !== undefined ? { restateAfterMinutes: op.restateAfterMinutes } : {}),
+        ...(op.dailyCallCap !== undefined ? { dailyCallCap: op.dailyCallCap } : {}),
         ...(props.handlerEntry !== undefined ? { entry: props.handlerEntry } : {}),
         bucket: this.bucket,
         prefix: config.prefix,

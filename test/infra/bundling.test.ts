@@ -57,6 +57,12 @@ describe.skipIf(!HANDLER_EXISTS)('Bundling: collector asset (lambda/handler.ts)'
     expect(code).toContain('GetSecretValueCommand');
   });
 
+  it('keeps only the environment credential provider when the SDK is bundled for Lambda', () => {
+    // Assess: the SSO / INI-file links of the default chain are aliased away, the env provider stays.
+    expect(code).not.toContain('sso_start_url');
+    expect(code).toContain('AWS_SECRET_ACCESS_KEY');
+  });
+
   it('defines require for CommonJS dependencies when the output is ESM', () => {
     // Assess
     expect(code.startsWith("import { createRequire as __wolkvoxCreateRequire } from 'node:module'; const require = __wolkvoxCreateRequire(import.meta.url);")).toBe(true);

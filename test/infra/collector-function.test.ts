@@ -65,9 +65,9 @@ describe('Construct: CollectorFunction', () => {
     });
   });
 
-  it('sets exactly the environment the handler reads when settle minutes are configured', () => {
+  it('sets exactly the environment the handler reads when settle minutes, restatement and a cap are configured', () => {
     // Act
-    const { template, bucket, collector } = synth({ settleMinutes: 7 });
+    const { template, bucket, collector } = synth({ settleMinutes: 7, restateAfterMinutes: 90, dailyCallCap: 900 });
 
     // Assess
     const [[, fn] = ['', {}]] = resourcesOfType(template, 'AWS::Lambda::Function');
@@ -78,6 +78,8 @@ describe('Construct: CollectorFunction', () => {
       [LAMBDA_ENV.bucket]: { Ref: logicalId(bucket) },
       [LAMBDA_ENV.prefix]: 'wolkvox',
       [LAMBDA_ENV.settleMinutes]: '7',
+      [LAMBDA_ENV.restateAfterMinutes]: '90',
+      [LAMBDA_ENV.dailyCallCap]: '900',
       POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     });

@@ -84,6 +84,8 @@ describe('Config: CDK context schema', () => {
     ['a time zone is unknown', { [ops]: [{ server: '0032', timezone: 'America/Atlantis' }] }, `${ops}[0].timezone: must be an IANA time zone`],
     ['a key is misspelt', { [ops]: [{ server: '0032', timeZone: 'UTC' }] }, `${ops}[0]: unknown key(s) "timeZone"`],
     ['settle minutes are negative', { [ops]: [{ server: '0032', settleMinutes: -1 }] }, `${ops}[0].settleMinutes: must be >= 0`],
+    ['restatement is over a week', { [ops]: [{ server: '0032', restateAfterMinutes: 20_000 }] }, `${ops}[0].restateAfterMinutes: must be <= 10080`],
+    ['the daily cap is zero', { [ops]: [{ server: '0032', dailyCallCap: 0 }] }, `${ops}[0].dailyCallCap: must be >= 1`],
     ['a secret name has a space', { [ops]: [{ server: '0032', tokenSecretName: 'my token' }] }, `${ops}[0].tokenSecretName: must be a Secrets Manager secret name`],
     ['two servers collide', { [ops]: [{ server: '0032' }, { server: '00-32' }] }, `${ops}[1].server: duplicates operation 0`],
     [

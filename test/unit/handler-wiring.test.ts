@@ -44,6 +44,7 @@ describe('Function: handler (module wiring)', () => {
     const { handler } = await import('../../lambda/handler.ts');
     const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, { getRemainingTimeInMillis: () => 60_000 });
     const printed = [...stdout.mock.calls, ...logs.mock.calls, ...emf.mock.calls].map((c) => String(c[0])).join('\n');
+    const emfLines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
     stdout.mockRestore();
     logs.mockRestore();
     emf.mockRestore();
@@ -54,8 +55,30 @@ describe('Function: handler (module wiring)', () => {
     expect(puts.every((p) => p.Bucket === 'data-bucket')).toBe(true);
     expect(puts.map((p) => p.Key!.split('/').slice(0, 2).join('/')).sort()).toEqual(['lake/_state', 'lake/cdr_4', 'lake/cdr_4_fetches']);
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe('wolkvox/0032');
-    expect(printed).toContain('WindowsCollected');
     expect(printed).not.toContain(TOKEN);
+    expect(emfLines).toHaveLength(1);
+    const emfDoc = JSON.parse(emfLines[0]!);
+    expect(emfDoc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
+    expect(emfDoc._aws.CloudWatchMetrics[0].Namespace).toBe('WolkvoxCollector');
+    expect(emfDoc.operation).toBe('0032');
+    expect(emfDoc.WindowsCollected).toBe(1);
+  });
+
+  it('publishes metrics with the operation dimension again when the container is warm', async () => {
+    // Prepare
+    const emf = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const logs = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const { handler } = await import('../../lambda/handler.ts');
+
+    // Act
+    await handler({}, { getRemainingTimeInMillis: () => 60_000 });
+    const lines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
+    emf.mockRestore();
+    logs.mockRestore();
+
+    // Assess
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
   });
 
   it('fails at load naming the variable when the environment is incomplete', async () => {
