@@ -81,6 +81,14 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.add(`${server}-WindowsQuarantined`, {
+      alarmDescription: `Collector ${server}: a window failed 3 runs in a row with an unreadable answer and was skipped; see cdr_4_fetches, then backfill it`,
+      metric: this.collectorMetric(server, METRIC.windowsQuarantined),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** Alarm on any visible message in a dead-letter queue. */

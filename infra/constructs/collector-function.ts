@@ -23,6 +23,9 @@ export const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', im
 /** Value of POWERTOOLS_SERVICE_NAME (the handler's Logger and Metrics use the same name). */
 export const SERVICE_NAME = 'wolkvox-collector';
 
+/** Default memory of the collector function (MB); the cost model in bench/ reads it. */
+export const DEFAULT_MEMORY_MB = 256;
+
 
 export interface CollectorFunctionProps {
   /** Wolkvox server nomenclature of the operation. */
@@ -196,7 +199,7 @@ export class CollectorFunction extends Construct {
       description: `Collects the Wolkvox cdr_4 report of operation ${server} every 5 minutes`,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.minutes(4),
       // One run at a time per operation: runs share a checkpoint and a token budget.
       reservedConcurrentExecutions: 1,

@@ -48,13 +48,17 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
       const token = await options.token.get();
       const requestedAt = clock();
       const context = { date_ini: dateIni(w), date_end: dateEnd(w) };
+      // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the answer,
+      // and a backfill making thousands of calls would hold thousands of them.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
       try {
         const response = await doFetch(url, {
           method: 'GET',
           headers: { 'wolkvox-token': token, wolkvox_server: options.server, accept: 'application/json' },
           redirect: 'error',
           // The timeout covers the body too: a server that stalls mid-body is cut off as well.
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: abort.signal,
         });
         const length = Number(response.headers.get('content-length') ?? 0);
         if (length > MAX_BODY_BYTES) {
@@ -73,6 +77,8 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
         if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
         const details = { httpStatus: null, context: { ...context, latency_ms: clock() - requestedAt }, cause };
         throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

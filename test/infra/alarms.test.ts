@@ -39,7 +39,7 @@ describe('Construct: Alarms', () => {
     });
   });
 
-  it.each([METRIC.tokenMissing, METRIC.tokenBudgetExhausted])('fires when the collector reports %s at least once', (metricName) => {
+  it.each([METRIC.tokenMissing, METRIC.tokenBudgetExhausted, METRIC.windowsQuarantined])('fires when the collector reports %s at least once', (metricName) => {
     // Act
     const { template, alarms } = synth();
 
@@ -106,12 +106,12 @@ describe('Construct: Alarms', () => {
     });
   });
 
-  it('creates four alarms per operation and one per queue when wired', () => {
+  it('creates five alarms per operation and one per queue when wired', () => {
     // Act
     const { template, alarms } = synth();
 
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    expect(alarms.alarms).toHaveLength(5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    expect(alarms.alarms).toHaveLength(6);
   });
 });

@@ -69,7 +69,7 @@ describe('Construct: CollectorPipeline', () => {
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 4 + 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 2);
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });
 

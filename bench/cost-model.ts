@@ -1,0 +1,72 @@
+/**
+ * 6. Monthly AWS cost of one operation, from the measured figures (nothing typed by hand but
+ * list prices). us-east-1 list prices, no free tier, 30-day month.
+ */
+import { DEFAULT_MEMORY_MB } from '../infra/constructs/collector-function.ts';
+import { METRIC } from '../lambda/domain/metrics.ts';
+import { round } from './stats.ts';
+
+export const PRICES = {
+  region: 'us-east-1 (list prices, 2026)',
+  lambdaGbSecondArm: 0.0000133334,
+  lambdaPerMillionRequests: 0.2,
+  s3PutPer1000: 0.005,
+  s3GetPer1000: 0.0004,
+  s3StandardGbMonth: 0.023,
+  secretPerMonth: 0.4,
+  secretsPer10kCalls: 0.05,
+  logsIngestPerGb: 0.5,
+  customMetricPerMonth: 0.3,
+  alarmPerMonth: 0.1,
+} as const;
+
+export interface MeasuredInputs {
+  /** Median duration of a scheduled run (ms), measured with the restatement setting below. */
+  readonly runMs: number;
+  /** Module-init time of the bundle (ms), paid on each cold start. */
+  readonly initMs: number;
+  readonly s3PutsPerWindow: number;
+  readonly checkpointPutsPerRun: number;
+  readonly s3GetsPerRun: number;
+  readonly bytesPerWindow: number;
+  readonly logBytesPerRun: number;
+  readonly alarmsPerOperation: number;
+}
+
+const RUNS_PER_MONTH = 12 * 24 * 30;
+/** Lambda's own START/END/REPORT lines and Powertools' fields around our messages. */
+const LAMBDA_LOG_OVERHEAD_BYTES = 450;
+/** A warm container every 5 minutes is usually kept; assume a cold start per hour to be safe. */
+const COLD_STARTS_PER_MONTH = 24 * 30;
+/** Secret re-read every 15 minutes per container plus once per cold start. */
+const SECRET_CALLS_PER_MONTH = 4 * 24 * 30 + COLD_STARTS_PER_MONTH;
+
+export function costPerOperationMonth(m: MeasuredInputs) {
+  const gb = DEFAULT_MEMORY_MB / 1024;
+  const gbSeconds = ((RUNS_PER_MONTH * m.runMs + COLD_STARTS_PER_MONTH * m.initMs) / 1000) * gb;
+  const windows = RUNS_PER_MONTH;
+  const puts = windows * m.s3PutsPerWindow + RUNS_PER_MONTH * m.checkpointPutsPerRun;
+  const gets = RUNS_PER_MONTH * m.s3GetsPerRun;
+  const storedGb = (windows * m.bytesPerWindow) / 1024 ** 3;
+  const logGb = (RUNS_PER_MONTH * (m.logBytesPerRun + LAMBDA_LOG_OVERHEAD_BYTES)) / 1024 ** 3;
+  const metricNames = Object.keys(METRIC).length;
+  const lines = [
+    ['Lambda requests', `${RUNS_PER_MONTH} runs × $${PRICES.lambdaPerMillionRequests}/1M`, (RUNS_PER_MONTH * PRICES.lambdaPerMillionRequests) / 1e6],
+    ['Lambda compute (arm64)', `(${RUNS_PER_MONTH} × ${round(m.runMs, 0)} ms + ${COLD_STARTS_PER_MONTH} cold starts × ${round(m.initMs, 0)} ms) × ${gb} GB = ${round(gbSeconds, 1)} GB-s`, gbSeconds * PRICES.lambdaGbSecondArm],
+    ['S3 PUT', `${windows} windows × ${m.s3PutsPerWindow} + ${RUNS_PER_MONTH} checkpoints × ${m.checkpointPutsPerRun} = ${Math.round(puts)}`, (puts / 1000) * PRICES.s3PutPer1000],
+    ['S3 GET', `${RUNS_PER_MONTH} runs × ${m.s3GetsPerRun}`, (gets / 1000) * PRICES.s3GetPer1000],
+    ['S3 storage, per month of data kept', `${windows} windows × ${m.bytesPerWindow} B = ${round(storedGb * 1024, 1)} MB`, storedGb * PRICES.s3StandardGbMonth],
+    ['Secrets Manager', `1 secret + ${SECRET_CALLS_PER_MONTH} reads`, PRICES.secretPerMonth + (SECRET_CALLS_PER_MONTH / 10_000) * PRICES.secretsPer10kCalls],
+    ['CloudWatch Logs', `${RUNS_PER_MONTH} runs × ${m.logBytesPerRun + LAMBDA_LOG_OVERHEAD_BYTES} B`, logGb * PRICES.logsIngestPerGb],
+    ['CloudWatch custom metrics (EMF)', `${metricNames} metrics × 1 dimension set`, metricNames * PRICES.customMetricPerMonth],
+    ['CloudWatch alarms', `${m.alarmsPerOperation} alarms`, m.alarmsPerOperation * PRICES.alarmPerMonth],
+    ['EventBridge schedule, S3 events, Glue (projection)', 'no charge', 0],
+  ] as const;
+  const total = lines.reduce((n, l) => n + l[2], 0);
+  return { lines: lines.map(([item, arithmetic, usd]) => ({ item, arithmetic, usd: round(usd, 4) })), total_usd: round(total, 2) };
+}
+
+export function costMarkdown(cost: ReturnType<typeof costPerOperationMonth>, note: string): string {
+  const rows = cost.lines.map((l) => `| ${l.item} | ${l.arithmetic} | ${l.usd.toFixed(4)} |`).join('\n');
+  return `${note}\n\n| item | from the measured figures | $/month |\n| --- | --- | ---: |\n${rows}\n| **total** | | **${cost.total_usd.toFixed(2)}** |\n\nPrices: ${PRICES.region}. Athena is billed per query ($5/TB scanned; a month of one operation is a few MB).`;
+}

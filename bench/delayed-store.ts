@@ -1,0 +1,27 @@
+import type { ObjectStore } from '../lambda/storage/object-store.ts';
+
+/** Wraps a store: every put takes at least `delayMs` (S3's PUT latency), and puts/gets are counted. */
+export class MeasuredStore implements ObjectStore {
+  puts = 0;
+  gets = 0;
+  bytes = 0;
+  readonly putKeys: string[] = [];
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly delayMs = 0,
+  ) {}
+  async put(key: string, body: string, type: string): Promise<void> {
+    this.puts += 1;
+    this.bytes += Buffer.byteLength(body);
+    this.putKeys.push(key);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    return this.inner.put(key, body, type);
+  }
+  async get(key: string): Promise<string | null> {
+    this.gets += 1;
+    return this.inner.get(key);
+  }
+  describe(key: string): string {
+    return this.inner.describe(key);
+  }
+}
