@@ -8,39 +8,7 @@ import { type ColumnSpec, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from 
 import { DATA_TABLE, dataKey, FETCH_TABLE, fetchLogKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
 import { type Window, windowAt } from '../../lambda/domain/window.ts';
-import { type Built, buildStack, renderIntrinsic, resourcesOfType } from './helpers.ts';
-
-interface GlueColumn {
-  Name: string;
-  Type: string;
-  Comment?: string;
-}
-
-interface TableView {
-  serde: string;
-  columns: GlueColumn[];
-  partitionKeys: GlueColumn[];
-  params: Record<string, string>;
-  location: string;
-}
-
-/** The table as Athena sees it, from the template, with references rendered as {Ref:Id}. */
-function tableFromTemplate(built: Built, name: string): TableView {
-  const found = resourcesOfType(built.template, 'AWS::Glue::Table').find(([, p]) => (p.TableInput as { Name: string }).Name === name);
-  if (!found) throw new Error(`no Glue table ${name}`);
-  const input = found[1].TableInput as {
-    Parameters: Record<string, unknown>;
-    PartitionKeys: GlueColumn[];
-    StorageDescriptor: { Columns: GlueColumn[]; Location: unknown; SerdeInfo: { SerializationLibrary: string } };
-  };
-  return {
-    serde: input.StorageDescriptor.SerdeInfo.SerializationLibrary,
-    columns: input.StorageDescriptor.Columns,
-    partitionKeys: input.PartitionKeys,
-    params: Object.fromEntries(Object.entries(input.Parameters).map(([k, v]) => [k, renderIntrinsic(v)])),
-    location: renderIntrinsic(input.StorageDescriptor.Location),
-  };
-}
+import { type Built, buildStack, type GlueColumn, renderIntrinsic, resourcesOfType, tableFromTemplate, type TableView } from './helpers.ts';
 
 /** Formats naive wall-clock ms with the subset of Java date patterns Athena projection uses. */
 function javaDateFormat(wallMs: number, pattern: string): string {

@@ -148,3 +148,36 @@ export function logicalId(construct: IConstruct): string {
   const element = construct instanceof CfnElement ? construct : (construct.node.defaultChild as CfnElement);
   return Stack.of(construct).getLogicalId(element);
 }
+
+export interface GlueColumn {
+  Name: string;
+  Type: string;
+  Comment?: string;
+}
+
+export interface TableView {
+  serde: string;
+  columns: GlueColumn[];
+  partitionKeys: GlueColumn[];
+  params: Record<string, string>;
+  location: string;
+}
+
+/** The table as Athena sees it, from the template, with references rendered as {Ref:Id}. */
+export function tableFromTemplate(built: Built, name: string): TableView {
+  const found = resourcesOfType(built.template, 'AWS::Glue::Table').find(([, p]) => (p.TableInput as { Name: string }).Name === name);
+  if (!found) throw new Error(`no Glue table ${name}`);
+  const input = found[1].TableInput as {
+    Parameters: Record<string, unknown>;
+    PartitionKeys: GlueColumn[];
+    StorageDescriptor: { Columns: GlueColumn[]; Location: unknown; SerdeInfo: { SerializationLibrary: string } };
+  };
+  return {
+    serde: input.StorageDescriptor.SerdeInfo.SerializationLibrary,
+    columns: input.StorageDescriptor.Columns,
+    partitionKeys: input.PartitionKeys,
+    params: Object.fromEntries(Object.entries(input.Parameters).map(([k, v]) => [k, renderIntrinsic(v)])),
+    location: renderIntrinsic(input.StorageDescriptor.Location),
+  };
+}
+
