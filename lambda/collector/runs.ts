@@ -133,8 +133,7 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
 
   // Phase 1: live windows. Our own cap is hard: once spent, even live windows wait for tomorrow.
   const callsLeft = () => cap - budget.calls - apiCalls;
-  const windows = planDueWindows({ now, timeZone: s.timeZone, settleMinutes: s.settleMinutes, cursor, firstRunWindows: s.firstRunWindows ?? 1, limit: Math.max(0, Math.min(limit, callsLeft())) });
-  if (callsLeft() <= 0) budgetExhausted = true;
+  const windows = planDueWindows({ now, timeZone: s.timeZone, settleMinutes: s.settleMinutes, cursor, firstRunWindows: s.firstRunWindows ?? 1, limit });
   deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: checkpoint !== undefined });
   const live = await collectWindows(deps, { ...s, revision: 1, maxApiCalls: callsLeft(), quarantine: (w) => (failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter }, windows);
   apiCalls += live.apiCalls;

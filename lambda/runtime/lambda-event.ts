@@ -18,9 +18,13 @@ const scheduledEvent = z.looseObject({
   time: z.optional(z.string()),
 });
 const manualEvent = z.strictObject({});
-const backfillEvent = z.strictObject({
-  backfill: z.strictObject({ from: windowBoundary, to: windowBoundary }).check(z.refine((b) => b.to > b.from, { error: '"to" must be after "from"', path: ['to'] })),
-});
+const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown key(s) ${(issue.keys ?? []).join(', ')}` : undefined) };
+const backfillEvent = z.strictObject(
+  {
+    backfill: z.strictObject({ from: windowBoundary, to: windowBoundary }, unknownKeys).check(z.refine((b) => b.to > b.from, { error: '"to" must be after "from"', path: ['to'] })),
+  },
+  unknownKeys,
+);
 
 export const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
 

@@ -193,6 +193,25 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });
 
+  it('collects with the rotated token when the secret changed since the container read it', async () => {
+    // Prepare
+    const { handler, context, scheduled, log } = setup();
+    await handler(scheduled, context);
+    const rotated = 'tok-ROTATED-2a2b2c2d2e';
+    sim.setToken(rotated);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: rotated }) });
+    clock.advance(10 * MINUTE);
+
+    // Act
+    const result = await handler(scheduled, context);
+
+    // Assess
+    expect(result.stopReason).toBe('done');
+    expect(result.windowsCollected).toBe(2);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(log.lines.join('\n')).not.toContain(rotated);
+  });
+
   it('makes no API call and counts TokenMissing when the secret holds no token', async () => {
     // Prepare
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ token: '' }) });

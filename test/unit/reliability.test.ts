@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MetricsTally } from '../../lambda/collector/ports.ts';
+import { runLive, type LiveRunSettings } from '../../lambda/collector/runs.ts';
+import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
+import { parseWall, WALL } from '../../lambda/domain/wall-clock.ts';
+import { dateEnd, dateIni, windowAt } from '../../lambda/domain/window.ts';
+import { parseCollectorEvent } from '../../lambda/runtime/lambda-event.ts';
+import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
+import { staticToken } from '../../lambda/wolkvox/token-provider.ts';
+import { startSimulator, type Fault, type Simulator } from '../simulator/index.ts';
+import { CaptureLog } from '../support/capture-log.ts';
+import { instantOfWall, ManualClock } from '../support/clock.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+
+const TZ = 'America/Bogota';
+const TOKEN = 'tok-RELIABILITY-77aa88bb';
+const MINUTE = WALL.MINUTE_MS;
+
+describe('Function: runLive (late data, backfill, budget)', () => {
+  let sim: Simulator;
+  let clock: ManualClock;
+  let store: MemoryStore;
+  let metrics: MetricsTally;
+  let faultFor: ((r: { dateIni: string }) => Fault | undefined) | undefined;
+
+  async function start(options: { reportDelayMs?: number } = {}) {
+    sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: TZ, now: clock.now, faultFor: (r) => faultFor?.(r), ...options });
+  }
+  beforeEach(() => {
+    clock = new ManualClock(instantOfWall('2026-11-20 10:00', TZ));
+    store = new MemoryStore();
+    metrics = new MetricsTally();
+    faultFor = undefined;
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  function deps(tick = 0) {
+    const token = staticToken(TOKEN);
+    const now = () => (clock.ms += tick);
+    return { client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token, clock: now }), token, store, log: new CaptureLog(), metrics, clock: now, sleep: async () => {} };
+  }
+  const base: LiveRunSettings = { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY };
+  const checkpoint = async () => JSON.parse((await store.get(checkpointKey('p', '0032')))!);
+  const rowsOf = async (label: string) => {
+    const body = (await store.get(dataKey('p', '0032', windowAt(parseWall(label)!, TZ))))!;
+    return body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { calls: number; revision: number; interval: string });
+  };
+
+  it('overwrites a window with revision 2 holding the late calls when it is restated an hour later', async () => {
+    // Prepare: calls reach the report 20 minutes after they end.
+    await start({ reportDelayMs: 20 * MINUTE });
+    const d = deps();
+    await runLive(d, { ...base, restateAfterMinutes: 60 });
+    const first = await rowsOf('2026-11-20 09:50');
+    const truth = () => Object.values(sim.trueTotals(dateIni(windowAt(parseWall('2026-11-20 09:50')!, TZ)), dateEnd(windowAt(parseWall('2026-11-20 09:50')!, TZ)))).reduce((n, t) => n + t.calls, 0);
+    const seenAtFirst = truth();
+
+    // Act
+    clock.advance(70 * MINUTE);
+    const report = await runLive(d, { ...base, restateAfterMinutes: 60 });
+    const restated = await rowsOf('2026-11-20 09:50');
+
+    // Assess
+    expect(first.every((r) => r.revision === 1)).toBe(true);
+    expect(first.reduce((n, r) => n + r.calls, 0)).toBe(seenAtFirst);
+    expect(report.restated).toBeGreaterThan(0);
+    expect(restated.every((r) => r.revision === 2)).toBe(true);
+    expect(restated.reduce((n, r) => n + r.calls, 0)).toBe(truth());
+    expect(truth()).toBeGreaterThan(seenAtFirst);
+    const fetchRevisions = store.keys('p/cdr_4_fetches/').filter((k) => k.includes('20261120095000')).map((k) => JSON.parse(store.objects.get(k)!).revision).sort();
+    expect(fetchRevisions).toEqual([1, 2]);
+    expect((await checkpoint()).restate_next > '2026-11-20 09:50:00').toBe(true);
+  });
+
+  it('works a queued backfill through several short runs after the live windows and then forgets it', async () => {
+    // Prepare: each clock read costs 1 s, so a 60 s run handles only part of the day.
+    await start();
+    const d = deps(1_000);
+    const event = parseCollectorEvent({ backfill: { from: '2026-11-19 00:00', to: '2026-11-19 06:00' } });
+    if (event.kind !== 'backfill') throw new Error('expected a backfill request');
+    const remaining: number[] = [];
+    const liveCollected: number[] = [];
+
+    // Act
+    let report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000, backfill: { fromWall: event.fromWall, toWall: event.toWall } });
+    remaining.push(report.backfillRemaining);
+    for (let i = 0; i < 20 && report.backfillRemaining > 0; i += 1) {
+      clock.advance(5 * MINUTE);
+      report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000 });
+      remaining.push(report.backfillRemaining);
+      liveCollected.push(report.collected.length);
+    }
+
+    // Assess
+    expect(remaining[0]).toBeGreaterThan(0);
+    expect(remaining[0]).toBeLessThan(72);
+    expect(remaining.at(-1)).toBe(0);
+    expect([...remaining].sort((a, b) => b - a)).toEqual(remaining);
+    // Each run still took the live window that became due since the one before.
+    expect(liveCollected.every((n) => n >= 1)).toBe(true);
+    expect(store.keys('p/cdr_4/operation=0032/dt=2026-11-19/')).toHaveLength(72);
+    expect((await checkpoint()).backfills).toEqual([]);
+    expect(sim.stats.maxInFlight).toBe(1);
+  });
+
+  it('pauses restatement and backfill but keeps live windows when the daily cap leaves nothing for history', async () => {
+    // Prepare: 10:00 leaves 168 live windows today; a cap of 200 with 40 calls spent leaves no room for history.
+    await start();
+    const d = deps();
+    await runLive(d, { ...base, dailyCallCap: 200 });
+    const cp = await checkpoint();
+    await store.put(checkpointKey('p', '0032'), JSON.stringify({ ...cp, budget: { day: '2026-11-20', calls: 40 } }), 'application/json');
+    clock.advance(90 * MINUTE);
+
+    // Act
+    const report = await runLive(d, { ...base, dailyCallCap: 200, backfill: { fromWall: parseWall('2026-11-19 00:00')!, toWall: parseWall('2026-11-19 01:00')! } });
+
+    // Assess
+    expect(report.collected).toHaveLength(18);
+    expect(report.restated).toBe(0);
+    expect(report.backfilled).toBe(0);
+    expect(report.budgetExhausted).toBe(true);
+    expect(report.backfillRemaining).toBe(12);
+    expect(metrics.totals.get('TokenBudgetExhausted')).toBe(1);
+    expect((await checkpoint()).budget).toEqual({ day: '2026-11-20', calls: 58 });
+  });
+
+  it('stops even live windows when the hard daily cap is spent', async () => {
+    // Prepare
+    await start();
+    const d = deps();
+    await runLive(d, { ...base, dailyCallCap: 5, restateAfterMinutes: 0 });
+    clock.advance(60 * MINUTE);
+
+    // Act
+    const report = await runLive(d, { ...base, dailyCallCap: 5, restateAfterMinutes: 0 });
+
+    // Assess
+    expect(report.apiCalls).toBe(4);
+    expect(report.stopReason).toBe('budget');
+    expect(report.budgetExhausted).toBe(true);
+    expect(report.windowsBehind).toBe(8);
+  });
+
+  it('takes a quarantined window out of quarantine when a backfill collects it', async () => {
+    // Prepare
+    await start();
+    const d = deps();
+    await runLive(d, { ...base, restateAfterMinutes: 0 });
+    faultFor = (r) => (r.dateIni === '20261120095500' ? { kind: 'badShape' } : undefined);
+    for (let i = 0; i < 3; i += 1) {
+      clock.advance(5 * MINUTE);
+      await runLive(d, { ...base, restateAfterMinutes: 0 });
+    }
+    expect((await checkpoint()).quarantined).toEqual(['2026-11-20 09:55:00']);
+    faultFor = undefined;
+
+    // Act
+    const report = await runLive(d, { ...base, restateAfterMinutes: 0, backfill: { fromWall: parseWall('2026-11-20 09:55')!, toWall: parseWall('2026-11-20 10:00')! } });
+
+    // Assess
+    expect(report.backfilled).toBe(1);
+    expect((await checkpoint()).quarantined).toEqual([]);
+    expect(await store.get(dataKey('p', '0032', windowAt(parseWall('2026-11-20 09:55')!, TZ)))).not.toBeNull();
+  });
+});
+
+describe('Function: parseCollectorEvent', () => {
+  it.each([
+    [{ backfill: { from: '2026-11-19 00:03', to: '2026-11-19 01:00' } }, 'backfill.from: "2026-11-19 00:03" is not on a 5-minute boundary'],
+    [{ backfill: { from: 'yesterday', to: '2026-11-19 01:00' } }, 'backfill.from: "yesterday" is not a date-time'],
+    [{ backfill: { from: '2026-11-19 02:00', to: '2026-11-19 01:00' } }, 'backfill.to: "to" must be after "from"'],
+    [{ backfill: { from: '2026-11-19 00:00' } }, 'backfill.to'],
+    [{ backfill: { from: '2026-11-19 00:00', to: '2026-11-19 01:00', extra: 1 } }, 'extra'],
+    [{ detail: 'x' }, 'unsupported event (keys: detail)'],
+  ])('throws a ConfigError naming the problem when the event is %j', (event, message) => {
+    // Act
+    const act = () => parseCollectorEvent(event);
+
+    // Assess
+    expect(act).toThrow(message);
+  });
+
+  it('returns the wall-clock range when a backfill is requested', () => {
+    // Act
+    const request = parseCollectorEvent({ backfill: { from: '2026-11-01 00:00', to: '2026-12-01 00:00' } });
+
+    // Assess
+    expect(request).toEqual({ kind: 'backfill', fromWall: parseWall('2026-11-01 00:00'), toWall: parseWall('2026-12-01 00:00') });
+  });
+});
