@@ -15,6 +15,7 @@ import { createHandler } from '../../lambda/runtime/collector-handler.ts';
 import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
 import type { TokenProvider } from '../../lambda/wolkvox/token-provider.ts';
 import { startSimulator, type Fault } from '../simulator/index.ts';
+import { prng } from '../simulator/synthetic-calls.ts';
 import { CaptureLog } from '../support/capture-log.ts';
 import { instantOfWall, ManualClock } from '../support/clock.ts';
 import { MemoryStore } from '../support/memory-store.ts';
@@ -57,18 +58,6 @@ export interface ChaosFigures {
 const TOKEN = 'tok-CHAOS-4e5f6a7b8c9d';
 const MINUTE = WALL.MINUTE_MS;
 
-/** Seeded PRNG (mulberry32): the same seed gives the same storm. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Requests that started while another one (answered or abandoned) was still open at the server. */
 function overlappingRequests(log: ReadonlyArray<{ startedAt: number; endedAt: number }>): number {
   let overlapping = 0;
@@ -82,6 +71,7 @@ function overlappingRequests(log: ReadonlyArray<{ startedAt: number; endedAt: nu
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   const started = Date.now();
+  // The same seed gives the same storm.
   const rnd = prng(o.seed);
   const tz = o.timeZone;
   const dayStart = parseWall(`${o.startDay} 00:00`)!;

@@ -57,7 +57,7 @@ export function minuteHash(seed: number, minuteIndex: number): number {
 }
 
 /** mulberry32: a small deterministic PRNG in [0, 1). */
-function prng(state: number): () => number {
+export function prng(state: number): () => number {
   let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
