@@ -8,6 +8,7 @@ import {
   WolkvoxResponseError,
   WolkvoxTimeoutError,
   WolkvoxTokenBusyError,
+  WolkvoxTokenLimitError,
   WolkvoxTransportError,
   errorClass,
 } from '../domain/errors.ts';
@@ -221,7 +222,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
           continue;
         }
         result.stoppedAt = { window: w, error };
-        result.stopReason = error.name === 'WolkvoxTokenLimitError' ? 'token-limit' : error.retryable ? 'transient-error' : 'failed';
+        result.stopReason = error instanceof WolkvoxTokenLimitError ? 'token-limit' : error.retryable ? 'transient-error' : 'failed';
         break;
       }
 
@@ -250,7 +251,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     }
     await settlePending();
   } catch (error) {
-    // Only storage can throw here: the fetch-log write of a failed call.
+    // Failed calls and writes are outcomes above; this is for the unexpected (a callback, a bug).
     if (await settlePending()) {
       const e = asCollectorError(error);
       result.stopReason = e.retryable ? 'transient-error' : 'failed';
