@@ -190,12 +190,15 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     backfilled += result.collected.length;
     for (const c of result.collected) quarantined.delete(labelOf(c.window));
     for (const w of result.quarantined) quarantined.add(labelOf(w));
-    const firstOpen = todo[result.handledCount];
-    if (firstOpen) job.next = labelOf(firstOpen);
-    else backfills.shift();
+    // `todo` holds at most `limit` windows: a longer job goes on from after its last one.
+    const lastTodo = todo[todo.length - 1];
+    const resumeAt = todo[result.handledCount] ?? (lastTodo ? nextWindow(lastTodo) : undefined);
+    const jobDone = !resumeAt || resumeAt.startWall >= parseWall(job.to)!;
+    if (jobDone) backfills.shift();
+    else job.next = labelOf(resumeAt);
     if (result.stopReason === 'budget' || result.stopReason === 'token-limit') budgetExhausted = true;
     historyStop = result.stopReason;
-    deps.log.info('backfill progress', { from: job.from, to: job.to, next: firstOpen ? job.next : job.to, collected_this_run: result.collected.length, windows_remaining: backfillRemaining(backfills) });
+    deps.log.info('backfill progress', { from: job.from, to: job.to, next: jobDone ? job.to : job.next, collected_this_run: result.collected.length, windows_remaining: backfillRemaining(backfills) });
   }
 
   const limitHit = tokenLimited || historyStop === 'token-limit';

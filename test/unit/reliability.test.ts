@@ -105,6 +105,20 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(sim.stats.maxInFlight).toBe(1);
   });
 
+  it('collects a backfill longer than one planning chunk in full when time allows', async () => {
+    // Prepare
+    await start();
+    const d = deps();
+
+    // Act
+    const report = await runLive(d, { ...base, restateAfterMinutes: 0, maxWindowsPerRun: 10, backfill: { fromWall: parseWall('2026-11-19 00:00')!, toWall: parseWall('2026-11-19 02:30')! } });
+
+    // Assess
+    expect(report.backfilled).toBe(30);
+    expect(report.backfillRemaining).toBe(0);
+    expect((await checkpoint()).backfills).toEqual([]);
+  });
+
   it('pauses restatement and backfill but keeps live windows when the daily cap leaves nothing for history', async () => {
     // Prepare: 10:00 leaves 168 live windows today; a cap of 200 with 40 calls spent leaves no room for history.
     await start();
