@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdr4Response } from '../../../lambda/domain/cdr4-report.ts';
 import {
+import { caught } from '../../support/caught.ts';
   WolkvoxAuthError,
   WolkvoxBadJsonError,
   WolkvoxConcurrencyError,
@@ -12,15 +13,6 @@ import {
 } from '../../../lambda/domain/errors.ts';
 
 const FIVE_KEYS = ['0_5_seg', '6_20_seg', '21_60_seg', '61_120_seg', 'greater_than_121'] as const;
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('Function: parseCdr4Response', () => {
   describe('collected answers', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Checkpoint, cursorOf, labelOf, parseCheckpoint, serializeCheckpoint } from '../../../lambda/domain/checkpoint.ts';
 import { CheckpointError } from '../../../lambda/domain/errors.ts';
 import { windowAt } from '../../../lambda/domain/window.ts';
+import { caught } from '../../support/caught.ts';
 
 const EXPECTED = { operation: '0032', timeZone: 'America/Bogota' };
 const WHERE = 's3://bucket/wolkvox/_state/cdr_4/operation=0032/checkpoint.json';
@@ -19,15 +20,6 @@ const sample: Checkpoint = {
   budget: { day: '2026-11-20', calls: 120 },
   updated_at: '2026-11-20T13:12:30.000Z',
 };
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('Function: parseCheckpoint', () => {
   it('round-trips a checkpoint written by serializeCheckpoint', () => {
