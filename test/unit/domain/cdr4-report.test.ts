@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCdr4Response } from '../../../lambda/domain/cdr4-report.ts';
 import {
-import { caught } from '../../support/caught.ts';
   WolkvoxAuthError,
   WolkvoxBadJsonError,
   WolkvoxConcurrencyError,
@@ -11,6 +10,7 @@ import { caught } from '../../support/caught.ts';
   WolkvoxTransportError,
   WolkvoxUnavailableError,
 } from '../../../lambda/domain/errors.ts';
+import { caught } from '../../support/caught.ts';
 
 const FIVE_KEYS = ['0_5_seg', '6_20_seg', '21_60_seg', '61_120_seg', 'greater_than_121'] as const;
 
