@@ -128,7 +128,8 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   const first = report.collected[0]?.window;
   const last = report.collected[report.collected.length - 1]?.window;
   const span = first && last ? ` (${formatWall(first.startWall).slice(0, 16)} to ${formatWall(last.startWall + WINDOW_MS).slice(0, 16)} ${ctx.timeZone})` : '';
-  lines.push(`Collected ${report.collected.length} of ${report.planned} window(s) of operation ${ctx.server}${span} into ${ctx.where}`);
+  if (report.planned === 0 && report.stopReason === 'done') lines.push(`No new window of operation ${ctx.server} is due since the last run (a window is due SETTLE_MINUTES after it ends); nothing to collect in ${ctx.where}`);
+  else lines.push(`Collected ${report.collected.length} of ${report.planned} window(s) of operation ${ctx.server}${span} into ${ctx.where}`);
   const rows = report.collected.reduce((n, c) => n + c.rows, 0);
   const calls: Record<string, number> = {};
   for (const c of report.collected) for (const [k, v] of Object.entries(c.callsByInterval)) calls[k] = (calls[k] ?? 0) + v;
