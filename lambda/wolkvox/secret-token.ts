@@ -9,8 +9,12 @@ const TOKEN_PATTERN = /^[\x21-\x7e]{8,4096}$/;
  * Reads the token from a secret holding either the plain token or JSON `{"token": "..."}`.
  * Errors name the secret and what is wrong with its value, never the value.
  */
+function fillHint(secretId: string): string {
+  return `fill it with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"token":"<your wolkvox token>"}'`;
+}
+
 export function parseTokenSecret(secretString: string | undefined, secretId: string): string {
-  const fill = `fill it with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"token":"<your wolkvox token>"}'`;
+  const fill = fillHint(secretId);
   const raw = (secretString ?? '').trim();
   if (raw === '') throw new SecretError(`secret ${secretId} holds no token yet; ${fill}`, { secret_id: secretId });
   let token = raw;
@@ -51,8 +55,14 @@ export function secretTokenProvider(options: SecretTokenOptions): TokenProvider 
     try {
       out = await options.client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
     } catch (cause) {
-      const name = (cause as Error).name;
-      throw new SecretError(`could not read secret ${options.secretId}: ${name}`, { secret_id: options.secretId }, { cause });
+      const { name, message } = cause as Error;
+      const context = { secret_id: options.secretId };
+      if (name === 'ResourceNotFoundException' && /secret value/i.test(message ?? '')) {
+        // The stack creates the secret without a value: the token has not been put in yet.
+        throw new SecretError(`secret ${options.secretId} holds no token yet; ${fillHint(options.secretId)}`, context, { cause });
+      }
+      if (name === 'ResourceNotFoundException') throw new SecretError(`secret ${options.secretId} does not exist (check WOLKVOX_TOKEN_SECRET_ID)`, context, { cause });
+      throw new SecretError(`could not read secret ${options.secretId}: ${name}`, context, { cause });
     }
     const token = parseTokenSecret(out.SecretString, options.secretId);
     cached = { token, at: clock() };
