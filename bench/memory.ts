@@ -7,13 +7,15 @@ import { startSimulator } from '../test/simulator/index.ts';
 import { BENCH_TOKEN } from './collector-deps.ts';
 import { round } from './stats.ts';
 
-const CHILD = join(new URL('../', import.meta.url).pathname, '.tmp', 'bench-memory', 'child.mjs');
+const OUT_DIR = join(new URL('../', import.meta.url).pathname, '.tmp', 'bench-memory');
+const CHILD = join(OUT_DIR, 'child.mjs');
+const FETCH_CHILD = join(OUT_DIR, 'fetch-child.mjs');
 
 /** Bundled like the Lambda, run by plain node: the figure is the collector's, not a TypeScript loader's. */
-async function buildChild(): Promise<void> {
+async function buildChild(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [new URL('./memory-child.ts', import.meta.url).pathname],
-    outfile: CHILD,
+    entryPoints: [new URL(entry, import.meta.url).pathname],
+    outfile,
     bundle: true,
     ...BUNDLE,
     mainFields: [...BUNDLE.mainFields],
@@ -29,24 +31,26 @@ async function buildChild(): Promise<void> {
  */
 export const START_NODE_FLAGS = ['--max-semi-space-size=1'];
 
-function runChild(origin: string, days: number, nodeFlags: readonly string[]): Promise<{ windows: number; peak_rss_kb: number; rss_mb_by_day: number[] }> {
+function runChild(origin: string, days: number, nodeFlags: readonly string[], child = CHILD): Promise<{ windows: number; peak_rss_kb: number; rss_mb_by_day: number[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, CHILD, origin, String(days)], { env: { PATH: process.env.PATH ?? '' } });
+    const proc = spawn(process.execPath, [...nodeFlags, child, origin, String(days)], { env: { PATH: process.env.PATH ?? '' } });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`memory child failed: ${err}`))));
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`memory child failed: ${err}`))));
   });
 }
 
 export async function benchMemory() {
-  await buildChild();
+  await buildChild('./memory-child.ts', CHILD);
+  await buildChild('./memory-fetch-child.ts', FETCH_CHILD);
   const sim = await startSimulator({ token: BENCH_TOKEN, server: '0032' });
   try {
     const oneDay = await runChild(sim.origin, 1, START_NODE_FLAGS);
     const thirtyDays = await runChild(sim.origin, 30, START_NODE_FLAGS);
     const thirtyDaysDefaultFlags = await runChild(sim.origin, 30, []);
+    const bareFetch = await runChild(sim.origin, 30, START_NODE_FLAGS, FETCH_CHILD);
     const daily = thirtyDays.rss_mb_by_day;
     return {
       node_flags: START_NODE_FLAGS.join(' '),
@@ -56,6 +60,9 @@ export async function benchMemory() {
       peak_rss_mb_30_days: round(thirtyDays.peak_rss_kb / 1024, 1),
       rss_mb_end_of_day_1_vs_day_30: `${daily[0]} -> ${daily[daily.length - 1]}`,
       peak_rss_mb_30_days_default_node_flags: round(thirtyDaysDefaultFlags.peak_rss_kb / 1024, 1),
+      // Node's own fetch, alone, for the same number of calls: the floor under the collector's figure.
+      bare_fetch_rss_mb_end_of_day_1_vs_day_30: `${bareFetch.rss_mb_by_day[0]} -> ${bareFetch.rss_mb_by_day.at(-1)}`,
+      bare_fetch_peak_rss_mb_30_days: round(bareFetch.peak_rss_kb / 1024, 1),
     };
   } finally {
     await sim.close();
