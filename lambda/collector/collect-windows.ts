@@ -137,7 +137,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     }
   };
 
-  type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError };
+  type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError; meta: FetchMeta };
 
   const attemptOnce = async (w: Window): Promise<Attempt> => {
     const requestTimeout = Math.min(opts.requestTimeoutMs, timeLeft() - WRITE_RESERVE_MS);
@@ -151,14 +151,11 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
       const report = parseCdr4Response(answer.status, answer.body, { date_ini: dateIni(w), date_end: dateEnd(w) });
       outcome = { ok: true, report, meta: metaOf(answer) };
     } catch (error) {
-      outcome = { ok: false, error: asCollectorError(error) };
+      outcome = { ok: false, error: asCollectorError(error), meta: metaOf(answer) };
     }
     if (!outcome.ok) {
       deps.metrics.count(METRIC.fetchFailures, 1);
-      const meta = metaOf(answer);
-      deps.log.warn('cdr_4 request failed', { window_start: describeWindow(w).window_start, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: meta.httpStatus });
-      // A failed call is recorded at once: if the run dies later, the log still says why.
-      await writeFetchRecord(w, meta, { error: outcome.error });
+      deps.log.warn('cdr_4 request failed', { window_start: describeWindow(w).window_start, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: outcome.meta.httpStatus });
     }
     return outcome;
 
@@ -176,20 +173,25 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     }
   };
 
+  /** Retries what may succeed now; the last failure comes back with its fetch record not yet written. */
   const attemptWithRetries = async (w: Window): Promise<Attempt> => {
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await attemptOnce(w);
       if (outcome.ok) return outcome;
       const error = outcome.error;
-      if (error instanceof WolkvoxAuthError && !tokenRefreshed) {
+      const refresh = error instanceof WolkvoxAuthError && !tokenRefreshed;
+      const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
+      const retry = refresh || (retriesNow(error) && attempt < maxAttempts && timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS);
+      if (!retry) return outcome;
+      // A failed call is recorded at once: if the run dies later, the log still says why.
+      await writeFetchRecord(w, outcome.meta, { error });
+      if (refresh) {
         // The secret may have been rotated since this container read it.
         tokenRefreshed = true;
         await deps.token.refresh();
-        continue;
+      } else {
+        await sleep(wait);
       }
-      const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
-      if (!retriesNow(error) || attempt >= maxAttempts || timeLeft() - wait < MIN_REQUEST_MS + WRITE_RESERVE_MS) return outcome;
-      await sleep(wait);
     }
   };
 
@@ -211,12 +213,15 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         result.stoppedAt = { window: w, error: new WolkvoxTokenBusyError(`an earlier request timed out and may still hold the token until ${new Date(busyUntil).toISOString()}`, {}) };
         break;
       }
-      const outcome = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));
+      // A throw here is not a failed call (a failed write or secret read): nothing to record for it.
+      const outcome: Attempt | { ok: false; error: CollectorError; meta?: undefined } = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));
       if (!(await settlePending())) break;
 
       if (!outcome.ok) {
         const error = outcome.error;
-        if (isWindowPoison(error) && opts.quarantine?.(w, error)) {
+        const quarantine = isWindowPoison(error) && (opts.quarantine?.(w, error) ?? false);
+        if (outcome.meta) await writeFetchRecord(w, outcome.meta, { error, quarantined: quarantine });
+        if (quarantine) {
           result.quarantined.push(w);
           result.handledCount += 1;
           continue;

@@ -48,7 +48,7 @@ export const FETCH_COLUMNS: readonly ColumnSpec[] = [
   { name: 'http_status', type: 'int', comment: 'HTTP status; null when no response arrived' },
   { name: 'vendor_code', type: 'string', comment: 'The body code field as sent (number or string); null when absent' },
   { name: 'vendor_msg', type: 'string', comment: 'The body msg field (or error text); null when absent' },
-  { name: 'outcome', type: 'string', comment: 'collected | empty | failed' },
+  { name: 'outcome', type: 'string', comment: 'collected | empty | failed | quarantined (the failure that made the window be skipped)' },
   { name: 'error_class', type: 'string', comment: 'Error class name when failed, else null' },
   { name: 'error_message', type: 'string', comment: 'Error message when failed, else null (never holds the token)' },
   { name: 'retryable', type: 'boolean', comment: 'Whether the failure is transient; null unless failed' },
@@ -106,7 +106,7 @@ export interface FetchRecord {
   http_status: number | null;
   vendor_code: string | null;
   vendor_msg: string | null;
-  outcome: 'collected' | 'empty' | 'failed';
+  outcome: 'collected' | 'empty' | 'failed' | 'quarantined';
   error_class: string | null;
   error_message: string | null;
   retryable: boolean | null;

@@ -42,7 +42,7 @@ export function toNdjson(rows: readonly object[]): string {
   return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
 
-export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: ParsedReport; rowCount: number } | { error: unknown }): FetchRecord {
+export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: ParsedReport; rowCount: number } | { error: unknown; quarantined?: boolean }): FetchRecord {
   const d = describeWindow(w);
   const body = meta.body === null ? null : meta.body.length > MAX_STORED_BODY ? meta.body.slice(0, MAX_STORED_BODY) : meta.body;
   const base = {
@@ -63,7 +63,7 @@ export function buildFetchRecord(w: Window, meta: FetchMeta, result: { report: P
       ...base,
       vendor_code: null,
       vendor_msg: e instanceof WolkvoxError ? e.vendorMessage : null,
-      outcome: 'failed',
+      outcome: result.quarantined ? 'quarantined' : 'failed',
       error_class: errorClass(e),
       error_message: e instanceof Error ? e.message : String(e),
       retryable: e instanceof CollectorError ? e.retryable : true,
