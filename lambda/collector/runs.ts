@@ -169,7 +169,9 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     const candidates = windowsBetween({ startWall: parseWall(restateNext)!, timeZone: s.timeZone }, nextCursor.startWall, limit);
     const firstUnripe = candidates.findIndex((w) => windowEndInstant(w) > ripeBy);
     const ripe = firstUnripe === -1 ? candidates : candidates.slice(0, firstUnripe);
-    const todo = ripe.filter((w) => !quarantined.has(labelOf(w)));
+    // A window collected in this very run is already as late as a restatement would be.
+    const justCollected = new Set(live.collected.map((c) => c.window.startWall));
+    const todo = ripe.filter((w) => !quarantined.has(labelOf(w)) && !justCollected.has(w.startWall));
     const result = await collectWindows(deps, { ...s, revision: 2, maxApiCalls: historyCalls(), quarantine: () => true }, todo);
     apiCalls += result.apiCalls;
     restated = result.collected.length;

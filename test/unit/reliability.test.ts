@@ -74,6 +74,20 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect((await checkpoint()).restate_next > '2026-11-20 09:50:00').toBe(true);
   });
 
+  it('does not restate windows it collected in the same run when they were already an hour old', async () => {
+    // Prepare
+    await start();
+
+    // Act
+    const report = await runLive(deps(), { ...base, firstRunWindows: 24, restateAfterMinutes: 60 });
+
+    // Assess
+    expect(report.collected).toHaveLength(24);
+    expect(report.restated).toBe(0);
+    expect(report.apiCalls).toBe(24);
+    expect((await checkpoint()).restate_next).toBe('2026-11-20 09:00:00');
+  });
+
   it('works a queued backfill through several short runs after the live windows and then forgets it', async () => {
     // Prepare: each clock read costs 1 s, so a 60 s run handles only part of the day.
     await start();
