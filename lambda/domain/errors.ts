@@ -101,10 +101,6 @@ export class WolkvoxResponseError extends WolkvoxError {
   readonly retryable = false;
 }
 
-export function isRetryable(error: unknown): boolean {
-  return error instanceof CollectorError ? error.retryable : true;
-}
-
 export function errorClass(error: unknown): string {
   if (error instanceof Error) return error.name;
   return 'UnknownError';

@@ -26,7 +26,7 @@ const backfillEvent = z.strictObject(
   unknownKeys,
 );
 
-export const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
+const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
 
 /** What the run is asked to do beyond its schedule. */
 export type CollectorRequest = { readonly kind: 'scheduled' } | { readonly kind: 'backfill'; readonly fromWall: number; readonly toWall: number };
