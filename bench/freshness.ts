@@ -39,12 +39,13 @@ export async function benchFreshness(latencyMs = 100, writeMs = 40, hours = 6) {
     for (let i = 0; i < (hours * 60) / 5; i += 1) {
       const runStart = clock();
       const linesBefore = log.lines.length;
-      const report = await runLive(deps, { ...baseSettings, restateAfterMinutes: 0 });
+      const collected: Window[] = [];
+      await runLive(deps, { ...baseSettings, restateAfterMinutes: 0, onCollected: (c) => collected.push(c.window) });
       runMs.push(clock() - runStart);
       logBytes += log.lines.slice(linesBefore).reduce((n, l) => n + l.length + 1, 0);
-      for (const c of report.collected) {
-        const due = windowEndInstant(c.window as Window) + baseSettings.settleMinutes * WALL.MINUTE_MS;
-        const written = writtenAt.get(dataKey(baseSettings.prefix, baseSettings.operation, c.window))!;
+      for (const window of collected) {
+        const due = windowEndInstant(window) + baseSettings.settleMinutes * WALL.MINUTE_MS;
+        const written = writtenAt.get(dataKey(baseSettings.prefix, baseSettings.operation, window))!;
         lags.push(written - due);
         // Collected in the first run at or after its due moment?
         if (runStart - due >= 5 * WALL.MINUTE_MS) late += 1;

@@ -31,7 +31,7 @@ async function buildChild(entry: string, outfile: string): Promise<void> {
  */
 export const START_NODE_FLAGS = ['--max-semi-space-size=1'];
 
-function runChild(origin: string, days: number, nodeFlags: readonly string[], child = CHILD): Promise<{ windows: number; peak_rss_kb: number; rss_mb_by_day: number[] }> {
+function runChild(origin: string, days: number, nodeFlags: readonly string[], child = CHILD): Promise<{ windows: number; peak_rss_kb: number; rss_mb_by_day: number[]; heap_mb_after_gc_by_day?: number[] }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [...nodeFlags, child, origin, String(days)], { env: { PATH: process.env.PATH ?? '' } });
     let out = '';
@@ -51,6 +51,7 @@ export async function benchMemory() {
     const thirtyDays = await runChild(sim.origin, 30, START_NODE_FLAGS);
     const thirtyDaysDefaultFlags = await runChild(sim.origin, 30, []);
     const bareFetch = await runChild(sim.origin, 30, START_NODE_FLAGS, FETCH_CHILD);
+    const heap = (await runChild(sim.origin, 30, [...START_NODE_FLAGS, '--expose-gc'])).heap_mb_after_gc_by_day ?? [];
     const daily = thirtyDays.rss_mb_by_day;
     return {
       node_flags: START_NODE_FLAGS.join(' '),
@@ -58,7 +59,8 @@ export async function benchMemory() {
       peak_rss_mb_1_day: round(oneDay.peak_rss_kb / 1024, 1),
       windows_30_days: thirtyDays.windows,
       peak_rss_mb_30_days: round(thirtyDays.peak_rss_kb / 1024, 1),
-      rss_mb_end_of_day_1_vs_day_30: `${daily[0]} -> ${daily[daily.length - 1]}`,
+      rss_mb_end_of_days_1_10_20_30: [daily[0], daily[9], daily[19], daily[29]].join(' / '),
+      live_heap_mb_after_gc_day_1_vs_day_30: `${heap[0]} -> ${heap.at(-1)}`,
       peak_rss_mb_30_days_default_node_flags: round(thirtyDaysDefaultFlags.peak_rss_kb / 1024, 1),
       // Node's own fetch, alone, for the same number of calls: the floor under the collector's figure.
       bare_fetch_rss_mb_end_of_day_1_vs_day_30: `${bareFetch.rss_mb_by_day[0]} -> ${bareFetch.rss_mb_by_day.at(-1)}`,

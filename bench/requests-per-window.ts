@@ -22,7 +22,7 @@ export async function benchRequestsPerWindow(restateAfterMinutes: number, hours 
     while (clock.ms < end) {
       const r = await runLive(deps, { ...baseSettings, restateAfterMinutes });
       runs += 1;
-      windows += r.collected.length;
+      windows += r.collected.count;
       restated += r.restated;
       apiCalls += r.apiCalls;
       clock.advance(5 * WALL.MINUTE_MS);

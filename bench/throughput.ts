@@ -20,7 +20,7 @@ export async function benchThroughput(latencyMs = 100, writeMs = 40, windows = 6
       const t0 = performance.now();
       const report = await runRange(benchDeps(sim.origin, new MeasuredStore(new MemoryStore(), writeMs)), baseSettings, start, start + windows * WINDOW_MS);
       const seconds = (performance.now() - t0) / 1000;
-      if (report.collected.length !== windows) throw new Error(`throughput run collected ${report.collected.length} of ${windows}`);
+      if (report.collected.count !== windows) throw new Error(`throughput run collected ${report.collected.count} of ${windows}`);
       rates.push(windows / seconds);
     }
     const rate = median(rates);

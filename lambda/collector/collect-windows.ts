@@ -59,9 +59,25 @@ export interface CollectedWindow {
   readonly callsByInterval: Readonly<Record<string, number>>;
 }
 
+/**
+ * What was durably written, summed as it goes: a run over a year of windows holds no more
+ * than a run over one (memory does not grow with the number of windows).
+ */
+export interface CollectedSummary {
+  count: number;
+  rows: number;
+  readonly callsByInterval: Record<string, number>;
+  first?: Window;
+  last?: Window;
+}
+
+export function emptySummary(): CollectedSummary {
+  return { count: 0, rows: 0, callsByInterval: {} };
+}
+
 export interface CollectResult {
-  /** Windows durably written, in order. */
-  readonly collected: CollectedWindow[];
+  /** Windows durably written (in order, so `first`/`last` bound them). */
+  readonly collected: CollectedSummary;
   /** Windows given up on this run (quarantined), in order. */
   readonly quarantined: Window[];
   /** Every window handled (collected or quarantined): always a prefix of the requested list. */
@@ -111,7 +127,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
   const maxAttempts = opts.maxAttempts ?? 3;
   const backoff = opts.backoffMs ?? [1_000, 4_000];
   const revision = opts.revision ?? 1;
-  const result: CollectResult = { collected: [], quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  const result: CollectResult = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
   let tokenRefreshed = false;
   let pending: { window: Window; promise: Promise<void>; done: () => void } | undefined;
   let current: Window | undefined;
@@ -245,9 +261,13 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         window: w,
         promise,
         done: () => {
-          const collected = { window: w, rows: rows.length, callsByInterval };
-          result.collected.push(collected);
-          opts.onCollected?.(collected);
+          const sum = result.collected;
+          sum.count += 1;
+          sum.rows += rows.length;
+          for (const [k, v] of Object.entries(callsByInterval)) sum.callsByInterval[k] = (sum.callsByInterval[k] ?? 0) + v;
+          sum.first ??= w;
+          sum.last = w;
+          opts.onCollected?.({ window: w, rows: rows.length, callsByInterval });
           result.handledCount += 1;
           deps.metrics.count(METRIC.windowsCollected, 1);
           deps.metrics.count(METRIC.rowsWritten, rows.length);

@@ -2,11 +2,11 @@ import { checkpointKey } from '../domain/layout.ts';
 import { cursorOf, labelOf, parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../domain/checkpoint.ts';
 import type { CollectorError } from '../domain/errors.ts';
 import { METRIC } from '../domain/metrics.ts';
-import { latestDueWindow, planDueWindows, windowsBetween } from '../domain/planner.ts';
+import { iterateWindows, latestDueWindow, planDueWindows, windowsBetween } from '../domain/planner.ts';
 import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../domain/wall-clock.ts';
 import { nextWindow, WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
 import { JSON_TYPE } from '../storage/object-store.ts';
-import { collectWindows, isWindowPoison, type CollectedWindow, type CollectOptions, type CollectorDeps, type StopReason } from './collect-windows.ts';
+import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type StopReason } from './collect-windows.ts';
 
 export interface RunSettings {
   readonly operation: string;
@@ -38,8 +38,8 @@ export interface LiveRunSettings extends RunSettings {
 
 export interface RunReport {
   readonly planned: number;
-  /** Live windows durably written. */
-  readonly collected: readonly CollectedWindow[];
+  /** Live windows durably written (range runs: the range's). */
+  readonly collected: CollectedSummary;
   readonly quarantined: readonly Window[];
   readonly stopReason: StopReason | 'token-limit-wait';
   readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
@@ -122,7 +122,7 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     deps.metrics.count(METRIC.backfillWindowsRemaining, remaining);
     return { ...report, apiCalls, budgetExhausted, backfillRemaining: remaining };
   };
-  const empty = { collected: [], quarantined: [], notYetDue: 0, restated: 0, backfilled: 0, planned: 0 };
+  const empty = { collected: emptySummary(), quarantined: [], notYetDue: 0, restated: 0, backfilled: 0, planned: 0 };
 
   if (checkpoint?.token_limit_until && now < Date.parse(checkpoint.token_limit_until)) {
     deps.log.warn('token daily limit reached earlier: no API call until it resets', { until: checkpoint.token_limit_until });
@@ -170,11 +170,11 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     const firstUnripe = candidates.findIndex((w) => windowEndInstant(w) > ripeBy);
     const ripe = firstUnripe === -1 ? candidates : candidates.slice(0, firstUnripe);
     // A window collected in this very run is already as late as a restatement would be.
-    const justCollected = new Set(live.collected.map((c) => c.window.startWall));
+    const justCollected = new Set(windows.slice(0, live.handledCount).map((w) => w.startWall));
     const todo = ripe.filter((w) => !quarantined.has(labelOf(w)) && !justCollected.has(w.startWall));
     const result = await collectWindows(deps, { ...s, revision: 2, maxApiCalls: historyCalls(), quarantine: () => true }, todo);
     apiCalls += result.apiCalls;
-    restated = result.collected.length;
+    restated = result.collected.count;
     deps.metrics.count(METRIC.windowsRestated, restated);
     historyStop = result.stopReason;
     if (result.stopReason === 'budget' || result.stopReason === 'token-limit') budgetExhausted = true;
@@ -189,9 +189,11 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     const todo = windowsBetween({ startWall: parseWall(job.next)!, timeZone: s.timeZone }, parseWall(job.to)!, limit);
     const result = await collectWindows(deps, { ...s, revision: 1, maxApiCalls: historyCalls(), quarantine: () => true }, todo);
     apiCalls += result.apiCalls;
-    backfilled += result.collected.length;
-    for (const c of result.collected) quarantined.delete(labelOf(c.window));
-    for (const w of result.quarantined) quarantined.add(labelOf(w));
+    backfilled += result.collected.count;
+    // Collected now means no longer quarantined; windows that failed again stay listed.
+    const failedAgain = new Set(result.quarantined.map(labelOf));
+    for (const w of todo.slice(0, result.handledCount)) if (!failedAgain.has(labelOf(w))) quarantined.delete(labelOf(w));
+    for (const label of failedAgain) quarantined.add(label);
     // `todo` holds at most `limit` windows: a longer job goes on from after its last one.
     const lastTodo = todo[todo.length - 1];
     const resumeAt = todo[result.handledCount] ?? (lastTodo ? nextWindow(lastTodo) : undefined);
@@ -200,7 +202,7 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     else job.next = labelOf(resumeAt);
     if (result.stopReason === 'budget' || result.stopReason === 'token-limit') budgetExhausted = true;
     historyStop = result.stopReason;
-    deps.log.info('backfill progress', { from: job.from, to: job.to, next: jobDone ? job.to : job.next, collected_this_run: result.collected.length, windows_remaining: backfillRemaining(backfills) });
+    deps.log.info('backfill progress', { from: job.from, to: job.to, next: jobDone ? job.to : job.next, collected_this_run: result.collected.count, windows_remaining: backfillRemaining(backfills) });
   }
 
   const limitHit = tokenLimited || historyStop === 'token-limit';
@@ -220,9 +222,16 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
  * Leaves the live checkpoint alone: it re-collects (overwrites) what it is asked to.
  */
 export async function runRange(deps: CollectorDeps, s: RunSettings, fromWall: number, toWall: number): Promise<RunReport> {
-  const all = windowsBetween({ startWall: fromWall, timeZone: s.timeZone }, toWall);
+  const first = { startWall: fromWall, timeZone: s.timeZone };
   const now = deps.clock();
-  const due = all.filter((w) => windowEndInstant(w) <= now);
-  const result = await collectWindows(deps, { ...s, revision: 1 }, due);
-  return { planned: due.length, ...result, windowsBehind: 0, notYetDue: all.length - due.length, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false };
+  const isDue = (w: Window) => windowEndInstant(w) <= now;
+  // Walked lazily (twice: once to count), never held as a list: a year is as cheap as a day.
+  let planned = 0;
+  let notYetDue = 0;
+  for (const w of iterateWindows(first, toWall)) isDue(w) ? (planned += 1) : (notYetDue += 1);
+  function* due() {
+    for (const w of iterateWindows(first, toWall)) if (isDue(w)) yield w;
+  }
+  const result = await collectWindows(deps, { ...s, revision: 1 }, due());
+  return { planned, ...result, windowsBehind: 0, notYetDue, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false };
 }

@@ -37,11 +37,19 @@ export function planDueWindows(input: DuePlanInput): Window[] {
   return windowsBetween({ startWall: start, timeZone: input.timeZone }, latest.startWall + WINDOW_MS, input.limit);
 }
 
-/** Existing windows from `first` (inclusive) to the wall-clock label `endWall` (exclusive). */
+/** Existing windows from `first` (inclusive) to the wall-clock label `endWall` (exclusive), one at a time. */
+export function* iterateWindows(first: Window, endWall: number): Generator<Window> {
+  for (let w = first; w.startWall < endWall; w = nextWindow(w)) {
+    if (windowExists(w)) yield w;
+  }
+}
+
+/** The same as a list, at most `limit` long. */
 export function windowsBetween(first: Window, endWall: number, limit = Number.POSITIVE_INFINITY): Window[] {
   const out: Window[] = [];
-  for (let w = first; w.startWall < endWall && out.length < limit; w = nextWindow(w)) {
-    if (windowExists(w)) out.push(w);
+  for (const w of iterateWindows(first, endWall)) {
+    if (out.length >= limit) break;
+    out.push(w);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE } from './cli-args.ts';
 import { progressReporter } from './progress.ts';
-import { windowsBetween } from '../domain/planner.ts';
+import { iterateWindows } from '../domain/planner.ts';
 import { consoleLog } from './console-log.ts';
 
 export interface CliIo {
@@ -95,7 +95,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     };
     let report: RunReport;
     if (args.range) {
-      const total = windowsBetween({ startWall: args.range.fromWall, timeZone: env.timeZone }, args.range.toWall).length;
+      let total = 0;
+      for (const _ of iterateWindows({ startWall: args.range.fromWall, timeZone: env.timeZone }, args.range.toWall)) total += 1;
       const progress = progressReporter(total, io.stderr, io.stderrIsTty ?? false, clock);
       report = await runRange(collector, { ...settings, onCollected: () => progress.tick() }, args.range.fromWall, args.range.toWall);
     } else {
@@ -103,7 +104,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     }
 
     io.stdout(summarize(report, { server, timeZone: env.timeZone, where: args.bucket ? `s3://${args.bucket}/${env.prefix}` : `${store.describe(env.prefix)}` }));
-    if (!args.bucket && report.collected.length > 0) {
+    if (!args.bucket && report.collected.count > 0) {
       const { openLocalTables, query, formatTable } = await import('./duckdb-tables.ts');
       const connection = await openLocalTables(args.out, env.prefix);
       const sql = SUMMARY_QUERY.replace('$operation', `'${server}'`);
@@ -125,15 +126,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
 function summarize(report: RunReport, ctx: { server: string; timeZone: string; where: string }): string {
   const lines: string[] = [];
-  const first = report.collected[0]?.window;
-  const last = report.collected[report.collected.length - 1]?.window;
+  const { first, last } = report.collected;
   const span = first && last ? ` (${formatWall(first.startWall).slice(0, 16)} to ${formatWall(last.startWall + WINDOW_MS).slice(0, 16)} ${ctx.timeZone})` : '';
   if (report.planned === 0 && report.stopReason === 'done') lines.push(`No new window of operation ${ctx.server} is due since the last run (a window is due SETTLE_MINUTES after it ends); nothing to collect in ${ctx.where}`);
-  else lines.push(`Collected ${report.collected.length} of ${report.planned} window(s) of operation ${ctx.server}${span} into ${ctx.where}`);
-  const rows = report.collected.reduce((n, c) => n + c.rows, 0);
-  const calls: Record<string, number> = {};
-  for (const c of report.collected) for (const [k, v] of Object.entries(c.callsByInterval)) calls[k] = (calls[k] ?? 0) + v;
-  lines.push(`Rows written: ${rows}; API calls: ${report.apiCalls}`);
+  else lines.push(`Collected ${report.collected.count} of ${report.planned} window(s) of operation ${ctx.server}${span} into ${ctx.where}`);
+  const calls = report.collected.callsByInterval;
+  lines.push(`Rows written: ${report.collected.rows}; API calls: ${report.apiCalls}`);
   if (Object.keys(calls).length) lines.push(`Calls per interval: ${Object.entries(calls).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (report.quarantined.length) lines.push(`Quarantined (failed repeatedly, skipped): ${report.quarantined.map(labelOf).join(', ')}`);
   if (report.notYetDue) lines.push(`Not collected, not ended yet: ${report.notYetDue} window(s)`);

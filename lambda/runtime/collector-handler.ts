@@ -69,10 +69,9 @@ export function createHandler(deps: HandlerDeps) {
           ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall } } : {}),
         },
       );
-      const first = report.collected[0]?.window;
-      const last = report.collected[report.collected.length - 1]?.window;
+      const { first, last } = report.collected;
       const result: HandlerResult = {
-        windowsCollected: report.collected.length,
+        windowsCollected: report.collected.count,
         windowsQuarantined: report.quarantined.length,
         windowsBehind: report.windowsBehind,
         apiCalls: report.apiCalls,

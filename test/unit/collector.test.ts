@@ -50,7 +50,8 @@ describe('Function: runLive', () => {
     const report = await runLive(deps().deps, settings);
 
     // Assess
-    expect(report.collected.map((c) => c.window.startWall)).toEqual([parseWall('2026-11-20 08:50')]);
+    expect(report.collected.count).toBe(1);
+    expect(report.collected.first?.startWall).toBe(parseWall('2026-11-20 08:50'));
     expect((await checkpoint()).next_window).toBe('2026-11-20 08:55:00');
   });
 
@@ -65,7 +66,7 @@ describe('Function: runLive', () => {
     const report = await runLive(d, settings);
 
     // Assess
-    expect(report.collected).toHaveLength(12);
+    expect(report.collected.count).toBe(12);
     expect(report.apiCalls).toBe(12);
     expect(store.puts).toBe(12 * 2 + 1);
     expect(metrics.totals.get('WindowsCollected')).toBe(13);
@@ -101,9 +102,10 @@ describe('Function: runLive', () => {
 
     // Assess
     expect(stopped.stopReason).toBe('transient-error');
-    expect(stopped.collected.map((c) => c.window.startWall)).toEqual([parseWall('2026-11-20 08:55'), parseWall('2026-11-20 09:00')]);
+    expect(stopped.collected.count).toBe(2);
+    expect([stopped.collected.first?.startWall, stopped.collected.last?.startWall]).toEqual([parseWall('2026-11-20 08:55'), parseWall('2026-11-20 09:00')]);
     expect(stopped.apiCalls).toBe(3);
-    expect(resumed.collected[0]?.window.startWall).toBe(parseWall('2026-11-20 09:05'));
+    expect(resumed.collected.first?.startWall).toBe(parseWall('2026-11-20 09:05'));
     expect(resumed.windowsBehind).toBe(0);
   });
 
@@ -153,7 +155,7 @@ describe('Function: runLive', () => {
     expect(waiting.apiCalls).toBe(0);
     expect(before).toBe(2);
     expect(nextDay.stopReason).toBe('done');
-    expect(nextDay.collected[0]?.window.startWall).toBe(parseWall('2026-11-20 08:55'));
+    expect(nextDay.collected.first?.startWall).toBe(parseWall('2026-11-20 08:55'));
     expect(metrics.totals.get('TokenBudgetExhausted')).toBe(2);
   });
 
@@ -167,7 +169,7 @@ describe('Function: runLive', () => {
     const report = await runRange(d, settings, parseWall('2026-11-20 08:00')!, parseWall('2026-11-20 09:40')!);
 
     // Assess
-    expect(report.collected).toHaveLength(20);
+    expect(report.collected.count).toBe(20);
     expect(sim.stats.maxInFlight).toBe(1);
     const dataKeys = store.keys('p/cdr_4/');
     expect(dataKeys).toHaveLength(20);

@@ -82,7 +82,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     const report = await runLive(deps(), { ...base, firstRunWindows: 24, restateAfterMinutes: 60 });
 
     // Assess
-    expect(report.collected).toHaveLength(24);
+    expect(report.collected.count).toBe(24);
     expect(report.restated).toBe(0);
     expect(report.apiCalls).toBe(24);
     expect((await checkpoint()).restate_next).toBe('2026-11-20 09:00:00');
@@ -104,7 +104,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
       clock.advance(5 * MINUTE);
       report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000 });
       remaining.push(report.backfillRemaining);
-      liveCollected.push(report.collected.length);
+      liveCollected.push(report.collected.count);
     }
 
     // Assess
@@ -146,7 +146,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     const report = await runLive(d, { ...base, dailyCallCap: 200, backfill: { fromWall: parseWall('2026-11-19 00:00')!, toWall: parseWall('2026-11-19 01:00')! } });
 
     // Assess
-    expect(report.collected).toHaveLength(18);
+    expect(report.collected.count).toBe(18);
     expect(report.restated).toBe(0);
     expect(report.backfilled).toBe(0);
     expect(report.budgetExhausted).toBe(true);
