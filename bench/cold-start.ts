@@ -4,11 +4,12 @@
  * Overhead = wall time of a fresh `node` importing the handler minus that of `node -e 0`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../infra/bundling.ts';
+import { BUNDLE } from '../infra/bundling.ts';
+import { bundleLikeLambda } from './bundle-like-lambda.ts';
 import { median, round } from './stats.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -28,17 +29,7 @@ const LAMBDA_ENV = {
 
 async function bundled(): Promise<string> {
   const outfile = join(OUT, 'bundled', 'index.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'lambda/handler.ts')],
-    outfile,
-    bundle: true,
-    ...BUNDLE,
-    mainFields: [...BUNDLE.mainFields],
-    external: [...BUNDLE.external],
-    banner: { js: ESM_REQUIRE_BANNER },
-    alias: { [CREDENTIALS_ALIAS.module]: CREDENTIALS_ALIAS.replacement },
-    logLevel: 'silent',
-  });
+  await bundleLikeLambda(join(ROOT, 'lambda/handler.ts'), outfile, { lambdaCredentials: true });
   return outfile;
 }
 
@@ -53,10 +44,8 @@ async function unbundled(): Promise<string> {
     platform: 'node',
     target: BUNDLE.target,
     logLevel: 'silent',
-    plugins: [],
   });
   // esbuild keeps `.ts` in import specifiers when not bundling; Node needs the emitted `.js`.
-  const { readdirSync, readFileSync } = await import('node:fs');
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);
@@ -84,7 +73,7 @@ export async function benchColdStart(samples = 15) {
   const bundle = await bundled();
   const plain = await unbundled();
   // node_modules must be reachable from the unbundled copy: link the repository's.
-  spawnSync('ln', ['-s', join(ROOT, 'node_modules'), join(OUT, 'unbundled', 'node_modules')]);
+  symlinkSync(join(ROOT, 'node_modules'), join(OUT, 'unbundled', 'node_modules'));
   const importOf = (file: string) => ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); if (typeof m.handler !== 'function') process.exit(3);`];
   const bare: number[] = [];
   const withBundle: number[] = [];

@@ -1,8 +1,7 @@
 /** 4. Peak RSS of a local backfill of 1 day and 30 days (the collector in a child process, the simulator here). */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { BUNDLE, ESM_REQUIRE_BANNER } from '../infra/bundling.ts';
+import { bundleLikeLambda } from './bundle-like-lambda.ts';
 import { startSimulator } from '../test/simulator/index.ts';
 import { BENCH_TOKEN } from './collector-deps.ts';
 import { round } from './stats.ts';
@@ -13,16 +12,7 @@ const FETCH_CHILD = join(OUT_DIR, 'fetch-child.mjs');
 
 /** Bundled like the Lambda, run by plain node: the figure is the collector's, not a TypeScript loader's. */
 async function buildChild(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [new URL(entry, import.meta.url).pathname],
-    outfile,
-    bundle: true,
-    ...BUNDLE,
-    mainFields: [...BUNDLE.mainFields],
-    external: [...BUNDLE.external],
-    banner: { js: ESM_REQUIRE_BANNER },
-    logLevel: 'silent',
-  });
+  await bundleLikeLambda(new URL(entry, import.meta.url).pathname, outfile);
 }
 
 /**
