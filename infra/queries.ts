@@ -57,13 +57,13 @@ ORDER BY operation, dt DESC;`,
     {
       id: 'WindowsCollectedPerDay',
       name: 'cdr_4: windows collected vs expected per day',
-      description: `Windows collected (data or confirmed empty) per day against ${WINDOWS_PER_DAY}; today is partial, DST days have 276 or 300`,
+      description: `Windows collected (data or confirmed empty) per day against ${WINDOWS_PER_DAY}; today is partial, a spring-forward day has 276 and a fall-back day 288 (its repeated hour is one set of labels)`,
       sql: `SELECT operation, dt,
        COUNT(DISTINCT CASE WHEN outcome IN ('collected', 'empty') THEN window_start END) AS windows_collected,
        ${WINDOWS_PER_DAY} AS windows_expected,
        ${WINDOWS_PER_DAY} - COUNT(DISTINCT CASE WHEN outcome IN ('collected', 'empty') THEN window_start END) AS windows_missing,
        COUNT(*) AS api_calls,
-       COUNT_IF(outcome = 'failed') AS failed_calls
+       COUNT_IF(outcome IN ('failed', 'quarantined')) AS failed_calls
 FROM ${fetches}
 WHERE ${since(14)}
 GROUP BY operation, dt
@@ -81,7 +81,7 @@ ORDER BY operation, dt DESC;`,
        ARBITRARY(http_status) AS sample_http_status,
        ARBITRARY(error_message) AS sample_message
 FROM ${fetches}
-WHERE outcome = 'failed' AND ${since(7)}
+WHERE outcome IN ('failed', 'quarantined') AND ${since(7)}
 GROUP BY operation, dt, error_class
 ORDER BY dt DESC, failures DESC;`,
     },
