@@ -221,7 +221,7 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
  * An explicit range of wall-clock labels [from, to), as asked on the command line.
  * Leaves the live checkpoint alone: it re-collects (overwrites) what it is asked to.
  */
-export async function runRange(deps: CollectorDeps, s: RunSettings, fromWall: number, toWall: number): Promise<RunReport> {
+export async function runRange(deps: CollectorDeps, s: RunSettings & { readonly onPlanned?: (due: number) => void }, fromWall: number, toWall: number): Promise<RunReport> {
   const first = { startWall: fromWall, timeZone: s.timeZone };
   const now = deps.clock();
   const isDue = (w: Window) => windowEndInstant(w) <= now;
@@ -229,6 +229,7 @@ export async function runRange(deps: CollectorDeps, s: RunSettings, fromWall: nu
   let planned = 0;
   let notYetDue = 0;
   for (const w of iterateWindows(first, toWall)) isDue(w) ? (planned += 1) : (notYetDue += 1);
+  s.onPlanned?.(planned);
   function* due() {
     for (const w of iterateWindows(first, toWall)) if (isDue(w)) yield w;
   }

@@ -14,7 +14,6 @@ import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE } from './cli-args.ts';
 import { progressReporter } from './progress.ts';
-import { iterateWindows } from '../domain/planner.ts';
 import { consoleLog } from './console-log.ts';
 
 export interface CliIo {
@@ -95,10 +94,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     };
     let report: RunReport;
     if (args.range) {
-      let total = 0;
-      for (const _ of iterateWindows({ startWall: args.range.fromWall, timeZone: env.timeZone }, args.range.toWall)) total += 1;
-      const progress = progressReporter(total, io.stderr, io.stderrIsTty ?? false, clock);
-      report = await runRange(collector, { ...settings, onCollected: () => progress.tick() }, args.range.fromWall, args.range.toWall);
+      let progress: ReturnType<typeof progressReporter> | undefined;
+      report = await runRange(
+        collector,
+        { ...settings, onPlanned: (due) => (progress = progressReporter(due, io.stderr, io.stderrIsTty ?? false, clock)), onCollected: () => progress?.tick() },
+        args.range.fromWall,
+        args.range.toWall,
+      );
     } else {
       report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes, dailyCallCap: env.dailyCallCap });
     }

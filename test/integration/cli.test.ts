@@ -110,6 +110,8 @@ describe('Function: runCli', () => {
     expect(code).toBe(EXIT.incomplete);
     expect(filesUnder(out).filter((f) => f.startsWith('wolkvox/cdr_4/'))).toHaveLength(6);
     expect(stdout.join('')).toContain('not ended yet: 6 window(s)');
+    // The progress bar counts only the windows it will request, so it ends at 100%.
+    expect(stderr.join('')).toContain('6/6 windows 100.0%');
   });
 
   it.each([
