@@ -58,6 +58,19 @@ export const FETCH_COLUMNS: readonly ColumnSpec[] = [
   { name: 'response_body', type: 'string', comment: 'Raw response body as received (truncated past 256 KiB)' },
 ];
 
+/**
+ * `cdr_4_daily`: one Parquet object per operation and day holding that day's `cdr_4` rows,
+ * rows sorted by window_start then interval bounds. `hour` is an ordinary column here
+ * (the table is partitioned by operation and dt only), placed after the data columns.
+ */
+export const DAILY_COLUMNS: readonly ColumnSpec[] = [
+  ...DATA_COLUMNS,
+  { name: 'hour', type: 'int', comment: 'Window start hour on the operation wall clock, 0-23' },
+];
+
+/** Partition columns of `cdr_4_daily`: no hour partition (one object per day). */
+export const DAILY_PARTITION_COLUMNS: readonly ColumnSpec[] = PARTITION_COLUMNS.filter((c) => c.name !== 'hour');
+
 export function duckdbType(type: ColumnSpec['type']): string {
   switch (type) {
     case 'string':

@@ -7,6 +7,7 @@ import { dateEnd, dateIni, windowPartition, type Window } from './window.ts';
 
 export const DATA_TABLE = 'cdr_4';
 export const FETCH_TABLE = 'cdr_4_fetches';
+export const DAILY_TABLE = 'cdr_4_daily';
 export const STATE_DIR = '_state';
 export const DEFAULT_PREFIX = 'wolkvox';
 
@@ -29,6 +30,11 @@ export function dataKey(prefix: string, operation: string, w: Window): string {
 /** One object per API call, so that retries and restatements each leave their own record. */
 export function fetchLogKey(prefix: string, operation: string, w: Window, fetchId: string): string {
   return `${partitionPath(prefix, FETCH_TABLE, operation, w)}/${dateIni(w)}-${dateEnd(w)}-${fetchId}.json`;
+}
+
+/** `{prefix}/cdr_4_daily/operation={server}/dt={YYYY-MM-DD}/`: one object per operation and day (a fixed key, rewritten in place). */
+export function dailyKey(prefix: string, operation: string, dt: string): string {
+  return `${joinPrefix(prefix)}${DAILY_TABLE}/operation=${operation}/dt=${dt}/cdr_4_${dt}.parquet`;
 }
 
 /** Checkpoint of one operation, outside both tables. */
