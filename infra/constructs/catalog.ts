@@ -2,8 +2,8 @@ import { Aws } from 'aws-cdk-lib';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type ColumnSpec, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
-import { DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { type ColumnSpec, DAILY_COLUMNS, DAILY_PARTITION_COLUMNS, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
 
 /**
  * Hive's JSON SerDe. Athena documents that the OpenX SerDe can return non-deterministic
@@ -12,6 +12,44 @@ import { DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.t
 export const JSON_SERDE = 'org.apache.hive.hcatalog.data.JsonSerDe';
 export const TEXT_INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
 export const TEXT_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+
+export const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+export const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+export const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
+
+/** How a table's objects are stored: what Glue calls the classification, SerDe and formats. */
+interface StorageFormat {
+  readonly classification: string;
+  readonly serde: string;
+  readonly serdeParameters: Record<string, string>;
+  readonly inputFormat: string;
+  readonly outputFormat: string;
+}
+
+const NDJSON: StorageFormat = {
+  classification: 'json',
+  serde: JSON_SERDE,
+  serdeParameters: { 'serialization.format': '1' },
+  inputFormat: TEXT_INPUT_FORMAT,
+  outputFormat: TEXT_OUTPUT_FORMAT,
+};
+
+const PARQUET: StorageFormat = {
+  classification: 'parquet',
+  serde: PARQUET_SERDE,
+  serdeParameters: { 'serialization.format': '1' },
+  inputFormat: PARQUET_INPUT_FORMAT,
+  outputFormat: PARQUET_OUTPUT_FORMAT,
+};
+
+interface TableSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly partitionColumns: readonly ColumnSpec[];
+  readonly format: StorageFormat;
+}
 
 export interface CatalogProps {
   /** Bucket the collector writes to. */
@@ -36,15 +74,17 @@ export interface CatalogProps {
 }
 
 /**
- * Glue database with the two tables the collector writes, `cdr_4` and `cdr_4_fetches`:
- * NDJSON read with the Hive JSON SerDe, partitions found by projection (no crawler, no
- * MSCK REPAIR), columns generated from lambda/domain/columns.ts.
+ * Glue database with the three tables the collector writes: `cdr_4` and `cdr_4_fetches`
+ * (NDJSON read with the Hive JSON SerDe, one object per window or API call) and `cdr_4_daily`
+ * (one Parquet object per operation and day). Partitions are found by projection (no crawler,
+ * no MSCK REPAIR); columns are generated from lambda/domain/columns.ts.
  */
 export class Catalog extends Construct {
   readonly database: CfnDatabase;
   readonly databaseName: string;
   readonly dataTable: CfnTable;
   readonly fetchTable: CfnTable;
+  readonly dailyTable: CfnTable;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
@@ -57,43 +97,57 @@ export class Catalog extends Construct {
       },
     });
 
-    const projection = partitionProjection(props);
-    this.dataTable = this.table('DataTable', DATA_TABLE, DATA_COLUMNS, 'One row per call-duration interval of each 5-minute window (latest collection of the window)', props, projection);
-    this.fetchTable = this.table('FetchTable', FETCH_TABLE, FETCH_COLUMNS, 'One row per call to the Wolkvox API, including failures', props, projection);
+    this.dataTable = this.table(props, {
+      id: 'DataTable',
+      name: DATA_TABLE,
+      description: 'One row per call-duration interval of each 5-minute window (latest collection of the window)',
+      columns: DATA_COLUMNS,
+      partitionColumns: PARTITION_COLUMNS,
+      format: NDJSON,
+    });
+    this.fetchTable = this.table(props, {
+      id: 'FetchTable',
+      name: FETCH_TABLE,
+      description: 'One row per call to the Wolkvox API, including failures',
+      columns: FETCH_COLUMNS,
+      partitionColumns: PARTITION_COLUMNS,
+      format: NDJSON,
+    });
+    this.dailyTable = this.table(props, {
+      id: 'DailyTable',
+      name: DAILY_TABLE,
+      description: 'The cdr_4 rows of one operation day in one Parquet object: the table for queries over more than one day',
+      columns: DAILY_COLUMNS,
+      partitionColumns: DAILY_PARTITION_COLUMNS,
+      format: PARQUET,
+    });
   }
 
-  private table(
-    id: string,
-    name: string,
-    columns: readonly ColumnSpec[],
-    description: string,
-    props: CatalogProps,
-    projection: Record<string, string>,
-  ): CfnTable {
-    const root = `s3://${props.bucket.bucketName}/${tableRoot(props.prefix, name)}`;
-    const table = new CfnTable(this, id, {
+  private table(props: CatalogProps, spec: TableSpec): CfnTable {
+    const root = `s3://${props.bucket.bucketName}/${tableRoot(props.prefix, spec.name)}`;
+    const table = new CfnTable(this, spec.id, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: props.databaseName,
       tableInput: {
-        name,
-        description,
+        name: spec.name,
+        description: spec.description,
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           EXTERNAL: 'TRUE',
-          classification: 'json',
+          classification: spec.format.classification,
           'projection.enabled': 'true',
-          ...projection,
-          'storage.location.template': `${root}${locationTemplateSuffix()}`,
+          ...partitionProjection(props, spec.partitionColumns),
+          'storage.location.template': `${root}${locationTemplateSuffix(spec.partitionColumns)}`,
         },
-        partitionKeys: PARTITION_COLUMNS.map(glueColumn),
+        partitionKeys: spec.partitionColumns.map(glueColumn),
         storageDescriptor: {
           location: root,
-          columns: columns.map(glueColumn),
-          inputFormat: TEXT_INPUT_FORMAT,
-          outputFormat: TEXT_OUTPUT_FORMAT,
+          columns: spec.columns.map(glueColumn),
+          inputFormat: spec.format.inputFormat,
+          outputFormat: spec.format.outputFormat,
           compressed: false,
           storedAsSubDirectories: false,
-          serdeInfo: { serializationLibrary: JSON_SERDE, parameters: { 'serialization.format': '1' } },
+          serdeInfo: { serializationLibrary: spec.format.serde, parameters: spec.format.serdeParameters },
         },
       },
     });
@@ -106,13 +160,16 @@ function glueColumn(c: ColumnSpec): CfnTable.ColumnProperty {
   return { name: c.name, type: c.type, comment: c.comment };
 }
 
-/** `operation=${operation}/dt=${dt}/hour=${hour}/`: Athena substitutes the projected values. */
-export function locationTemplateSuffix(): string {
-  return `${PARTITION_COLUMNS.map((c) => `${c.name}=\${${c.name}}`).join('/')}/`;
+/**
+ * `operation=${operation}/dt=${dt}/hour=${hour}/` (or without hour for `cdr_4_daily`): Athena
+ * substitutes the projected values.
+ */
+export function locationTemplateSuffix(partitionColumns: readonly ColumnSpec[] = PARTITION_COLUMNS): string {
+  return `${partitionColumns.map((c) => `${c.name}=\${${c.name}}`).join('/')}/`;
 }
 
-/** Projection table parameters of every partition column in columns.ts. */
-function partitionProjection(props: CatalogProps): Record<string, string> {
+/** Projection table parameters of the given partition columns (of columns.ts). */
+function partitionProjection(props: CatalogProps, partitionColumns: readonly ColumnSpec[]): Record<string, string> {
   const byColumn: Record<string, Record<string, string>> = {
     operation: { type: 'enum', values: props.operations.join(',') },
     dt: {
@@ -125,7 +182,7 @@ function partitionProjection(props: CatalogProps): Record<string, string> {
     hour: { type: 'integer', range: '0,23', digits: '2' },
   };
   const params: Record<string, string> = {};
-  for (const column of PARTITION_COLUMNS) {
+  for (const column of partitionColumns) {
     const spec = byColumn[column.name];
     if (spec === undefined) {
       throw new Error(`Partition column "${column.name}" (lambda/domain/columns.ts) has no projection in infra/constructs/catalog.ts`);

@@ -2,7 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { Catalog, type CatalogProps, JSON_SERDE } from '../../infra/constructs/catalog.ts';
-import { DATA_TABLE, FETCH_TABLE } from '../../lambda/domain/layout.ts';
+import { DAILY_COLUMNS } from '../../lambda/domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE } from '../../lambda/domain/layout.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 function synth(overrides: Partial<Omit<CatalogProps, 'bucket'>> = {}) {
@@ -19,14 +20,14 @@ function tableInput(template: Template, name: string): Record<string, unknown> {
 }
 
 describe('Construct: Catalog', () => {
-  it('creates the database and both tables when created', () => {
+  it('creates the database and the three tables when created', () => {
     // Act
     const { template } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'wolkvox' } });
-    template.resourceCountIs('AWS::Glue::Table', 2);
-    for (const name of [DATA_TABLE, FETCH_TABLE]) {
+    template.resourceCountIs('AWS::Glue::Table', 3);
+    for (const name of [DATA_TABLE, FETCH_TABLE, DAILY_TABLE]) {
       template.hasResourceProperties('AWS::Glue::Table', { DatabaseName: 'wolkvox', TableInput: { Name: name, TableType: 'EXTERNAL_TABLE' } });
     }
   });
@@ -102,5 +103,43 @@ describe('Construct: Catalog', () => {
 
     // Assess
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.dt.range': '2024-06-01,NOW+2DAYS' }) } });
+  });
+
+  it('reads cdr_4_daily as Parquet when a query scans it', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    const input = tableInput(template, DAILY_TABLE);
+    expect(input.Parameters).toMatchObject({ classification: 'parquet' });
+    expect(input.StorageDescriptor).toMatchObject({
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    });
+    expect((input.StorageDescriptor as { Columns: { Name: string }[] }).Columns.map((c) => c.Name)).toEqual(DAILY_COLUMNS.map((c) => c.name));
+  });
+
+  it('partitions cdr_4_daily by operation and dt only when rendered', () => {
+    // Act
+    const { template, bucket } = synth({ prefix: 'a/b', operations: ['0032', '0045'] });
+
+    // Assess
+    const input = tableInput(template, DAILY_TABLE);
+    const params = input.Parameters as Record<string, unknown>;
+    expect((input.PartitionKeys as { Name: string; Type: string }[]).map((k) => `${k.Name} ${k.Type}`)).toEqual(['operation string', 'dt string']);
+    expect(Object.keys(params).filter((k) => k.startsWith('projection.hour'))).toEqual([]);
+    expect(params).toMatchObject({ 'projection.operation.values': '0032,0045', 'projection.dt.type': 'date', 'projection.dt.format': 'yyyy-MM-dd' });
+    expect(renderIntrinsic(params['storage.location.template'])).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4_daily/operation=\${operation}/dt=\${dt}/`);
+    expect(renderIntrinsic((input.StorageDescriptor as { Location: unknown }).Location)).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4_daily/`);
+  });
+
+  it('gives cdr_4_daily the same dt range as cdr_4 when the start is configured', () => {
+    // Act
+    const { template } = synth({ projectionStartDate: '2024-06-01' });
+
+    // Assess
+    const ranges = [DATA_TABLE, FETCH_TABLE, DAILY_TABLE].map((t) => (tableInput(template, t).Parameters as Record<string, string>)['projection.dt.range']);
+    expect(ranges).toEqual(['2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS']);
   });
 });

@@ -65,7 +65,7 @@ describe('Construct: CollectorPipeline', () => {
     const { template } = built;
     template.resourceCountIs('AWS::S3::Bucket', 3); // data, access logs, Athena results
     template.resourceCountIs('AWS::Glue::Database', 1);
-    template.resourceCountIs('AWS::Glue::Table', 2);
+    template.resourceCountIs('AWS::Glue::Table', 3);
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
