@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../lambda/storage/object-store.ts';
+import type { ObjectStore, StoredObject } from '../lambda/storage/object-store.ts';
 
 /** Wraps a store: every put takes at least `delayMs` (S3's PUT latency), and puts/gets are counted. */
 export class MeasuredStore implements ObjectStore {
@@ -10,9 +10,10 @@ export class MeasuredStore implements ObjectStore {
     private readonly inner: ObjectStore,
     private readonly delayMs = 0,
   ) {}
-  async put(key: string, body: string, type: string): Promise<void> {
+  lists = 0;
+  async put(key: string, body: string | Uint8Array, type: string): Promise<void> {
     this.puts += 1;
-    this.bytes += Buffer.byteLength(body);
+    this.bytes += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     this.putKeys.push(key);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     return this.inner.put(key, body, type);
@@ -20,6 +21,14 @@ export class MeasuredStore implements ObjectStore {
   async get(key: string): Promise<string | null> {
     this.gets += 1;
     return this.inner.get(key);
+  }
+  async getBytes(key: string): Promise<Uint8Array | null> {
+    this.gets += 1;
+    return this.inner.getBytes(key);
+  }
+  async list(prefix: string): Promise<StoredObject[]> {
+    this.lists += 1;
+    return this.inner.list(prefix);
   }
   describe(key: string): string {
     return this.inner.describe(key);

@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { StorageError } from '../domain/errors.ts';
-import type { ObjectStore } from './object-store.ts';
+import type { ObjectStore, StoredObject } from './object-store.ts';
 
 let tmpCounter = 0;
+const TMP_SUFFIX = '.tmp';
 
 /** Keys become paths under `root`; writes go through a temp file and rename, so a reader never sees half an object. */
 export class LocalStore implements ObjectStore {
@@ -19,12 +20,12 @@ export class LocalStore implements ObjectStore {
     return path;
   }
 
-  async put(key: string, body: string): Promise<void> {
+  async put(key: string, body: string | Uint8Array, _contentType?: string): Promise<void> {
     const path = this.pathOf(key);
-    const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
+    const tmp = `${path}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, body, 'utf8');
+      await writeFile(tmp, body, typeof body === 'string' ? 'utf8' : undefined);
       await rename(tmp, path);
     } catch (cause) {
       throw new StorageError(`could not write ${path}: ${(cause as Error).message}`, { key }, { cause });
@@ -32,13 +33,52 @@ export class LocalStore implements ObjectStore {
   }
 
   async get(key: string): Promise<string | null> {
+    const bytes = await this.getBytes(key);
+    return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | null> {
     const path = this.pathOf(key);
     try {
-      return await readFile(path, 'utf8');
+      const buf = await readFile(path);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new StorageError(`could not read ${path}: ${(cause as Error).message}`, { key }, { cause });
     }
+  }
+
+  async list(prefix: string): Promise<StoredObject[]> {
+    // A key prefix may end inside a file name: walk the folder that holds it, then filter.
+    const slash = prefix.lastIndexOf('/');
+    const folder = slash < 0 ? this.root : this.pathOf(prefix.slice(0, slash));
+    let names: string[];
+    try {
+      names = await readdir(folder, { recursive: true });
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw new StorageError(`could not list ${folder}: ${(cause as Error).message}`, { key: prefix }, { cause });
+    }
+    const out: StoredObject[] = [];
+    for (const name of names) {
+      // A *.tmp file is a write in flight (or one a killed process left): not an object.
+      if (name.endsWith(TMP_SUFFIX)) continue;
+      const path = join(folder, name);
+      const key = relative(this.root, path).split(sep).join('/');
+      if (!key.startsWith(prefix)) continue;
+      try {
+        const s = await stat(path, { bigint: true });
+        if (!s.isFile()) continue;
+        // The inode too: a rewrite renames a new file in, and two rewrites of equal size can share a coarse mtime.
+        out.push({ key, version: `${s.ino}-${s.mtimeNs}-${s.size}` });
+      } catch (cause) {
+        // Replaced or removed between readdir and stat: it is listed by the next look.
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new StorageError(`could not stat ${path}: ${(cause as Error).message}`, { key }, { cause });
+      }
+    }
+    return out;
   }
 
   describe(key: string): string {

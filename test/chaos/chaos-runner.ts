@@ -109,7 +109,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   const memory = new MemoryStore();
   let killNext = false;
   const store = {
-    put: async (key: string, body: string, type: string) => {
+    put: async (key: string, body: string | Uint8Array, type: string) => {
       if (storm && rnd() < o.writeFailureRate) {
         counts.writeFailures += 1;
         throw new StorageError(`injected S3 failure writing ${key}`);
@@ -122,6 +122,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
       return memory.put(key, body, type);
     },
     get: (key: string) => memory.get(key),
+    getBytes: (key: string) => memory.getBytes(key),
+    list: (prefix: string) => memory.list(prefix),
     describe: (key: string) => memory.describe(key),
   };
   const token: TokenProvider = { get: async () => TOKEN, refresh: async () => TOKEN };

@@ -40,6 +40,12 @@ class FlakyStore implements ObjectStore {
   get(key: string) {
     return this.inner.get(key);
   }
+  getBytes(key: string) {
+    return this.inner.getBytes(key);
+  }
+  list(prefix: string) {
+    return this.inner.list(prefix);
+  }
   describe(key: string) {
     return this.inner.describe(key);
   }
