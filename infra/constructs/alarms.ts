@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -25,8 +26,8 @@ const PERIOD = Duration.minutes(5);
 
 /**
  * One SNS topic and the alarms that notify it (alarm and OK transitions): per operation,
- * function errors, data freshness, missing token and exhausted token budget; per dead-letter
- * queue, any message.
+ * function errors, data freshness, missing token, exhausted token budget and quarantined
+ * windows; per dead-letter queue, each new message.
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
@@ -39,6 +40,22 @@ export class Alarms extends Construct {
     this.freshnessPeriods = props.freshnessPeriods ?? 6;
     this.topic = new Topic(this, 'Topic', { displayName: 'Wolkvox collector alarms', enforceSSL: true });
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+    // A topic policy replaces SNS's default policy, which is what lets CloudWatch publish; the
+    // TLS-only policy above would otherwise leave every alarm notifying nobody. Confined to
+    // alarms of this account and region (confused deputy).
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
+      }),
+    );
     // Not KMS-encrypted: notifications carry alarm names and states only, CloudWatch cannot
     // publish to a topic under the AWS-managed SNS key, and a customer-managed key would cost
     // more than the rest of the stack.
@@ -91,11 +108,17 @@ export class Alarms extends Construct {
     });
   }
 
-  /** Alarm on any visible message in a dead-letter queue. */
+  /**
+   * Alarm on each new message in a dead-letter queue. Not on the visible count: nobody consumes
+   * these queues, so that count would keep the alarm in ALARM after the first failure (hiding
+   * the next ones), and SQS stops publishing it for a queue idle for 6 hours, turning the alarm
+   * OK while messages remain. EventBridge and Lambda destinations call SendMessage, which
+   * NumberOfMessagesSent counts (unlike SQS's own redrive, which this stack does not use).
+   */
   addQueue(id: string, queue: IQueue, description: string): void {
     this.add(id, {
-      alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      alarmDescription: `${description}. Read the messages with aws sqs receive-message, then purge the queue (docs/infrastructure.md, "Dead-letter queues")`,
+      metric: queue.metricNumberOfMessagesSent({ period: PERIOD, statistic: 'Sum' }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

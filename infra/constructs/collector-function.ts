@@ -11,7 +11,7 @@ import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsman
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { checkpointKey, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
@@ -86,18 +86,34 @@ export interface CollectorFunctionProps {
   readonly logRetention?: RetentionDays;
 }
 
+/** The S3 key prefixes of one operation, each ending in `/`. */
+export interface OperationPrefixes {
+  /** `{prefix}/cdr_4/operation={server}/`: one object per window. */
+  readonly data: string;
+  /** `{prefix}/cdr_4_fetches/operation={server}/`: one object per API call. */
+  readonly fetches: string;
+  /** `{prefix}/cdr_4_daily/operation={server}/`: one Parquet object per day. */
+  readonly daily: string;
+  /** `{prefix}/_state/cdr_4/operation={server}/`: checkpoint and lease. */
+  readonly state: string;
+}
+
 /**
- * The S3 key prefixes one operation writes under (data, fetch log, checkpoint), each ending
- * in `/`. The function's role may put/get only below these.
+ * The S3 key prefixes one operation writes under. The function's role may get, put and delete
+ * objects only below these.
  */
-export function operationPrefixes(prefix: string, server: string): { data: string; fetches: string; state: string } {
+export function operationPrefixes(prefix: string, server: string): OperationPrefixes {
   const checkpoint = checkpointKey(prefix, server);
   return {
     data: `${tableRoot(prefix, DATA_TABLE)}operation=${server}/`,
     fetches: `${tableRoot(prefix, FETCH_TABLE)}operation=${server}/`,
+    daily: `${tableRoot(prefix, DAILY_TABLE)}operation=${server}/`,
     state: checkpoint.slice(0, checkpoint.lastIndexOf('/') + 1),
   };
 }
+
+/** S3 object actions of the collector on its own prefixes: conditional writes (If-None-Match, If-Match) need nothing beyond PutObject. */
+export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
 
 /**
  * The collector Lambda function of one operation, with its token secret, log group and a
@@ -161,10 +177,12 @@ export class CollectorFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.secret.grantRead(this.role);
-    const prefixes = operationPrefixes(props.prefix, server);
-    const objectArns = [prefixes.data, prefixes.fetches, prefixes.state].map((p) => props.bucket.arnForObjects(`${p}*`));
+    const prefixes = Object.values(operationPrefixes(props.prefix, server));
+    const objectArns = prefixes.map((p) => props.bucket.arnForObjects(`${p}*`));
+    // DeleteObject: the lease under _state/ is released by deleting it. On this versioned bucket
+    // a delete only adds a delete marker, so nothing collected is lost by it.
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'OwnPrefixesReadWrite', effect: Effect.ALLOW, actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
+      new PolicyStatement({ sid: 'OwnPrefixesReadWrite', effect: Effect.ALLOW, actions: [...OBJECT_ACTIONS], resources: objectArns }),
     );
     // Without s3:ListBucket, S3 answers 403 AccessDenied instead of 404 NoSuchKey for a missing
     // key, and the first run (no checkpoint yet) could not tell "absent" from "forbidden". It
@@ -233,8 +251,8 @@ export class CollectorFunction extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log or state prefix.",
-          appliesTo: [prefixes.data, prefixes.fetches, prefixes.state].map((p) => ({ regex: `/^Resource::<[A-Za-z0-9]+\\.Arn>\\/${escapeRegex(p)}\\*$/` })),
+            "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log, daily or state prefix.",
+          appliesTo: prefixes.map((p) => ({ regex: `/^Resource::<[A-Za-z0-9]+\\.Arn>\\/${escapeRegex(p)}\\*$/` })),
         },
       ],
       true,

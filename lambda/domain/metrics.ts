@@ -22,10 +22,14 @@ export const METRIC = {
   tokenBudgetExhausted: 'TokenBudgetExhausted',
   /** Windows re-collected for late data (revision 2) in this run. */
   windowsRestated: 'WindowsRestated',
+  /** Windows of requested backfills collected in this run (count). */
+  windowsBackfilled: 'WindowsBackfilled',
   /** Windows of requested backfills still to collect at the end of the run. */
   backfillWindowsRemaining: 'BackfillWindowsRemaining',
   /** Windows quarantined in this run (repeated non-transient failures). */
   windowsQuarantined: 'WindowsQuarantined',
+  /** API calls made so far on the operation's current day (gauge), against DAILY_CALL_CAP. */
+  dailyApiCalls: 'DailyApiCalls',
 } as const;
 
 /** Environment variables of the Lambda function: the stack sets exactly these. */

@@ -4,7 +4,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { CollectorFunction, type CollectorFunctionProps, operationPrefixes } from '../../infra/constructs/collector-function.ts';
-import { checkpointKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
@@ -140,7 +140,7 @@ describe('Construct: CollectorFunction', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
-  it('grants get/put on the operation prefixes only when the role policy is rendered', () => {
+  it('grants get/put/delete on the operation prefixes only when the role policy is rendered', () => {
     // Prepare
     const { template, bucket } = synth();
     const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
@@ -150,11 +150,14 @@ describe('Construct: CollectorFunction', () => {
     const objects = statements(template).find((s) => [s.Action].flat().includes('s3:PutObject'));
 
     // Assess
-    expect([objects?.Action].flat().sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect([objects?.Action].flat().sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
     const may = (key: string) => (objects?.Resource ?? []).some((glob) => globMatches(glob, arn(key)));
     expect(may(dataKey('wolkvox', '0032', w))).toBe(true);
     expect(may(fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(true);
+    expect(may(dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(true);
     expect(may(checkpointKey('wolkvox', '0032'))).toBe(true);
+    expect(may('wolkvox/_state/cdr_4/operation=0032/lease.json')).toBe(true);
+    expect(may(dailyKey('wolkvox', '0045', '2025-01-15'))).toBe(false);
     expect(may(dataKey('wolkvox', '0045', w))).toBe(false);
     expect(may(checkpointKey('wolkvox', '0045'))).toBe(false);
     expect(may(dataKey('other', '0032', w))).toBe(false);
@@ -168,7 +171,7 @@ describe('Construct: CollectorFunction', () => {
     const list = statements(template).find((s) => [s.Action].flat().includes('s3:ListBucket'));
     expect(list?.Resource).toEqual([`{GetAtt:${logicalId(bucket)}.Arn}`]);
     const actions = statements(template).flatMap((s) => [s.Action].flat());
-    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(actions.some((a) => a.endsWith('*'))).toBe(false);
   });
 
@@ -196,6 +199,11 @@ describe('Function: operationPrefixes', () => {
     const p = operationPrefixes('wolkvox', '0032');
 
     // Assess
-    expect(p).toEqual({ data: 'wolkvox/cdr_4/operation=0032/', fetches: 'wolkvox/cdr_4_fetches/operation=0032/', state: 'wolkvox/_state/cdr_4/operation=0032/' });
+    expect(p).toEqual({
+      data: 'wolkvox/cdr_4/operation=0032/',
+      fetches: 'wolkvox/cdr_4_fetches/operation=0032/',
+      daily: 'wolkvox/cdr_4_daily/operation=0032/',
+      state: 'wolkvox/_state/cdr_4/operation=0032/',
+    });
   });
 });
