@@ -24,6 +24,8 @@ export const CONTEXT_KEYS = {
   athenaResultsExpirationDays: 'wolkvox:athenaResultsExpirationDays',
   accessLogsExpirationDays: 'wolkvox:accessLogsExpirationDays',
   athenaBytesScannedCutoffMb: 'wolkvox:athenaBytesScannedCutoffMb',
+  firstDay: 'wolkvox:firstDay',
+  dashboard: 'wolkvox:dashboard',
   operations: 'wolkvox:operations',
 } as const;
 
@@ -37,7 +39,11 @@ export const DEFAULTS = {
   athenaResultsExpirationDays: 7,
   accessLogsExpirationDays: 90,
   athenaBytesScannedCutoffMb: 1024,
+  dashboard: true,
 } as const;
+
+/** Earliest accepted first day: anything before is a typo, not history this collector could hold. */
+export const EARLIEST_FIRST_DAY = '2000-01-01';
 
 /** Retention periods CloudWatch Logs accepts (aws-logs RetentionDays, without "infinite"). */
 export const LOG_RETENTION_DAYS = [
@@ -53,6 +59,44 @@ function integer(min: number, max: number) {
     (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
     z.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`),
   );
+}
+
+/** `-c key=false` arrives as the string "false": accept booleans and their strings. */
+function boolean() {
+  return z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'must be true or false' }));
+}
+
+/** True for an existing YYYY-MM-DD date (2026-02-30 is not). */
+function isCalendarDate(d: string): boolean {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+/** The UTC calendar date of `now` plus `days`, as YYYY-MM-DD. */
+function utcDay(now: Date, days: number): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * First day of the `dt` partition projection: a real calendar date, not before
+ * {@link EARLIEST_FIRST_DAY}, and not after tomorrow (UTC) at synth time, since the projection
+ * would then start after its own end (`NOW+1DAYS`).
+ */
+function firstDaySchema(now: Date) {
+  return z
+    .string({ error: 'is required: the first operation day you collect or backfill, YYYY-MM-DD (docs/infrastructure.md, "Configuration")' })
+    .superRefine((d, ctx) => {
+      const problem = !/^\d{4}-\d{2}-\d{2}$/.test(d)
+        ? 'must be a date YYYY-MM-DD'
+        : !isCalendarDate(d)
+          ? 'must be a calendar date'
+          : d < EARLIEST_FIRST_DAY
+            ? `must not be before ${EARLIEST_FIRST_DAY}`
+            : d > utcDay(now, 1)
+              ? 'must not be in the future'
+              : undefined;
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: d });
+    });
 }
 
 const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap'] as const;
@@ -127,39 +171,45 @@ const operationsSchema = z.preprocess(
     }),
 );
 
-export const configSchema = z.object({
-  [CONTEXT_KEYS.stackName]: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name (letter first, then letters, digits, hyphens)')
-    .default(DEFAULTS.stackName),
-  [CONTEXT_KEYS.prefix]: z
-    .string()
-    // The collector treats an empty DATA_PREFIX as unset and falls back to its default prefix,
-    // so an empty prefix here would point Athena and the IAM policy at the wrong keys.
-    .min(1, 'must not be empty (the collector reads an empty DATA_PREFIX as unset)')
-    .regex(PREFIX_PATTERN, 'must be S3-safe path segments separated by "/" (no leading/trailing slash, no "=")')
-    .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain "." or ".." segments' })
-    .default(DEFAULTS.prefix),
-  [CONTEXT_KEYS.databaseName]: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be a Glue database name (lower-case letter first, then a-z, 0-9, _)')
-    .default(DEFAULTS.databaseName),
-  [CONTEXT_KEYS.alarmEmail]: z.preprocess(
-    (v) => (v === '' || v === null ? undefined : v),
-    z.email('must be an e-mail address (or empty for no subscription)').optional(),
-  ),
-  [CONTEXT_KEYS.logRetentionDays]: integer(1, 3653)
-    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d as number), {
-      error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-    })
-    .default(DEFAULTS.logRetentionDays),
-  [CONTEXT_KEYS.noncurrentVersionExpirationDays]: integer(1, 3650).default(DEFAULTS.noncurrentVersionExpirationDays),
-  [CONTEXT_KEYS.athenaResultsExpirationDays]: integer(1, 3650).default(DEFAULTS.athenaResultsExpirationDays),
-  [CONTEXT_KEYS.accessLogsExpirationDays]: integer(1, 3650).default(DEFAULTS.accessLogsExpirationDays),
-  // Athena's minimum per-query cutoff is 10 MB.
-  [CONTEXT_KEYS.athenaBytesScannedCutoffMb]: integer(10, 1_048_576).default(DEFAULTS.athenaBytesScannedCutoffMb),
-  [CONTEXT_KEYS.operations]: operationsSchema,
-});
+export function configSchema(now: Date = new Date()) {
+  return z.object({
+    [CONTEXT_KEYS.stackName]: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name (letter first, then letters, digits, hyphens)')
+      .default(DEFAULTS.stackName),
+    [CONTEXT_KEYS.prefix]: z
+      .string()
+      // The collector treats an empty DATA_PREFIX as unset and falls back to its default prefix,
+      // so an empty prefix here would point Athena and the IAM policy at the wrong keys.
+      .min(1, 'must not be empty (the collector reads an empty DATA_PREFIX as unset)')
+      .regex(PREFIX_PATTERN, 'must be S3-safe path segments separated by "/" (no leading/trailing slash, no "=")')
+      .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain "." or ".." segments' })
+      .default(DEFAULTS.prefix),
+    [CONTEXT_KEYS.databaseName]: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be a Glue database name (lower-case letter first, then a-z, 0-9, _)')
+      .default(DEFAULTS.databaseName),
+    [CONTEXT_KEYS.alarmEmail]: z.preprocess(
+      (v) => (v === '' || v === null ? undefined : v),
+      z.email('must be an e-mail address (or empty for no subscription)').optional(),
+    ),
+    [CONTEXT_KEYS.logRetentionDays]: integer(1, 3653)
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d as number), {
+        error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .default(DEFAULTS.logRetentionDays),
+    [CONTEXT_KEYS.noncurrentVersionExpirationDays]: integer(1, 3650).default(DEFAULTS.noncurrentVersionExpirationDays),
+    [CONTEXT_KEYS.athenaResultsExpirationDays]: integer(1, 3650).default(DEFAULTS.athenaResultsExpirationDays),
+    [CONTEXT_KEYS.accessLogsExpirationDays]: integer(1, 3650).default(DEFAULTS.accessLogsExpirationDays),
+    // Athena's minimum per-query cutoff is 10 MB.
+    [CONTEXT_KEYS.athenaBytesScannedCutoffMb]: integer(10, 1_048_576).default(DEFAULTS.athenaBytesScannedCutoffMb),
+    // No default: the projection must start where the data starts (a too-early start makes every
+    // query without a dt filter list thousands of empty days).
+    [CONTEXT_KEYS.firstDay]: firstDaySchema(now),
+    [CONTEXT_KEYS.dashboard]: boolean().default(DEFAULTS.dashboard),
+    [CONTEXT_KEYS.operations]: operationsSchema,
+  });
+}
 
 /** The validated configuration, with defaults applied. */
 export interface CollectorConfig {
@@ -173,6 +223,10 @@ export interface CollectorConfig {
   readonly athenaResultsExpirationDays: number;
   readonly accessLogsExpirationDays: number;
   readonly athenaBytesScannedCutoffMb: number;
+  /** First day (YYYY-MM-DD) of the `dt` partition projection of every table. */
+  readonly firstDay: string;
+  /** Whether the CloudWatch dashboard is created. */
+  readonly dashboard: boolean;
   readonly operations: readonly OperationConfig[];
 }
 
@@ -191,7 +245,7 @@ export interface ContextSource {
  * each prefixed with the context key and the path inside it, e.g.
  * `wolkvox:operations[1].timezone: must be an IANA time zone such as "America/Bogota"`.
  */
-export function loadConfig(source: ContextSource, allContext?: Record<string, unknown>): CollectorConfig {
+export function loadConfig(source: ContextSource, allContext?: Record<string, unknown>, now: Date = new Date()): CollectorConfig {
   const known = new Set<string>(Object.values(CONTEXT_KEYS));
   const unknown = Object.keys(allContext ?? {}).filter((k) => k.startsWith('wolkvox:') && !known.has(k));
   if (unknown.length > 0) {
@@ -206,12 +260,12 @@ export function loadConfig(source: ContextSource, allContext?: Record<string, un
     const value = source.tryGetContext(key);
     if (value !== undefined) raw[key] = value;
   }
-  return parseConfig(raw);
+  return parseConfig(raw, now);
 }
 
-/** Same as {@link loadConfig} from a plain object of context keys. */
-export function parseConfig(raw: Record<string, unknown>): CollectorConfig {
-  const result = configSchema.safeParse(raw);
+/** Same as {@link loadConfig} from a plain object of context keys; `now` bounds `wolkvox:firstDay`. */
+export function parseConfig(raw: Record<string, unknown>, now: Date = new Date()): CollectorConfig {
+  const result = configSchema(now).safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`);
     throw new ConfigError(`Invalid CDK context (see docs/infrastructure.md, "Configuration"):\n${lines.join('\n')}`);
@@ -227,6 +281,8 @@ export function parseConfig(raw: Record<string, unknown>): CollectorConfig {
     athenaResultsExpirationDays: c[CONTEXT_KEYS.athenaResultsExpirationDays] as number,
     accessLogsExpirationDays: c[CONTEXT_KEYS.accessLogsExpirationDays] as number,
     athenaBytesScannedCutoffMb: c[CONTEXT_KEYS.athenaBytesScannedCutoffMb] as number,
+    firstDay: c[CONTEXT_KEYS.firstDay],
+    dashboard: c[CONTEXT_KEYS.dashboard] as boolean,
     operations: c[CONTEXT_KEYS.operations],
   };
 }

@@ -35,10 +35,10 @@ export class CollectorStack extends Stack {
       value: this.toJsonString(pipeline.windowCollectedEventBridgePattern()),
       description: 'EventBridge pattern (default bus) matching new data objects only',
     });
-    const first = pipeline.operations[0];
+    const first = config.operations[0];
     if (first !== undefined) {
       new CfnOutput(this, 'ExampleQuery', {
-        value: exampleQuery(config.databaseName, first.server),
+        value: exampleQuery(config.databaseName, first),
         description: `Run in workgroup ${pipeline.athena.workGroupName}`,
       });
     }

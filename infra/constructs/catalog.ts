@@ -61,10 +61,11 @@ export interface CatalogProps {
   /** Configured servers: the values of the `operation` enum projection. */
   readonly operations: readonly string[];
   /**
-   * First date of the `dt` projection (yyyy-MM-dd).
-   * @default '2020-01-01'
+   * First date of the `dt` projection (yyyy-MM-dd): the first day of data, normally the start of
+   * the first backfill. No default: every day from it on is listed by a query without a `dt`
+   * filter, so a start far before the data makes such queries visit thousands of empty prefixes.
    */
-  readonly projectionStartDate?: string;
+  readonly projectionStartDate: string;
   /**
    * Last date of the `dt` projection. One day ahead of UTC because an operation's wall-clock
    * date can run ahead of UTC (zones east of Greenwich).
@@ -175,7 +176,7 @@ function partitionProjection(props: CatalogProps, partitionColumns: readonly Col
     dt: {
       type: 'date',
       format: 'yyyy-MM-dd',
-      range: `${props.projectionStartDate ?? '2020-01-01'},${props.projectionEndDate ?? 'NOW+1DAYS'}`,
+      range: `${props.projectionStartDate},${props.projectionEndDate ?? 'NOW+1DAYS'}`,
       interval: '1',
       'interval.unit': 'DAYS',
     },

@@ -116,6 +116,7 @@ export class CollectorPipeline extends Construct {
       prefix: config.prefix,
       databaseName: config.databaseName,
       operations: config.operations.map((op) => op.server),
+      projectionStartDate: config.firstDay,
     });
 
     this.athena = new AthenaWorkgroup(this, 'Athena', {
@@ -124,7 +125,7 @@ export class CollectorPipeline extends Construct {
       resultsExpirationDays: config.athenaResultsExpirationDays,
       bytesScannedCutoffMb: config.athenaBytesScannedCutoffMb,
       accessLogsBucket: this.dataBucket.accessLogsBucket,
-      namedQueries: namedQueries(config.databaseName),
+      namedQueries: namedQueries(config.databaseName, config.operations),
     });
   }
 

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { AthenaWorkgroup, type AthenaWorkgroupProps } from '../../infra/constructs/athena-workgroup.ts';
-import { namedQueries, WINDOWS_PER_DAY } from '../../infra/queries.ts';
+import { namedQueries } from '../../infra/queries.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 function synth(overrides: Partial<AthenaWorkgroupProps> = {}) {
@@ -12,7 +12,7 @@ function synth(overrides: Partial<AthenaWorkgroupProps> = {}) {
     workGroupName: 'wolkvox-test',
     databaseName: 'wolkvox',
     accessLogsBucket: logs,
-    namedQueries: namedQueries('wolkvox'),
+    namedQueries: namedQueries('wolkvox', [{ server: '0032', timezone: 'America/Bogota' }]),
     ...overrides,
   });
   return { athena, logs, template: Template.fromStack(stack) };
@@ -59,13 +59,14 @@ describe('Construct: AthenaWorkgroup', () => {
     template.hasResourceProperties('AWS::Athena::WorkGroup', { WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 10 * 1024 * 1024 } });
   });
 
-  it('saves the four named queries in the workgroup when queries are given', () => {
+  it('saves the five named queries in the workgroup when queries are given', () => {
     // Act
     const { template, athena } = synth();
 
     // Assess
     const queries = resourcesOfType(template, 'AWS::Athena::NamedQuery').map(([, p]) => p);
     expect(queries.map((q) => q.Name)).toEqual([
+      'cdr_4: today by hour',
       'cdr_4: daily distribution by call-duration interval',
       'cdr_4: cost and minutes by day',
       'cdr_4: windows collected vs expected per day',
@@ -74,32 +75,5 @@ describe('Construct: AthenaWorkgroup', () => {
     for (const q of queries) {
       expect(q).toMatchObject({ Database: 'wolkvox', WorkGroup: { Ref: logicalId(athena.workGroup) } });
     }
-  });
-});
-
-describe('Queries: named queries', () => {
-  const queries = namedQueries('wolkvox');
-
-  it('quotes the reserved column "interval" whenever a query uses it', () => {
-    // Assess
-    for (const q of queries) {
-      const bare = q.sql.replace(/"interval"/g, '').replace(/interval '\d+' day/g, '').replace(/interval_(min|max)_seconds/g, '');
-      expect(bare, q.name).not.toMatch(/\binterval\b/);
-    }
-  });
-
-  it('prunes partitions by dt when any query runs', () => {
-    // Assess
-    for (const q of queries) expect(q.sql, q.name).toMatch(/WHERE[\s\S]*\bdt >= date_format\(current_date - interval '\d+' day, '%Y-%m-%d'\)/);
-  });
-
-  it('compares collected windows with 288 per day when counting completeness', () => {
-    // Act
-    const q = queries.find((x) => x.id === 'WindowsCollectedPerDay');
-
-    // Assess
-    expect(WINDOWS_PER_DAY).toBe(288);
-    expect(q?.sql).toContain('288 AS windows_expected');
-    expect(q?.sql).toContain('"wolkvox"."cdr_4_fetches"');
   });
 });

@@ -9,7 +9,7 @@ import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helper
 function synth(overrides: Partial<Omit<CatalogProps, 'bucket'>> = {}) {
   const stack = bareStack();
   const bucket = new Bucket(stack, 'Bucket');
-  const catalog = new Catalog(stack, 'Catalog', { bucket, prefix: 'wolkvox', databaseName: 'wolkvox', operations: ['0032'], ...overrides });
+  const catalog = new Catalog(stack, 'Catalog', { bucket, prefix: 'wolkvox', databaseName: 'wolkvox', operations: ['0032'], projectionStartDate: '2026-10-01', ...overrides });
   return { bucket, catalog, template: Template.fromStack(stack) };
 }
 
@@ -64,7 +64,7 @@ describe('Construct: Catalog', () => {
           'projection.operation.values': '0032,0045',
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': '2020-01-01,NOW+1DAYS',
+          'projection.dt.range': '2026-10-01,NOW+1DAYS',
           'projection.dt.interval': '1',
           'projection.dt.interval.unit': 'DAYS',
           'projection.hour.type': 'integer',

@@ -73,6 +73,15 @@ describe('Construct: CollectorPipeline', () => {
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });
 
+  it('starts the dt projection of every table at the configured first day when wolkvox:firstDay is set', () => {
+    // Act
+    const { template } = buildStack({ context: { [CONTEXT_KEYS.firstDay]: '2025-03-01' } });
+
+    // Assess
+    const ranges = resourcesOfType(template, 'AWS::Glue::Table').map(([, p]) => (p.TableInput as { Parameters: Record<string, string> }).Parameters['projection.dt.range']);
+    expect(ranges).toEqual(['2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS']);
+  });
+
   it('routes only data objects to the target when a consumer subscribes with onWindowCollected', () => {
     // Prepare
     let consumerId = '';

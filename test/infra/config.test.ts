@@ -3,10 +3,14 @@ import { ConfigError, CONTEXT_KEYS, DEFAULTS, loadConfig, parseConfig } from '..
 import { CDK_JSON_CONTEXT } from './helpers.ts';
 
 const ops = CONTEXT_KEYS.operations;
+const firstDay = CONTEXT_KEYS.firstDay;
+/** What every valid context needs besides operations. */
+const REQUIRED = { [firstDay]: '2026-10-01' };
+const NOW = new Date('2026-11-25T12:00:00Z');
 
 function errorOf(raw: Record<string, unknown>): string {
   try {
-    parseConfig(raw);
+    parseConfig({ ...REQUIRED, ...raw }, NOW);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
@@ -15,9 +19,9 @@ function errorOf(raw: Record<string, unknown>): string {
 }
 
 describe('Config: CDK context schema', () => {
-  it('applies the documented defaults when only operations are given', () => {
+  it('applies the documented defaults when only operations and the first day are given', () => {
     // Prepare
-    const raw = { [ops]: [{ server: '0032' }] };
+    const raw = { ...REQUIRED, [ops]: [{ server: '0032' }] };
 
     // Act
     const config = parseConfig(raw);
@@ -32,6 +36,8 @@ describe('Config: CDK context schema', () => {
       athenaResultsExpirationDays: 7,
       accessLogsExpirationDays: 90,
       athenaBytesScannedCutoffMb: 1024,
+      firstDay: '2026-10-01',
+      dashboard: true,
       operations: [{ server: '0032', timezone: 'America/Bogota' }],
     });
   });
@@ -50,6 +56,8 @@ describe('Config: CDK context schema', () => {
   it('parses strings when values come from -c on the command line', () => {
     // Prepare
     const raw = {
+      ...REQUIRED,
+      [CONTEXT_KEYS.dashboard]: 'false',
       [ops]: '[{"server":"0032","settleMinutes":"3"},{"server":"0045","timezone":"America/Mexico_City","tokenSecretName":"wolkvox/0045"}]',
       [CONTEXT_KEYS.logRetentionDays]: '14',
       [CONTEXT_KEYS.alarmEmail]: 'ops@example.com',
@@ -60,6 +68,7 @@ describe('Config: CDK context schema', () => {
 
     // Assess
     expect(config.logRetentionDays).toBe(14);
+    expect(config.dashboard).toBe(false);
     expect(config.alarmEmail).toBe('ops@example.com');
     expect(config.operations).toEqual([
       { server: '0032', timezone: 'America/Bogota', settleMinutes: 3 },
@@ -69,7 +78,7 @@ describe('Config: CDK context schema', () => {
 
   it('treats an empty alarm e-mail as no subscription when given as -c wolkvox:alarmEmail=', () => {
     // Act
-    const config = parseConfig({ [ops]: [{ server: '0032' }], [CONTEXT_KEYS.alarmEmail]: '' });
+    const config = parseConfig({ ...REQUIRED, [ops]: [{ server: '0032' }], [CONTEXT_KEYS.alarmEmail]: '' });
 
     // Assess
     expect(config.alarmEmail).toBeUndefined();
@@ -102,12 +111,26 @@ describe('Config: CDK context schema', () => {
     ['a retention is not a number', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.athenaResultsExpirationDays]: 'week' }, `${CONTEXT_KEYS.athenaResultsExpirationDays}: must be an integer`],
     ['the Athena cutoff is under 10 MB', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.athenaBytesScannedCutoffMb]: 5 }, `${CONTEXT_KEYS.athenaBytesScannedCutoffMb}: must be >= 10`],
     ['the stack name starts with a digit', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.stackName]: '1stack' }, `${CONTEXT_KEYS.stackName}: must be a CloudFormation stack name`],
+    ['the first day is missing', { [ops]: [{ server: '0032' }], [firstDay]: undefined }, `${firstDay}: is required: the first operation day`],
+    ['the first day is not a date', { [ops]: [{ server: '0032' }], [firstDay]: '1/10/2026' }, `${firstDay}: must be a date YYYY-MM-DD`],
+    ['the first day does not exist', { [ops]: [{ server: '0032' }], [firstDay]: '2026-02-30' }, `${firstDay}: must be a calendar date`],
+    ['the first day is before 2000', { [ops]: [{ server: '0032' }], [firstDay]: '1999-12-31' }, `${firstDay}: must not be before 2000-01-01`],
+    ['the first day is after tomorrow', { [ops]: [{ server: '0032' }], [firstDay]: '2026-11-27' }, `${firstDay}: must not be in the future`],
+    ['the dashboard switch is not a boolean', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.dashboard]: 'no' }, `${CONTEXT_KEYS.dashboard}: must be true or false`],
   ])('names the field when %s', (_case, raw, expected) => {
     // Act
     const message = errorOf(raw);
 
     // Assess
     expect(message).toContain(`  - ${expected}`);
+  });
+
+  it('accepts tomorrow (UTC) as the first day when an operation east of UTC starts today', () => {
+    // Act
+    const config = parseConfig({ [ops]: [{ server: '0032' }], [firstDay]: '2026-11-26' }, NOW);
+
+    // Assess
+    expect(config.firstDay).toBe('2026-11-26');
   });
 
   it('reports every problem at once when several fields are wrong', () => {
@@ -120,7 +143,7 @@ describe('Config: CDK context schema', () => {
 
   it('rejects an unknown wolkvox: key when it is probably a typo', () => {
     // Prepare
-    const all = { [ops]: [{ server: '0032' }], 'wolkvox:alarmMail': 'ops@example.com' };
+    const all = { ...REQUIRED, [ops]: [{ server: '0032' }], 'wolkvox:alarmMail': 'ops@example.com' };
 
     // Act
     const act = () => loadConfig({ tryGetContext: (k) => all[k as keyof typeof all] }, all);
