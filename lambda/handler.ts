@@ -8,6 +8,7 @@ import { readLambdaConfig } from './config.ts';
 import { METRIC_DIMENSION, METRICS_NAMESPACE } from './domain/metrics.ts';
 import { s3Client, secretsClient } from './runtime/aws-clients.ts';
 import { createHandler } from './runtime/collector-handler.ts';
+import { S3LeaseStore } from './storage/lease-store.ts';
 import { S3Store } from './storage/s3-store.ts';
 import { createCdr4Client } from './wolkvox/cdr4-client.ts';
 import { secretTokenProvider } from './wolkvox/secret-token.ts';
@@ -24,6 +25,7 @@ const token = secretTokenProvider({ client: secretsClient(), secretId: config.to
 export const handler = createHandler({
   config,
   store: new S3Store(s3Client(), config.bucket),
+  leases: new S3LeaseStore(s3Client(), config.bucket),
   token,
   client: createCdr4Client({ baseUrl: config.baseUrl, server: config.server, token }),
   log: {

@@ -49,9 +49,20 @@ export interface CollectOptions {
   readonly maxApiCalls?: number;
   /** Told about each window once its objects are durable (progress bars). */
   readonly onCollected?: (c: CollectedWindow) => void;
+  /**
+   * Awaited after each window is handled (collected or quarantined), in order: where the
+   * caller records progress, so a killed run loses only what came after its last save.
+   */
+  readonly afterHandled?: (w: Window, outcome: 'collected' | 'quarantined') => Promise<void>;
+  /** Checked before each window: true stops the run there (Ctrl-C), after the window in flight. */
+  readonly shouldStop?: () => boolean;
+  /** Told about each API call as it is made (the daily budget). */
+  readonly onApiCall?: () => void;
+  /** Revision of a window's rows when it differs per window (a refetch of stored windows: 2). */
+  readonly revisionOf?: (w: Window) => number;
 }
 
-export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed';
+export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed' | 'interrupted';
 
 export interface CollectedWindow {
   readonly window: Window;
@@ -85,6 +96,8 @@ export interface CollectResult {
   stopReason: StopReason;
   /** The window the run stopped at and why, unless it finished. */
   stoppedAt?: { window: Window; error: CollectorError };
+  /** First window not handled when the run stopped early (for any reason): where a resumed job starts. */
+  resumeAt?: Window;
   apiCalls: number;
 }
 
@@ -121,7 +134,7 @@ function retriesNow(error: CollectorError): boolean {
  * objects are durable, and the run stops at the first window it cannot collect, so the
  * collected windows are always a prefix of the list.
  */
-export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window>): Promise<CollectResult> {
+export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window> | AsyncIterable<Window>): Promise<CollectResult> {
   const sleep = deps.sleep ?? defaultSleep;
   const makeId = deps.newFetchId ?? newFetchId;
   const maxAttempts = opts.maxAttempts ?? 3;
@@ -144,13 +157,14 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     pending = undefined;
     try {
       await previous.promise;
-      previous.done();
-      return true;
     } catch (error) {
       result.stopReason = 'transient-error';
       result.stoppedAt = { window: previous.window, error: asCollectorError(error) };
       return false;
     }
+    previous.done();
+    await opts.afterHandled?.(previous.window, 'collected');
+    return true;
   };
 
   type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError; meta: FetchMeta };
@@ -161,7 +175,9 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     let answer: RawAnswer | undefined;
     let outcome: Attempt;
     result.apiCalls += 1;
+    opts.onApiCall?.();
     deps.metrics.count(METRIC.apiCalls, 1);
+    deps.log.debug('cdr_4 request', { date_ini: dateIni(w), date_end: dateEnd(w), timeout_ms: requestTimeout });
     try {
       answer = await deps.client.fetchWindow(w, requestTimeout);
       const report = parseCdr4Response(answer.status, answer.body, { date_ini: dateIni(w), date_end: dateEnd(w) });
@@ -183,7 +199,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         latencyMs: a?.latencyMs ?? now - startedAt,
         httpStatus: a?.status ?? null,
         body: a?.body ?? null,
-        revision,
+        revision: opts.revisionOf?.(w) ?? revision,
         collectedAt: now,
       };
     }
@@ -212,8 +228,12 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
   };
 
   try {
-    for (const w of windows) {
+    for await (const w of windows) {
       current = w;
+      if (opts.shouldStop?.()) {
+        result.stopReason = 'interrupted';
+        break;
+      }
       if (timeLeft() < MIN_REQUEST_MS + WRITE_RESERVE_MS) {
         result.stopReason = 'deadline';
         break;
@@ -240,6 +260,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         if (quarantine) {
           result.quarantined.push(w);
           result.handledCount += 1;
+          await opts.afterHandled?.(w, 'quarantined');
           continue;
         }
         result.stoppedAt = { window: w, error };
@@ -251,10 +272,11 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
       const rows = buildDataRows(w, report, meta);
       const callsByInterval: Record<string, number> = {};
       for (const r of rows) callsByInterval[r.interval] = (callsByInterval[r.interval] ?? 0) + (r.calls ?? 0);
-      const promise = Promise.all([
-        deps.store.put(dataKey(opts.prefix, opts.operation, w), toNdjson(rows), NDJSON),
-        writeFetchRecord(w, meta, { report, rowCount: rows.length }),
-      ]).then(() => undefined);
+      const key = dataKey(opts.prefix, opts.operation, w);
+      const writeStarted = deps.clock();
+      const promise = Promise.all([deps.store.put(key, toNdjson(rows), NDJSON), writeFetchRecord(w, meta, { report, rowCount: rows.length })]).then(() => {
+        deps.log.debug('window stored', { window_start: describeWindow(w).window_start, http_status: meta.httpStatus, latency_ms: Math.round(meta.latencyMs), rows: rows.length, write_ms: deps.clock() - writeStarted, key: deps.store.describe(key) });
+      });
       // Keep an unobserved rejection from crashing the process while the next request runs.
       promise.catch(() => undefined);
       pending = {
@@ -283,5 +305,6 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
       if (current) result.stoppedAt = { window: current, error: e };
     }
   }
+  if (result.stopReason !== 'done') result.resumeAt = result.stoppedAt?.window ?? current;
   return result;
 }

@@ -1,12 +1,31 @@
-import { checkpointKey } from '../domain/layout.ts';
-import { cursorOf, labelOf, parseCheckpoint, serializeCheckpoint, type Checkpoint } from '../domain/checkpoint.ts';
-import type { CollectorError } from '../domain/errors.ts';
+/**
+ * The one engine. A scheduled run (Lambda, or the CLI without a range) collects the due live
+ * windows, restates for late data, then works on queued backfill jobs. A CLI range is such a
+ * backfill job, worked on now until done: the same job record, the same skipping of stored
+ * windows, the same guards, budget, lease and progress saves. They differ only in who waits.
+ */
+import { labelOf, type BackfillJob, type Checkpoint } from '../domain/checkpoint.ts';
+import { CollectorError, StorageError, WolkvoxTokenBusyError, WolkvoxTokenLimitError } from '../domain/errors.ts';
+import { dataKey, dayPrefix, DATA_TABLE } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { iterateWindows, latestDueWindow, planDueWindows, windowsBetween } from '../domain/planner.ts';
 import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../domain/wall-clock.ts';
-import { nextWindow, WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
-import { JSON_TYPE } from '../storage/object-store.ts';
-import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type StopReason } from './collect-windows.ts';
+import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import type { LeaseStore } from '../storage/lease-store.ts';
+import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
+import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
+import { labelAfter, loadCheckpoint, RunState } from './run-state.ts';
+
+export interface EngineDeps extends CollectorDeps {
+  /** Where the lease is taken; without it the run takes none (unit tests of one collector). */
+  readonly leases?: LeaseStore;
+  readonly holder?: LeaseHolder;
+  /** True once the run should stop after the window in flight (Ctrl-C, SIGTERM). */
+  readonly shouldStop?: () => boolean;
+  /** Rewrites the day objects of these days from their window objects (cdr_4_daily). */
+  readonly refreshDays?: (days: readonly string[]) => Promise<void>;
+}
 
 export interface RunSettings {
   readonly operation: string;
@@ -19,6 +38,8 @@ export interface RunSettings {
   readonly maxAttempts?: number;
   readonly backoffMs?: readonly number[];
   readonly onCollected?: CollectOptions['onCollected'];
+  /** At most this many API calls per operation day, every run and job together; undefined: no cap of our own. */
+  readonly dailyCallCap?: number;
 }
 
 export interface LiveRunSettings extends RunSettings {
@@ -30,18 +51,34 @@ export interface LiveRunSettings extends RunSettings {
   readonly quarantineAfter?: number;
   /** Re-collect each window once this long after it ended (late calls); 0 turns it off. Default 60. */
   readonly restateAfterMinutes?: number;
-  /** At most this many API calls per operation day; undefined: no cap of our own. */
-  readonly dailyCallCap?: number;
   /** Queue this wall-clock range [from, to) for backfill before running. */
-  readonly backfill?: { readonly fromWall: number; readonly toWall: number };
+  readonly backfill?: { readonly fromWall: number; readonly toWall: number; readonly refetch?: boolean };
 }
+
+export interface RangeRunSettings extends RunSettings {
+  /** Collect windows again even when their objects are stored (revision 2 for those). */
+  readonly refetch?: boolean;
+  /**
+   * How long one spell of transient trouble (maintenance, 5xx, timeouts, a busy token) is
+   * waited out, with growing pauses, before the run stops. 0: stop at once (the Lambda's way).
+   */
+  readonly waitForTransientMs?: number;
+  /** Told the number of due windows the job still covers, before the first call. */
+  readonly onPlanned?: (due: number) => void;
+  /** Told about each window skipped because its objects are already stored. */
+  readonly onSkipped?: (w: Window) => void;
+  /** Told before each pause: how long, why, and how long this spell has been waited out so far. */
+  readonly onWaiting?: (info: { ms: number; error: CollectorError; waitedMs: number; limitMs: number }) => void;
+}
+
+export type RunStopReason = StopReason | 'token-limit-wait';
 
 export interface RunReport {
   readonly planned: number;
-  /** Live windows durably written (range runs: the range's). */
+  /** Windows durably written by this run (live, or the range's). */
   readonly collected: CollectedSummary;
   readonly quarantined: readonly Window[];
-  readonly stopReason: StopReason | 'token-limit-wait';
+  readonly stopReason: RunStopReason;
   readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
   /** API calls of every phase. */
   readonly apiCalls: number;
@@ -49,26 +86,36 @@ export interface RunReport {
   readonly windowsBehind: number;
   /** Windows of an explicit range that have not ended yet, hence not requested. */
   readonly notYetDue: number;
+  /** Windows of a range passed over because their objects were already stored. */
+  readonly skipped: number;
   readonly restated: number;
   readonly backfilled: number;
   readonly backfillRemaining: number;
   /** True when the daily cap (ours) or the vendor's limit held back any work this run. */
   readonly budgetExhausted: boolean;
+  /** API calls counted on the operation day so far (every run and job). */
+  readonly callsToday: number;
+  /** No API call before this instant (the vendor's daily limit), when it applies. */
+  readonly tokenLimitUntil: string | null;
+  /** Time spent waiting out transient trouble (CLI ranges). */
+  readonly waitedMs: number;
+  /** True when a spell of trouble outlasted `waitForTransientMs`. */
+  readonly gaveUpWaiting: boolean;
+  /** For a range: where its job stands (null once done). */
+  readonly job?: { readonly next: string; readonly to: string } | null;
 }
 
 const DAY_MS = 24 * WALL.HOUR_MS;
 const DEFAULT_RESTATE_MINUTES = 60;
+/** Pauses between attempts while waiting out transient trouble (CLI ranges). */
+const WAIT_STEPS_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+/** Long pauses are cut into slices: a Ctrl-C is answered and the lease renewed meanwhile. */
+const WAIT_SLICE_MS = 5_000;
 
 /** The vendor's daily allowance is assumed to reset at the operation's midnight. */
 export function nextMidnight(now: number, timeZone: string): number {
   const wall = toWallClock(now, timeZone);
   return firstInstantOf(Math.floor(wall / DAY_MS) * DAY_MS + DAY_MS, timeZone);
-}
-
-async function loadCheckpoint(deps: CollectorDeps, s: RunSettings): Promise<Checkpoint | undefined> {
-  const key = checkpointKey(s.prefix, s.operation);
-  const text = await deps.store.get(key);
-  return text === null ? undefined : parseCheckpoint(text, deps.store.describe(key), { operation: s.operation, timeZone: s.timeZone });
 }
 
 function countWindows(from: Window, through: Window): number {
@@ -81,99 +128,287 @@ function liveWindowsLeftToday(now: number, timeZone: string): number {
   return Math.ceil((Math.floor(wall / DAY_MS) * DAY_MS + DAY_MS - wall) / WINDOW_MS);
 }
 
-function backfillRemaining(queue: Checkpoint['backfills']): number {
+function backfillRemaining(queue: readonly BackfillJob[]): number {
   return queue.reduce((n, b) => n + Math.max(0, (parseWall(b.to)! - parseWall(b.next)!) / WINDOW_MS), 0);
+}
+
+function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
+  into.count += add.count;
+  into.rows += add.rows;
+  for (const [k, v] of Object.entries(add.callsByInterval)) into.callsByInterval[k] = (into.callsByInterval[k] ?? 0) + v;
+  if (add.first && (!into.first || add.first.startWall < into.first.startWall)) into.first = add.first;
+  if (add.last && (!into.last || add.last.startWall > into.last.startWall)) into.last = add.last;
+}
+
+function tokenLimitActive(cp: Checkpoint | undefined, now: number): boolean {
+  return cp?.token_limit_until != null && now < Date.parse(cp.token_limit_until);
+}
+
+/** Whether the data object of a window is stored: one LIST per day, held for one day at a time. */
+function storedWindows(store: ObjectStore, s: RunSettings) {
+  let day: string | undefined;
+  let keys = new Set<string>();
+  return {
+    async has(w: Window): Promise<boolean> {
+      const dt = formatDate(w.startWall);
+      if (dt !== day) {
+        keys = new Set((await store.list(dayPrefix(s.prefix, DATA_TABLE, s.operation, dt))).map((o) => o.key));
+        day = dt;
+      }
+      return keys.has(dataKey(s.prefix, s.operation, w));
+    },
+  };
+}
+
+interface OpenRun {
+  readonly state: RunState;
+  readonly lease: Lease | undefined;
+}
+
+/**
+ * The guards every run passes before its first API call, then the lease. The checkpoint is
+ * read before the lease (a refused run writes nothing) and again under it (the truth).
+ */
+async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState) => void): Promise<OpenRun> {
+  await loadCheckpoint(deps, s);
+  const lease = deps.leases && deps.holder ? await acquireLease({ store: deps.leases, prefix: s.prefix, operation: s.operation, holder: deps.holder, clock: deps.clock }) : undefined;
+  try {
+    const cp = await loadCheckpoint(deps, s);
+    const state = new RunState(deps, s, cp, lease, deps.refreshDays !== undefined);
+    // The first write to a store records its operation and zone, before any window is written.
+    if (!cp) {
+      init?.(state);
+      await state.save();
+    }
+    return { state, lease };
+  } catch (error) {
+    await lease?.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Brings day objects level, saves the state and gives the lease back. */
+async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
+  const { state } = run;
+  if (deps.refreshDays && state.daysDirty.size > 0) {
+    await state.save();
+    const days = [...state.daysDirty].sort();
+    await deps.refreshDays(days);
+    for (const d of days) state.daysDirty.delete(d);
+  }
+  await state.save();
+}
+
+/** Yields the windows, marking each window's day before its objects can be written. */
+async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
+  for (const w of windows) {
+    await state.markDay(w);
+    yield w;
+  }
+}
+
+interface JobPass {
+  readonly result: CollectResult;
+  readonly skipped: number;
+  /** First window of the job that has not ended yet, if the pass reached one. */
+  readonly notYetDue: Window | undefined;
+  readonly done: boolean;
+}
+
+/**
+ * One pass over a backfill job: windows from `job.next`, oldest first, skipping those
+ * already stored (unless refetch) and stopping before the first that has not ended.
+ * `job.next` moves only past windows that are handled or stored.
+ */
+async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, job: BackfillJob, maxApiCalls: number): Promise<JobPass> {
+  const end = parseWall(job.to)!;
+  const stored = storedWindows(deps.store, s);
+  const storedBefore = new Set<number>();
+  let skipped = 0;
+  let notYetDue: Window | undefined;
+  async function* todo(): AsyncGenerator<Window> {
+    for (const w of iterateWindows({ startWall: parseWall(job.next)!, timeZone: s.timeZone }, end)) {
+      if (windowEndInstant(w) > deps.clock()) {
+        notYetDue = w;
+        return;
+      }
+      const isStored = await stored.has(w);
+      if (isStored && !job.refetch) {
+        skipped += 1;
+        s.onSkipped?.(w);
+        deps.log.debug('window already stored: skipped', { window_start: labelOf(w) });
+        continue;
+      }
+      if (isStored) storedBefore.add(w.startWall);
+      await state.markDay(w);
+      yield w;
+    }
+  }
+  const result = await collectWindows(
+    deps,
+    {
+      ...s,
+      revision: 1,
+      revisionOf: (w) => (storedBefore.has(w.startWall) ? 2 : 1),
+      maxApiCalls,
+      quarantine: () => true,
+      onApiCall: () => state.countCall(),
+      ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+      afterHandled: async (w, outcome) => {
+        state.noteHandled(w, outcome);
+        job.next = labelAfter(w);
+        await state.progress();
+      },
+    },
+    todo(),
+  );
+  if (result.stopReason !== 'done') job.next = labelOf(result.resumeAt!);
+  else job.next = notYetDue ? labelOf(notYetDue) : job.to;
+  return { result, skipped, notYetDue, done: parseWall(job.next)! >= end };
+}
+
+/** The daily cap's room for history: what is left once today's remaining live windows are reserved. */
+function historyCalls(deps: EngineDeps, s: RunSettings, state: RunState): number {
+  const cap = s.dailyCallCap ?? Number.POSITIVE_INFINITY;
+  const reserve = Number.isFinite(cap) && state.nextWindow !== null ? liveWindowsLeftToday(deps.clock(), s.timeZone) : 0;
+  return cap - state.callsToday() - reserve;
+}
+
+function emptyReport(stopReason: RunStopReason, extra: Partial<RunReport> = {}): RunReport {
+  return { planned: 0, collected: emptySummary(), quarantined: [], stopReason, apiCalls: 0, windowsBehind: 0, notYetDue: 0, skipped: 0, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false, callsToday: 0, tokenLimitUntil: null, waitedMs: 0, gaveUpWaiting: false, ...extra };
+}
+
+function newJob(fromWall: number, toWall: number, timeZone: string, now: number, refetch: boolean): BackfillJob {
+  const from = labelOf({ startWall: fromWall, timeZone });
+  return { from, to: labelOf({ startWall: toWall, timeZone }), next: from, requested_at: new Date(now).toISOString(), refetch };
 }
 
 /**
  * One scheduled run: resume from the checkpoint, collect the due live windows oldest
  * first, then (if time and budget allow) restate windows for late data, then work on
- * requested backfills, and record progress. Live data never waits behind history; the
- * checkpoint only ever points past windows whose objects are durable.
+ * queued backfills, and record progress as it goes. Live data never waits behind history;
+ * the cursors only ever point past windows whose objects are durable.
  */
-export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<RunReport> {
+export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<RunReport> {
+  const pre = await loadCheckpoint(deps, s);
+  if (tokenLimitActive(pre, deps.clock()) && !s.backfill) {
+    deps.log.warn('token daily limit reached earlier: no API call until it resets', { until: pre!.token_limit_until });
+    deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
+    const latest = latestDueWindow(deps.clock(), s.timeZone, s.settleMinutes);
+    const cursor = pre!.next_window ? { startWall: parseWall(pre!.next_window)!, timeZone: s.timeZone } : latest;
+    return emptyReport('token-limit-wait', { budgetExhausted: true, windowsBehind: countWindows(cursor, latest), tokenLimitUntil: pre!.token_limit_until, backfillRemaining: backfillRemaining(pre!.backfills) });
+  }
+  // A first run that dies still leaves its start, so the next run does not skip past it.
+  const run = await openRun(deps, s, (state) => {
+    state.nextWindow = labelOf(firstRunStart(deps.clock(), s));
+  });
+  try {
+    const report = await liveRun(deps, s, run.state);
+    await closeRun(deps, run);
+    return report;
+  } finally {
+    await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+  }
+}
+
+function firstRunStart(now: number, s: LiveRunSettings): Window {
+  const latest = latestDueWindow(now, s.timeZone, s.settleMinutes);
+  return planDueWindows({ now, timeZone: s.timeZone, settleMinutes: s.settleMinutes, firstRunWindows: s.firstRunWindows ?? 1, limit: 1 })[0] ?? latest;
+}
+
+async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): Promise<RunReport> {
   const now = deps.clock();
-  const checkpoint = await loadCheckpoint(deps, s);
   const quarantineAfter = s.quarantineAfter ?? 3;
   const restateAfter = s.restateAfterMinutes ?? DEFAULT_RESTATE_MINUTES;
   const limit = s.maxWindowsPerRun ?? 2016;
   const cap = s.dailyCallCap ?? Number.POSITIVE_INFINITY;
-  const today = formatDate(toWallClock(now, s.timeZone));
-  const budget = checkpoint?.budget?.day === today ? { ...checkpoint.budget } : { day: today, calls: 0 };
-  const backfills = [...(checkpoint?.backfills ?? [])];
-  if (s.backfill) {
-    backfills.push({ from: labelOf({ startWall: s.backfill.fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: s.backfill.toWall, timeZone: s.timeZone }), next: labelOf({ startWall: s.backfill.fromWall, timeZone: s.timeZone }), requested_at: new Date(now).toISOString() });
-    deps.log.info('backfill queued', { from: backfills.at(-1)!.from, to: backfills.at(-1)!.to });
-  }
-  const failures = { ...(checkpoint?.failures ?? {}) };
-  const quarantined = new Set(checkpoint?.quarantined ?? []);
-  const cursor = checkpoint ? cursorOf(checkpoint) : undefined;
   let budgetExhausted = false;
-  let apiCalls = 0;
+  const base = { ...s, ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}), onApiCall: () => state.countCall() };
 
-  const save = async (fields: Pick<Checkpoint, 'next_window' | 'token_limit_until' | 'restate_next'>) => {
-    const cp: Checkpoint = { version: 1, operation: s.operation, timezone: s.timeZone, ...fields, failures, quarantined: [...quarantined].sort(), backfills, budget: { ...budget, calls: budget.calls + apiCalls }, updated_at: new Date(deps.clock()).toISOString() };
-    await deps.store.put(checkpointKey(s.prefix, s.operation), serializeCheckpoint(cp), JSON_TYPE);
-  };
-  const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining'>): RunReport => {
+  if (s.backfill) {
+    const job = newJob(s.backfill.fromWall, s.backfill.toWall, s.timeZone, now, s.backfill.refetch ?? false);
+    state.backfills.push(job);
+    deps.log.info('backfill queued', { from: job.from, to: job.to, refetch: job.refetch });
+  }
+  const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped'> & { skipped?: number }): RunReport => {
     if (budgetExhausted) deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     deps.metrics.count(METRIC.windowsBehind, report.windowsBehind);
-    const remaining = backfillRemaining(backfills);
+    const remaining = backfillRemaining(state.backfills);
     deps.metrics.count(METRIC.backfillWindowsRemaining, remaining);
-    return { ...report, apiCalls, budgetExhausted, backfillRemaining: remaining };
+    return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false };
   };
-  const empty = { collected: emptySummary(), quarantined: [], notYetDue: 0, restated: 0, backfilled: 0, planned: 0 };
 
-  if (checkpoint?.token_limit_until && now < Date.parse(checkpoint.token_limit_until)) {
-    deps.log.warn('token daily limit reached earlier: no API call until it resets', { until: checkpoint.token_limit_until });
+  if (tokenLimitActive({ token_limit_until: state.tokenLimitUntil } as Checkpoint, now)) {
+    // Only a backfill request gets here: it is queued (and saved by the caller), nothing else runs.
     budgetExhausted = true;
-    if (s.backfill) await save({ next_window: checkpoint.next_window, token_limit_until: checkpoint.token_limit_until, restate_next: checkpoint.restate_next });
-    return finish({ ...empty, stopReason: 'token-limit-wait', windowsBehind: countWindows(cursorOf(checkpoint), latestDueWindow(now, s.timeZone, s.settleMinutes)) });
+    return finish({ planned: 0, collected: emptySummary(), quarantined: [], stopReason: 'token-limit-wait', windowsBehind: 0, notYetDue: 0, restated: 0, backfilled: 0 });
   }
 
   // Phase 1: live windows. Our own cap is hard: once spent, even live windows wait for tomorrow.
-  const callsLeft = () => cap - budget.calls - apiCalls;
+  const cursor = state.nextWindow === null ? undefined : { startWall: parseWall(state.nextWindow)!, timeZone: s.timeZone };
   const windows = planDueWindows({ now, timeZone: s.timeZone, settleMinutes: s.settleMinutes, cursor, firstRunWindows: s.firstRunWindows ?? 1, limit });
-  deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: checkpoint !== undefined });
-  const live = await collectWindows(deps, { ...s, revision: 1, maxApiCalls: callsLeft(), quarantine: (w) => (failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter }, windows);
-  apiCalls += live.apiCalls;
+  state.nextWindow ??= windows[0] ? labelOf(windows[0]) : labelOf(latestDueWindow(now, s.timeZone, s.settleMinutes));
+  deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: cursor !== undefined });
+  const live = await collectWindows(
+    deps,
+    {
+      ...base,
+      revision: 1,
+      maxApiCalls: cap - state.callsToday(),
+      quarantine: (w) => (state.failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter,
+      afterHandled: async (w, outcome) => {
+        state.noteHandled(w, outcome);
+        state.nextWindow = labelAfter(w);
+        await state.progress();
+      },
+    },
+    markingDays(state, windows),
+  );
   if (live.stopReason === 'budget') budgetExhausted = true;
-
-  for (const w of windows.slice(0, live.handledCount)) delete failures[labelOf(w)];
   for (const w of live.quarantined) {
-    quarantined.add(labelOf(w));
     deps.metrics.count(METRIC.windowsQuarantined, 1);
     deps.log.error('window quarantined after repeated non-transient failures; a backfill can retry it', { window_start: labelOf(w) });
   }
   if (live.stoppedAt && isWindowPoison(live.stoppedAt.error)) {
     const label = labelOf(live.stoppedAt.window);
-    failures[label] = (failures[label] ?? 0) + 1;
+    state.failures[label] = (state.failures[label] ?? 0) + 1;
   }
-  const lastHandled = windows[live.handledCount - 1];
-  const nextCursor = lastHandled ? nextWindow(lastHandled) : (cursor ?? windows[0] ?? latestDueWindow(now, s.timeZone, s.settleMinutes));
-  const tokenLimited = live.stopReason === 'token-limit';
+  const nextCursor = { startWall: parseWall(state.nextWindow)!, timeZone: s.timeZone };
+  let tokenLimited = live.stopReason === 'token-limit';
   if (tokenLimited) budgetExhausted = true;
 
   // History (restatement, backfill) only runs behind a complete live phase, and only on
   // the budget left once today's remaining live windows are reserved.
-  let restateNext = restateAfter > 0 ? (checkpoint?.restate_next ?? checkpoint?.next_window ?? (windows[0] && labelOf(windows[0])) ?? null) : null;
+  if (restateAfter > 0) state.restateNext ??= windows[0] ? labelOf(windows[0]) : null;
+  else state.restateNext = null;
   let restated = 0;
   let backfilled = 0;
   let historyStop: StopReason = 'done';
-  const historyCalls = () => callsLeft() - (Number.isFinite(cap) ? liveWindowsLeftToday(deps.clock(), s.timeZone) : 0);
   const historyAllowed = () => historyStop === 'done' && live.stopReason === 'done' && !live.stoppedAt;
-  if (historyAllowed() && Number.isFinite(cap) && historyCalls() <= 0 && (restateNext !== null || backfills.length > 0)) budgetExhausted = true;
+  if (historyAllowed() && Number.isFinite(cap) && historyCalls(deps, s, state) <= 0 && (state.restateNext !== null || state.backfills.length > 0)) budgetExhausted = true;
 
-  if (restateNext !== null && historyAllowed() && historyCalls() > 0) {
+  if (state.restateNext !== null && historyAllowed() && historyCalls(deps, s, state) > 0) {
     const ripeBy = deps.clock() - restateAfter * WALL.MINUTE_MS;
-    const candidates = windowsBetween({ startWall: parseWall(restateNext)!, timeZone: s.timeZone }, nextCursor.startWall, limit);
+    const candidates = windowsBetween({ startWall: parseWall(state.restateNext)!, timeZone: s.timeZone }, nextCursor.startWall, limit);
     const firstUnripe = candidates.findIndex((w) => windowEndInstant(w) > ripeBy);
     const ripe = firstUnripe === -1 ? candidates : candidates.slice(0, firstUnripe);
     // A window collected in this very run is already as late as a restatement would be.
     const justCollected = new Set(windows.slice(0, live.handledCount).map((w) => w.startWall));
-    const todo = ripe.filter((w) => !quarantined.has(labelOf(w)) && !justCollected.has(w.startWall));
-    const result = await collectWindows(deps, { ...s, revision: 2, maxApiCalls: historyCalls(), quarantine: () => true }, todo);
-    apiCalls += result.apiCalls;
+    const todo = ripe.filter((w) => !state.quarantined.has(labelOf(w)) && !justCollected.has(w.startWall));
+    const result = await collectWindows(
+      deps,
+      {
+        ...base,
+        revision: 2,
+        maxApiCalls: historyCalls(deps, s, state),
+        quarantine: () => true,
+        afterHandled: async (w) => {
+          state.restateNext = labelAfter(w);
+          await state.progress();
+        },
+      },
+      markingDays(state, todo),
+    );
     restated = result.collected.count;
     deps.metrics.count(METRIC.windowsRestated, restated);
     historyStop = result.stopReason;
@@ -181,58 +416,141 @@ export async function runLive(deps: CollectorDeps, s: LiveRunSettings): Promise<
     // Progress runs up to the first window not handled; quarantined windows in between are passed over.
     const firstOpen = todo[result.handledCount];
     const lastRipe = ripe[ripe.length - 1];
-    restateNext = firstOpen ? labelOf(firstOpen) : lastRipe ? labelOf(nextWindow(lastRipe)) : restateNext;
+    state.restateNext = firstOpen ? labelOf(firstOpen) : lastRipe ? labelAfter(lastRipe) : state.restateNext;
   }
 
-  while (backfills.length > 0 && historyAllowed() && historyCalls() > 0) {
-    const job = backfills[0]!;
-    const todo = windowsBetween({ startWall: parseWall(job.next)!, timeZone: s.timeZone }, parseWall(job.to)!, limit);
-    const result = await collectWindows(deps, { ...s, revision: 1, maxApiCalls: historyCalls(), quarantine: () => true }, todo);
-    apiCalls += result.apiCalls;
-    backfilled += result.collected.count;
-    // Collected now means no longer quarantined; windows that failed again stay listed.
-    const failedAgain = new Set(result.quarantined.map(labelOf));
-    for (const w of todo.slice(0, result.handledCount)) if (!failedAgain.has(labelOf(w))) quarantined.delete(labelOf(w));
-    for (const label of failedAgain) quarantined.add(label);
-    // `todo` holds at most `limit` windows: a longer job goes on from after its last one.
-    const lastTodo = todo[todo.length - 1];
-    const resumeAt = todo[result.handledCount] ?? (lastTodo ? nextWindow(lastTodo) : undefined);
-    const jobDone = !resumeAt || resumeAt.startWall >= parseWall(job.to)!;
-    if (jobDone) backfills.shift();
-    else job.next = labelOf(resumeAt);
-    if (result.stopReason === 'budget' || result.stopReason === 'token-limit') budgetExhausted = true;
-    historyStop = result.stopReason;
-    deps.log.info('backfill progress', { from: job.from, to: job.to, next: jobDone ? job.to : job.next, collected_this_run: result.collected.count, windows_remaining: backfillRemaining(backfills) });
+  while (state.backfills.length > 0 && historyAllowed() && historyCalls(deps, s, state) > 0) {
+    const job = state.backfills[0]!;
+    const pass = await workJob(deps, s, state, job, historyCalls(deps, s, state));
+    backfilled += pass.result.collected.count;
+    if (pass.done) state.backfills.shift();
+    if (pass.result.stopReason === 'budget' || pass.result.stopReason === 'token-limit') budgetExhausted = true;
+    historyStop = pass.result.stopReason;
+    deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills) });
+    // A job waiting for windows to end yields to the next one, and comes back next run.
+    if (!pass.done && pass.notYetDue && pass.result.stopReason === 'done') {
+      if (state.backfills.length === 1) break;
+      state.backfills.push(state.backfills.shift()!);
+    }
   }
+  deps.metrics.count(METRIC.windowsBackfilled, backfilled);
 
-  const limitHit = tokenLimited || historyStop === 'token-limit';
-  await save({
-    next_window: labelOf(nextCursor),
-    token_limit_until: limitHit ? new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString() : null,
-    restate_next: restateNext,
-  });
+  tokenLimited ||= historyStop === 'token-limit';
+  state.tokenLimitUntil = tokenLimited ? new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString() : null;
+  deps.metrics.count(METRIC.dailyApiCalls, state.callsToday());
 
   const latest = latestDueWindow(deps.clock(), s.timeZone, s.settleMinutes);
   const behind = nextCursor.startWall > latest.startWall ? 0 : countWindows(nextCursor, latest);
   return finish({ planned: windows.length, collected: live.collected, quarantined: live.quarantined, stopReason: live.stopReason, stoppedAt: live.stoppedAt, windowsBehind: behind, notYetDue: 0, restated, backfilled });
 }
 
-/**
- * An explicit range of wall-clock labels [from, to), as asked on the command line.
- * Leaves the live checkpoint alone: it re-collects (overwrites) what it is asked to.
- */
-export async function runRange(deps: CollectorDeps, s: RunSettings & { readonly onPlanned?: (due: number) => void }, fromWall: number, toWall: number): Promise<RunReport> {
-  const first = { startWall: fromWall, timeZone: s.timeZone };
-  const now = deps.clock();
-  const isDue = (w: Window) => windowEndInstant(w) <= now;
-  // Walked lazily (twice: once to count), never held as a list: a year is as cheap as a day.
-  let planned = 0;
-  let notYetDue = 0;
-  for (const w of iterateWindows(first, toWall)) isDue(w) ? (planned += 1) : (notYetDue += 1);
-  s.onPlanned?.(planned);
-  function* due() {
-    for (const w of iterateWindows(first, toWall)) if (isDue(w)) yield w;
+/** Sleeps `ms` in slices, renewing the lease and answering a stop request meanwhile. */
+async function pause(deps: EngineDeps, state: RunState, ms: number): Promise<void> {
+  const sleep = deps.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t)));
+  const until = deps.clock() + ms;
+  while (deps.clock() < until && !deps.shouldStop?.()) {
+    await sleep(Math.min(WAIT_SLICE_MS, until - deps.clock()));
+    await state.progress();
   }
-  const result = await collectWindows(deps, { ...s, revision: 1 }, due());
-  return { planned, ...result, windowsBehind: 0, notYetDue, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false };
 }
+
+/**
+ * A range of wall-clock labels [from, to), as asked on the command line: a backfill job on
+ * the shared queue (the same command again finds and resumes it), worked on now until it
+ * is done, the budget is spent, a fatal answer comes, or transient trouble outlasts
+ * `waitForTransientMs`. Windows already stored are skipped unless `refetch`.
+ */
+export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: number, toWall: number): Promise<RunReport> {
+  const cap = s.dailyCallCap ?? Number.POSITIVE_INFINITY;
+  const pre = await loadCheckpoint(deps, s);
+  const refetch = s.refetch ?? false;
+  const preState = new RunState(deps, s, pre);
+  if (tokenLimitActive(pre, deps.clock())) {
+    return emptyReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: pre!.token_limit_until, callsToday: preState.callsToday(), job: { next: labelOf({ startWall: fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: toWall, timeZone: s.timeZone }) } });
+  }
+  if (historyCalls(deps, s, preState) <= 0) {
+    return emptyReport('budget', { budgetExhausted: true, callsToday: preState.callsToday(), job: { next: labelOf({ startWall: fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: toWall, timeZone: s.timeZone }) } });
+  }
+
+  const run = await openRun(deps, s);
+  const { state } = run;
+  try {
+    const wanted = newJob(fromWall, toWall, s.timeZone, deps.clock(), refetch);
+    let job = state.backfills.find((b) => b.from === wanted.from && b.to === wanted.to && b.refetch === refetch);
+    if (job) deps.log.info('resuming the range where an earlier run stopped', { from: job.from, to: job.to, next: job.next });
+    else {
+      job = wanted;
+      state.backfills.push(job);
+    }
+    await state.save();
+
+    const start = { startWall: parseWall(job.next)!, timeZone: s.timeZone };
+    let planned = 0;
+    let notYetDue = 0;
+    // Walked lazily, never held as a list: a year is as cheap as a day.
+    for (const w of iterateWindows(start, toWall)) windowEndInstant(w) <= deps.clock() ? (planned += 1) : (notYetDue += 1);
+    s.onPlanned?.(planned);
+
+    const collected = emptySummary();
+    const quarantined: Window[] = [];
+    let skipped = 0;
+    let waitedMs = 0;
+    let spell = 0;
+    let step = 0;
+    let gaveUpWaiting = false;
+    let last: JobPass;
+    const limit = s.waitForTransientMs ?? 0;
+    for (;;) {
+      last = await workJob(deps, s, state, job, historyCalls(deps, s, state));
+      mergeSummary(collected, last.result.collected);
+      quarantined.push(...last.result.quarantined);
+      skipped += last.skipped;
+      if (last.result.collected.count > 0) {
+        spell = 0;
+        step = 0;
+      }
+      const error = last.result.stoppedAt?.error;
+      const transient = last.result.stopReason === 'transient-error' && error !== undefined && !(error instanceof StorageError);
+      if (!transient || deps.shouldStop?.()) break;
+      const ms = error instanceof WolkvoxTokenBusyError ? Math.max(1_000, deps.client.busyUntil() - deps.clock()) : WAIT_STEPS_MS[Math.min(step, WAIT_STEPS_MS.length - 1)]!;
+      if (spell + ms > limit) {
+        gaveUpWaiting = limit > 0;
+        break;
+      }
+      s.onWaiting?.({ ms, error, waitedMs: spell, limitMs: limit });
+      deps.log.info('waiting out transient trouble', { ms, error_class: error.name, message: error.message, waited_ms: spell });
+      await state.save();
+      await pause(deps, state, ms);
+      spell += ms;
+      waitedMs += ms;
+      step += 1;
+    }
+    if (last.done) state.backfills.splice(state.backfills.indexOf(job), 1);
+    const tokenLimited = last.result.stopReason === 'token-limit' || last.result.stoppedAt?.error instanceof WolkvoxTokenLimitError;
+    if (tokenLimited) state.tokenLimitUntil = new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString();
+    await closeRun(deps, run);
+    return {
+      planned,
+      collected,
+      quarantined,
+      stopReason: last.result.stopReason,
+      stoppedAt: last.result.stoppedAt,
+      apiCalls: state.apiCalls,
+      windowsBehind: 0,
+      notYetDue: last.notYetDue ? notYetDue : 0,
+      skipped,
+      restated: 0,
+      backfilled: 0,
+      backfillRemaining: backfillRemaining(state.backfills),
+      budgetExhausted: last.result.stopReason === 'budget' || tokenLimited,
+      callsToday: state.callsToday(),
+      tokenLimitUntil: state.tokenLimitUntil,
+      waitedMs,
+      gaveUpWaiting,
+      job: last.done ? null : { next: job.next, to: job.to },
+    };
+  } finally {
+    await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+  }
+}
+

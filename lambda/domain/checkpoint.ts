@@ -12,13 +12,31 @@ const wallLabel = z.string().check(
 
 const isoInstant = z.iso.datetime();
 
+/**
+ * A history range [from, to) to collect, from a CLI range or a Lambda backfill event: the
+ * same job either way. `next` only moves past windows whose objects are stored; windows
+ * already stored are skipped unless `refetch`.
+ */
+const backfillJobSchema = z.object({
+  from: wallLabel,
+  to: wallLabel,
+  next: wallLabel,
+  requested_at: isoInstant,
+  refetch: z._default(z.boolean(), false),
+});
+
+export type BackfillJob = z.infer<typeof backfillJobSchema>;
+
 /** What a run leaves for the next one. Stored as JSON under `{prefix}/_state/`. */
 export const checkpointSchema = z.object({
   version: z.literal(1),
   operation: z.string(),
   timezone: z.string(),
-  /** First live window not yet collected: every window before it is collected or quarantined. */
-  next_window: wallLabel,
+  /**
+   * First live window not yet collected: every window before it is collected or quarantined.
+   * Null until a scheduled (live) run has run: a store filled only by ranges has no live cursor.
+   */
+  next_window: z.nullable(wallLabel),
   /** No API call before this instant: the vendor said the token's daily limit is spent. */
   token_limit_until: z._default(z.nullable(isoInstant), null),
   /** Consecutive runs in which a window failed with a non-transient error. */
@@ -28,9 +46,15 @@ export const checkpointSchema = z.object({
   /** First collected window not yet re-collected for late data; null while restatement is off. */
   restate_next: z._default(z.nullable(wallLabel), null),
   /** Requested history ranges [from, to), worked through after live windows; `next` is the progress. */
-  backfills: z._default(z.array(z.object({ from: wallLabel, to: wallLabel, next: wallLabel, requested_at: isoInstant })), []),
+  backfills: z._default(z.array(backfillJobSchema), []),
   /** API calls made on one operation day, for the optional daily cap. */
   budget: z._default(z.nullable(z.object({ day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)), calls: z.int().check(z.nonnegative()) })), null),
+  /**
+   * Days (YYYY-MM-DD) whose window objects may have changed since their day object was
+   * written: marked before the first window of a day is written, cleared once the day
+   * object is rewritten, so a run that dies in between leaves the day to the next run.
+   */
+  days_dirty: z._default(z.array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/))), []),
   updated_at: isoInstant,
 });
 
@@ -62,8 +86,9 @@ export function parseCheckpoint(text: string, where: string, expected: { operati
   return cp;
 }
 
-export function cursorOf(cp: Checkpoint): Window {
-  return { startWall: parseWall(cp.next_window)!, timeZone: cp.timezone };
+/** The live cursor, or undefined when no scheduled run has run yet. */
+export function cursorOf(cp: Checkpoint): Window | undefined {
+  return cp.next_window === null ? undefined : { startWall: parseWall(cp.next_window)!, timeZone: cp.timezone };
 }
 
 export function labelOf(w: Window): string {

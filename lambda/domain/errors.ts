@@ -38,6 +38,19 @@ export class StorageError extends CollectorError {
   readonly retryable = true;
 }
 
+/**
+ * Another collector of the same operation (the deployed Lambda, another CLI run) holds the
+ * lease: this run makes no API call. Retryable: once it is done, a rerun goes ahead.
+ */
+export class LeaseHeldError extends CollectorError {
+  readonly retryable = true;
+}
+
+/** AWS region or credentials do not resolve (CLI with --bucket): found before any API call. */
+export class AwsSetupError extends CollectorError {
+  readonly retryable = false;
+}
+
 /** The vendor API answered with an error or could not be reached. */
 export abstract class WolkvoxError extends CollectorError {
   readonly httpStatus: number | null;

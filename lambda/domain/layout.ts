@@ -17,6 +17,11 @@ export function partitionPath(prefix: string, table: string, operation: string, 
   return `${joinPrefix(prefix)}${table}/operation=${operation}/dt=${dt}/hour=${hour}`;
 }
 
+/** `{prefix}/{table}/operation={server}/dt={YYYY-MM-DD}/`: every object of one day (one LIST). */
+export function dayPrefix(prefix: string, table: string, operation: string, dt: string): string {
+  return `${joinPrefix(prefix)}${table}/operation=${operation}/dt=${dt}/`;
+}
+
 /** Root of a table, as Athena's LOCATION sees it (trailing slash). */
 export function tableRoot(prefix: string, table: string): string {
   return `${joinPrefix(prefix)}${table}/`;
@@ -40,6 +45,11 @@ export function dailyKey(prefix: string, operation: string, dt: string): string 
 /** Checkpoint of one operation, outside both tables. */
 export function checkpointKey(prefix: string, operation: string): string {
   return `${joinPrefix(prefix)}${STATE_DIR}/${DATA_TABLE}/operation=${operation}/checkpoint.json`;
+}
+
+/** Lease of one operation: held by the one run that may use the token and write state. */
+export function leaseKey(prefix: string, operation: string): string {
+  return `${joinPrefix(prefix)}${STATE_DIR}/${DATA_TABLE}/operation=${operation}/lease.json`;
 }
 
 function joinPrefix(prefix: string): string {

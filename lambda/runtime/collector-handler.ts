@@ -2,7 +2,10 @@ import type { Context } from 'aws-lambda';
 import type { LambdaConfig } from '../config.ts';
 import type { Log, MetricsPort } from '../collector/ports.ts';
 import { runLive, type RunReport } from '../collector/runs.ts';
-import { CollectorError, SecretError } from '../domain/errors.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CollectorError, LeaseHeldError, SecretError } from '../domain/errors.ts';
+import type { LeaseStore } from '../storage/lease-store.ts';
 import { labelOf } from '../domain/checkpoint.ts';
 import { METRIC } from '../domain/metrics.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -13,6 +16,8 @@ import { parseCollectorEvent } from './lambda-event.ts';
 export interface HandlerDeps {
   readonly config: LambdaConfig;
   readonly store: ObjectStore;
+  /** Where the run takes the operation's lease (one collector per operation, CLI runs included). */
+  readonly leases: LeaseStore;
   readonly token: TokenProvider;
   readonly client: Cdr4Client;
   readonly log: Log;
@@ -28,7 +33,8 @@ export interface HandlerResult {
   readonly windowsQuarantined: number;
   readonly windowsBehind: number;
   readonly apiCalls: number;
-  readonly stopReason: RunReport['stopReason'];
+  /** `lease-held`: another collector (a CLI run) holds the operation; this run made no API call. */
+  readonly stopReason: RunReport['stopReason'] | 'lease-held';
   readonly firstWindow: string | null;
   readonly lastWindow: string | null;
   readonly restated: number;
@@ -55,8 +61,9 @@ export function createHandler(deps: HandlerDeps) {
         throw error;
       }
       const { config } = deps;
+      const holder = { kind: 'lambda' as const, host: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? hostname(), pid: process.pid, run: randomBytes(6).toString('hex') };
       const report = await runLive(
-        { client: deps.client, token: deps.token, store: deps.store, log: deps.log, metrics: deps.metrics, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+        { client: deps.client, token: deps.token, store: deps.store, leases: deps.leases, holder, log: deps.log, metrics: deps.metrics, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
         {
           operation: config.server,
           prefix: config.prefix,
@@ -66,9 +73,18 @@ export function createHandler(deps: HandlerDeps) {
           restateAfterMinutes: config.restateAfterMinutes,
           dailyCallCap: config.dailyCallCap,
           deadline: clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
-          ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall } } : {}),
+          ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall, refetch: request.refetch } } : {}),
         },
-      );
+      ).catch((error: unknown) => {
+        if (!(error instanceof LeaseHeldError)) throw error;
+        // A CLI run on the same bucket is working: not a failure; live windows are caught up once it is done.
+        deps.log.warn('another collector holds the operation: this run is skipped', { message: error.message });
+        return undefined;
+      });
+      if (report === undefined) {
+        const skipped: HandlerResult = { windowsCollected: 0, windowsQuarantined: 0, windowsBehind: 0, apiCalls: 0, stopReason: 'lease-held', firstWindow: null, lastWindow: null, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false };
+        return skipped;
+      }
       const { first, last } = report.collected;
       const result: HandlerResult = {
         windowsCollected: report.collected.count,

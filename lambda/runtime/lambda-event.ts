@@ -21,7 +21,7 @@ const manualEvent = z.strictObject({});
 const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown key(s) ${(issue.keys ?? []).join(', ')}` : undefined) };
 const backfillEvent = z.strictObject(
   {
-    backfill: z.strictObject({ from: windowBoundary, to: windowBoundary }, unknownKeys).check(z.refine((b) => b.to > b.from, { error: '"to" must be after "from"', path: ['to'] })),
+    backfill: z.strictObject({ from: windowBoundary, to: windowBoundary, refetch: z.optional(z.boolean()) }, unknownKeys).check(z.refine((b) => b.to > b.from, { error: '"to" must be after "from"', path: ['to'] })),
   },
   unknownKeys,
 );
@@ -29,16 +29,16 @@ const backfillEvent = z.strictObject(
 const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
 
 /** What the run is asked to do beyond its schedule. */
-export type CollectorRequest = { readonly kind: 'scheduled' } | { readonly kind: 'backfill'; readonly fromWall: number; readonly toWall: number };
+export type CollectorRequest = { readonly kind: 'scheduled' } | { readonly kind: 'backfill'; readonly fromWall: number; readonly toWall: number; readonly refetch: boolean };
 
 export function parseCollectorEvent(event: unknown): CollectorRequest {
   if (event !== null && typeof event === 'object' && 'backfill' in event) {
     const parsed = backfillEvent.safeParse(event);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
-      throw new ConfigError(`invalid backfill event: ${detail}; expected {"backfill": {"from": "YYYY-MM-DD HH:mm", "to": "YYYY-MM-DD HH:mm"}}`);
+      throw new ConfigError(`invalid backfill event: ${detail}; expected {"backfill": {"from": "YYYY-MM-DD HH:mm", "to": "YYYY-MM-DD HH:mm", "refetch": false}} (refetch optional)`);
     }
-    return { kind: 'backfill', fromWall: parsed.data.backfill.from, toWall: parsed.data.backfill.to };
+    return { kind: 'backfill', fromWall: parsed.data.backfill.from, toWall: parsed.data.backfill.to, refetch: parsed.data.backfill.refetch ?? false };
   }
   const parsed = collectorEventSchema.safeParse(event ?? {});
   if (!parsed.success) {

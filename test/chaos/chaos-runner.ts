@@ -3,6 +3,7 @@
  * injected faults, on a controllable clock, then recovers and measures what a data team
  * cares about. Used by the short chaos test (npm test) and the long soak (npm run soak).
  */
+import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
 import { MetricsTally } from '../../lambda/collector/ports.ts';
 import type { LambdaConfig } from '../../lambda/config.ts';
 import { labelOf } from '../../lambda/domain/checkpoint.ts';
@@ -108,17 +109,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
 
   const memory = new MemoryStore();
   let killNext = false;
+  let wroteData = false;
   const store = {
     put: async (key: string, body: string | Uint8Array, type: string) => {
       if (storm && rnd() < o.writeFailureRate) {
         counts.writeFailures += 1;
         throw new StorageError(`injected S3 failure writing ${key}`);
       }
-      if (killNext && key.includes('/_state/')) {
+      // A kill models a run that dies after writing windows and before its checkpoint.
+      if (killNext && wroteData && key.includes('/_state/')) {
         killNext = false;
         counts.kills += 1;
         throw new StorageError('injected: run killed before its checkpoint');
       }
+      if (key.includes('/cdr_4/')) wroteData = true;
       return memory.put(key, body, type);
     },
     get: (key: string) => memory.get(key),
@@ -145,6 +149,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   const handler = createHandler({
     config,
     store,
+    leases: new MemoryLeaseStore(),
     token,
     client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token, clock: clock.now }),
     log,
@@ -158,6 +163,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
   let failed = 0;
   const invoke = async (event: unknown = tick) => {
     runs += 1;
+    wroteData = false;
     try {
       return await handler(event, context);
     } catch (e) {

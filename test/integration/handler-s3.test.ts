@@ -1,3 +1,4 @@
+import { S3LeaseStore } from '../../lambda/storage/lease-store.ts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -95,6 +96,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     const handler = createHandler({
       config,
       store,
+      leases: new S3LeaseStore(s3.client, s3.bucket),
       token,
       client: createCdr4Client({ baseUrl: sim.origin, server: SERVER, token, clock: overrides.clock ?? clock.now }),
       log,

@@ -100,7 +100,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     // Act
     let report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000, backfill: { fromWall: event.fromWall, toWall: event.toWall } });
     remaining.push(report.backfillRemaining);
-    for (let i = 0; i < 20 && report.backfillRemaining > 0; i += 1) {
+    for (let i = 0; i < 40 && report.backfillRemaining > 0; i += 1) {
       clock.advance(5 * MINUTE);
       report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000 });
       remaining.push(report.backfillRemaining);
@@ -216,6 +216,14 @@ describe('Function: parseCollectorEvent', () => {
     const request = parseCollectorEvent({ backfill: { from: '2026-11-01 00:00', to: '2026-12-01 00:00' } });
 
     // Assess
-    expect(request).toEqual({ kind: 'backfill', fromWall: parseWall('2026-11-01 00:00'), toWall: parseWall('2026-12-01 00:00') });
+    expect(request).toEqual({ kind: 'backfill', fromWall: parseWall('2026-11-01 00:00'), toWall: parseWall('2026-12-01 00:00'), refetch: false });
+  });
+
+  it('returns refetch when a backfill asks to collect stored windows again', () => {
+    // Act
+    const request = parseCollectorEvent({ backfill: { from: '2026-11-01 00:00', to: '2026-11-02 00:00', refetch: true } });
+
+    // Assess
+    expect(request).toMatchObject({ kind: 'backfill', refetch: true });
   });
 });

@@ -16,8 +16,9 @@ const sample: Checkpoint = {
   failures: { '2026-11-20 07:00:00': 2 },
   quarantined: ['2026-11-19 10:15:00'],
   restate_next: '2026-11-20 07:00:00',
-  backfills: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', next: '2026-11-01 06:00:00', requested_at: '2026-11-20T13:00:00.000Z' }],
+  backfills: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', next: '2026-11-01 06:00:00', requested_at: '2026-11-20T13:00:00.000Z', refetch: false }],
   budget: { day: '2026-11-20', calls: 120 },
+  days_dirty: ['2026-11-20'],
   updated_at: '2026-11-20T13:12:30.000Z',
 };
 

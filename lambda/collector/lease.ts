@@ -1,0 +1,131 @@
+/**
+ * One collector per operation: a lease object under `_state/` that a run takes before its
+ * first API call, renews while it works and gives back at the end. It keeps a CLI run and
+ * the deployed Lambda (or two CLI runs) from using the token at the same time or racing
+ * on the checkpoint. Reserved concurrency 1 already keeps Lambda runs apart; this covers
+ * everything else that writes to the same store.
+ */
+import { hostname } from 'node:os';
+import * as z from 'zod/mini';
+import { LeaseHeldError } from '../domain/errors.ts';
+import { leaseKey } from '../domain/layout.ts';
+import { JSON_TYPE } from '../storage/object-store.ts';
+import type { LeaseStore } from '../storage/lease-store.ts';
+
+export interface LeaseHolder {
+  readonly kind: 'cli' | 'lambda';
+  readonly host: string;
+  readonly pid: number;
+  /** Distinguishes two runs of one process (tests, a warm Lambda container). */
+  readonly run: string;
+}
+
+const leaseSchema = z.object({
+  holder: z.object({ kind: z.enum(['cli', 'lambda']), host: z.string(), pid: z.int(), run: z.string() }),
+  acquired_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+});
+
+type LeaseBody = z.infer<typeof leaseSchema>;
+
+export interface Lease {
+  /** Extends the lease; throws LeaseHeldError when another run took it over meanwhile. */
+  renew(): Promise<void>;
+  /** Whether a renewal is due (half the time to live has passed since the last one). */
+  renewDue(): boolean;
+  /** Gives the lease back (expires it now), so the next run need not wait for it to lapse. */
+  release(): Promise<void>;
+}
+
+export interface LeaseOptions {
+  readonly store: LeaseStore;
+  readonly prefix: string;
+  readonly operation: string;
+  readonly holder: LeaseHolder;
+  readonly clock: () => number;
+  /**
+   * How long a lease lasts without renewal. Long enough to cover one request (the vendor
+   * runs a report for up to 60 s) plus its writes; short enough that a crashed run's lease
+   * lapses before the schedule's next run but one.
+   * @default 180_000
+   */
+  readonly ttlMs?: number;
+  /** Whether a process of this host is still running; a CLI lease of a dead process is taken over at once. */
+  readonly processAlive?: (pid: number) => boolean;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 180_000;
+
+export function cliHolder(run: string): LeaseHolder {
+  return { kind: 'cli', host: hostname(), pid: process.pid, run };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseLease(text: string): LeaseBody | undefined {
+  try {
+    const parsed = leaseSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeHolder(h: LeaseHolder): string {
+  return h.kind === 'lambda' ? `the Lambda function (${h.host})` : `a CLI run (pid ${h.pid} on ${h.host})`;
+}
+
+/**
+ * Takes the lease or throws LeaseHeldError naming who holds it and until when. A lease
+ * whose time has passed, an unreadable one, or one of a dead CLI process on this host is
+ * taken over; the take-over is a conditional write, so of two runs racing for it one wins.
+ */
+export async function acquireLease(o: LeaseOptions): Promise<Lease> {
+  const key = leaseKey(o.prefix, o.operation);
+  const ttl = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const alive = o.processAlive ?? processAlive;
+  const body = (acquiredAt: number): string => `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock() + ttl).toISOString() } satisfies LeaseBody)}\n`;
+  const refuse = (held: LeaseBody | undefined): never => {
+    const who = held ? `${describeHolder(held.holder)} since ${held.acquired_at}` : 'another run';
+    const until = held ? `; it lapses at ${held.expires_at} if that run died` : '';
+    throw new LeaseHeldError(`another collector of operation ${o.operation} is running: ${who} holds ${o.store.describe(key)}${until}. No API call was made; rerun when it has finished`, { key });
+  };
+
+  const now = o.clock();
+  const current = await o.store.getVersioned(key);
+  let version: string | null;
+  if (current === null) {
+    version = await o.store.createIfAbsent(key, body(now), JSON_TYPE);
+    if (version === null) refuse(undefined);
+  } else {
+    const held = parseLease(current.body);
+    const lapsed = !held || Date.parse(held.expires_at) <= now;
+    const deadHere = held?.holder.kind === 'cli' && held.holder.host === o.holder.host && held.holder.pid !== o.holder.pid && !alive(held.holder.pid);
+    if (!lapsed && !deadHere) refuse(held);
+    version = await o.store.replaceIfMatch(key, body(now), JSON_TYPE, current.version);
+    if (version === null) refuse(undefined);
+  }
+  const acquiredAt = now;
+  let renewedAt = now;
+  return {
+    renewDue: () => o.clock() - renewedAt >= ttl / 2,
+    async renew() {
+      const next = await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!);
+      if (next === null) refuse(undefined);
+      version = next;
+      renewedAt = o.clock();
+    },
+    async release() {
+      const expired = `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock()).toISOString() } satisfies LeaseBody)}\n`;
+      // A lease lost meanwhile belongs to its new holder: leave it alone.
+      await o.store.replaceIfMatch(key, expired, JSON_TYPE, version!);
+    },
+  };
+}

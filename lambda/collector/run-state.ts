@@ -1,0 +1,132 @@
+/**
+ * The state one run works on: the checkpoint as loaded, changed as windows are handled,
+ * saved at least every `PROGRESS_EVERY` windows or `PROGRESS_EVERY_MS` (so a hard kill loses
+ * at most that much work), and the lease that makes this run the only one writing it.
+ */
+import { checkpointKey } from '../domain/layout.ts';
+import { labelOf, parseCheckpoint, serializeCheckpoint, type BackfillJob, type Checkpoint } from '../domain/checkpoint.ts';
+import { formatDate, toWallClock } from '../domain/wall-clock.ts';
+import { nextWindow, type Window } from '../domain/window.ts';
+import { JSON_TYPE } from '../storage/object-store.ts';
+import type { Lease } from './lease.ts';
+import type { CollectorDeps } from './collect-windows.ts';
+
+export const PROGRESS_EVERY = 100;
+export const PROGRESS_EVERY_MS = 30_000;
+
+export interface StateSettings {
+  readonly operation: string;
+  readonly prefix: string;
+  readonly timeZone: string;
+}
+
+export async function loadCheckpoint(deps: Pick<CollectorDeps, 'store'>, s: StateSettings): Promise<Checkpoint | undefined> {
+  const key = checkpointKey(s.prefix, s.operation);
+  const text = await deps.store.get(key);
+  return text === null ? undefined : parseCheckpoint(text, deps.store.describe(key), { operation: s.operation, timeZone: s.timeZone });
+}
+
+export class RunState {
+  nextWindow: string | null;
+  tokenLimitUntil: string | null;
+  restateNext: string | null;
+  readonly failures: Record<string, number>;
+  readonly quarantined: Set<string>;
+  readonly backfills: BackfillJob[];
+  readonly daysDirty: Set<string>;
+  budget: { day: string; calls: number };
+  /** API calls made by this run (all phases). */
+  apiCalls = 0;
+  private handledSinceSave = 0;
+  private savedAt: number;
+  private savedDirty = new Set<string>();
+
+  constructor(
+    private readonly deps: Pick<CollectorDeps, 'store' | 'clock'>,
+    private readonly s: StateSettings,
+    cp: Checkpoint | undefined,
+    private readonly lease?: Lease,
+    /** Whether day objects are kept (cdr_4_daily): only then are days marked before writes. */
+    private readonly dayObjects = false,
+  ) {
+    const now = deps.clock();
+    this.nextWindow = cp?.next_window ?? null;
+    this.tokenLimitUntil = cp?.token_limit_until ?? null;
+    this.restateNext = cp?.restate_next ?? null;
+    this.failures = { ...(cp?.failures ?? {}) };
+    this.quarantined = new Set(cp?.quarantined ?? []);
+    this.backfills = (cp?.backfills ?? []).map((b) => ({ ...b }));
+    this.daysDirty = new Set(cp?.days_dirty ?? []);
+    this.savedDirty = new Set(this.daysDirty);
+    const today = formatDate(toWallClock(now, s.timeZone));
+    this.budget = cp?.budget?.day === today ? { ...cp.budget } : { day: today, calls: 0 };
+    this.savedAt = now;
+  }
+
+  /** Calls counted against the operation day they were made on (a long run may cross midnight). */
+  countCall(): void {
+    const today = formatDate(toWallClock(this.deps.clock(), this.s.timeZone));
+    if (this.budget.day !== today) this.budget = { day: today, calls: 0 };
+    this.budget.calls += 1;
+    this.apiCalls += 1;
+  }
+
+  callsToday(): number {
+    const today = formatDate(toWallClock(this.deps.clock(), this.s.timeZone));
+    return this.budget.day === today ? this.budget.calls : 0;
+  }
+
+  /** Marks a window handled (collected or quarantined) by the job it belongs to. */
+  noteHandled(w: Window, outcome: 'collected' | 'quarantined'): void {
+    const label = labelOf(w);
+    delete this.failures[label];
+    if (outcome === 'collected') this.quarantined.delete(label);
+    else this.quarantined.add(label);
+    this.handledSinceSave += 1;
+  }
+
+  /**
+   * Records that the day of `w` may get new window objects. Saved before the first window
+   * of that day is written, so a run that dies before rewriting the day object leaves the
+   * day marked for the next run.
+   */
+  async markDay(w: Window): Promise<void> {
+    const day = formatDate(w.startWall);
+    if (!this.dayObjects || this.savedDirty.has(day)) return;
+    this.daysDirty.add(day);
+    await this.save();
+  }
+
+  /** Saves when enough work piled up since the last save; renews the lease when due. */
+  async progress(): Promise<void> {
+    if (this.handledSinceSave >= PROGRESS_EVERY || this.deps.clock() - this.savedAt >= PROGRESS_EVERY_MS) await this.save();
+    else if (this.lease?.renewDue()) await this.lease.renew();
+  }
+
+  async save(): Promise<void> {
+    if (this.lease?.renewDue()) await this.lease.renew();
+    const cp: Checkpoint = {
+      version: 1,
+      operation: this.s.operation,
+      timezone: this.s.timeZone,
+      next_window: this.nextWindow,
+      token_limit_until: this.tokenLimitUntil,
+      failures: this.failures,
+      quarantined: [...this.quarantined].sort(),
+      restate_next: this.restateNext,
+      backfills: this.backfills,
+      budget: this.budget,
+      days_dirty: [...this.daysDirty].sort(),
+      updated_at: new Date(this.deps.clock()).toISOString(),
+    };
+    await this.deps.store.put(checkpointKey(this.s.prefix, this.s.operation), serializeCheckpoint(cp), JSON_TYPE);
+    this.savedDirty = new Set(this.daysDirty);
+    this.handledSinceSave = 0;
+    this.savedAt = this.deps.clock();
+  }
+}
+
+/** Label of the window after `w`. */
+export function labelAfter(w: Window): string {
+  return labelOf(nextWindow(w));
+}
