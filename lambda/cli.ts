@@ -1,7 +1,23 @@
 import { runCli } from './local/run-cli.ts';
 
+// First Ctrl-C (or SIGTERM): finish the window in flight, save progress, print the summary,
+// exit 130. A second one quits at once: what is stored stays, the saved progress is at most
+// 100 windows or 30 s behind it, and the rerun skips stored windows anyway.
+let stopRequested = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopRequested) {
+    process.stderr.write(`\n${signal} again: quitting now.\n`);
+    process.exit(130);
+  }
+  stopRequested = true;
+  process.stderr.write(`\n${signal}: stopping after the window in flight and saving progress (press Ctrl-C again to quit at once)...\n`);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   io: { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), stderrIsTty: process.stderr.isTTY === true },
+  shouldStop: () => stopRequested,
 });
 process.exitCode = code;

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from './domain/errors.ts';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
 import { LAMBDA_ENV } from './domain/metrics.ts';
-import { isValidTimeZone } from './domain/wall-clock.ts';
+import { canonicalTimeZone, isValidTimeZone } from './domain/wall-clock.ts';
 
 /** Settings shared by the Lambda and the CLI, read once at start and typed inside. */
 export interface CollectorSettings {
@@ -23,7 +23,9 @@ export interface CollectorSettings {
 export const DEFAULT_TIMEZONE = 'America/Bogota';
 
 const server = z.string().check(z.regex(SERVER_PATTERN, 'must be the server nomenclature: 1-32 letters, digits or "-" (e.g. 0032)'));
-const timeZone = z.string().check(z.refine(isValidTimeZone, 'is not an IANA time zone (e.g. America/Bogota)'));
+// Canonical spelling (america/bogota -> America/Bogota): the zone is recorded in the store and
+// compared on every run, so one zone must have one name.
+const timeZone = z.pipe(z.string().check(z.refine(isValidTimeZone, 'is not an IANA time zone (e.g. America/Bogota)')), z.transform(canonicalTimeZone));
 function parseOrigin(text: string): URL | undefined {
   try {
     const url = new URL(text);

@@ -77,7 +77,8 @@ export function parseCdr4Response(httpStatus: number, body: string, context: Err
   const { code, error, msg, message, data } = envelope.data;
   const vendorCode = code === null || code === undefined ? null : String(code);
   const vendorMsg = text(msg) ?? text(message) ?? text(error);
-  const said = [text(error), text(msg), text(message)].filter((s): s is string => !!s && s.trim() !== '').join(' ');
+  // The vendor often repeats one text in `error` and `msg`: say it once.
+  const said = [...new Set([text(error), text(msg), text(message)].filter((s): s is string => !!s && s.trim() !== '').map((s) => s.trim()))].join(' ');
 
   const bodyCode = vendorCode !== null && /^\s*\d+\s*$/.test(vendorCode) ? Number(vendorCode) : null;
   const status = httpStatus !== 200 ? httpStatus : bodyCode !== null && bodyCode !== 200 ? bodyCode : 200;

@@ -79,7 +79,7 @@ export function parseCheckpoint(text: string, where: string, expected: { operati
   if (cp.timezone !== expected.timeZone) {
     // Window labels are wall-clock times of the stored zone: reading them in another zone would skip or repeat windows.
     throw new CheckpointError(
-      `checkpoint ${where} was written for time zone ${cp.timezone} but WOLKVOX_TIMEZONE is ${expected.timeZone}; restore the zone or move the checkpoint aside deliberately`,
+      `time zone mismatch: this store's windows of operation ${cp.operation} are labelled in ${cp.timezone} (recorded in ${where}) but WOLKVOX_TIMEZONE is ${expected.timeZone}; set WOLKVOX_TIMEZONE=${cp.timezone}, or collect ${expected.timeZone} into another folder or DATA_PREFIX. Nothing was fetched or written`,
       { where },
     );
   }

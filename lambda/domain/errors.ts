@@ -94,6 +94,14 @@ export class WolkvoxTransportError extends WolkvoxError {
 }
 
 /**
+ * The API's host name does not resolve (ENOTFOUND): a wrong WOLKVOX_SERVER or
+ * WOLKVOX_BASE_URL far more often than a DNS outage, so it is not waited out.
+ */
+export class WolkvoxHostNotFoundError extends WolkvoxError {
+  readonly retryable = false;
+}
+
+/**
  * No answer in time. The vendor may still be running the report, so the run stops here:
  * a retry now could be a second simultaneous request on the token.
  */

@@ -31,6 +31,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** True when the runtime knows the IANA zone name. */
+/** The zone's canonical IANA spelling, as Intl resolves it (case fixed: america/bogota -> America/Bogota). */
+export function canonicalTimeZone(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+}
+
 export function isValidTimeZone(timeZone: string): boolean {
   try {
     formatterFor(timeZone);

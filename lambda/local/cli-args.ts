@@ -7,20 +7,28 @@ export interface CliArgs {
   readonly range?: { readonly fromWall: number; readonly toWall: number };
   readonly out: string;
   readonly bucket?: string;
+  readonly refetch: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
 }
 
-export const USAGE = `Usage: npm start -- [--from "YYYY-MM-DD HH:mm" --to "YYYY-MM-DD HH:mm"] [--out DIR | --bucket NAME] [--verbose]
+export const USAGE = `Usage: npm start -- [--from "YYYY-MM-DD HH:mm" --to "YYYY-MM-DD HH:mm" [--refetch]] [--out DIR | --bucket NAME] [--verbose]
 
 Collects the Wolkvox cdr_4 report in 5-minute windows.
   --from, --to   wall-clock range of the operation (--from inclusive, --to exclusive),
-                 both on 5-minute boundaries; any length (a backfill, with a progress
-                 bar). Without them: the windows due since the last run (first run:
-                 the last hour), then late-data restatement.
+                 both on 5-minute boundaries; any length. A resumable backfill job:
+                 windows already stored are skipped, the same command again resumes
+                 where a stopped run left off, trouble at the API is waited out (up to
+                 15 minutes at a stretch). Without them: the windows due since the last
+                 run (first run: the last hour), late-data restatement, queued backfills.
+  --refetch      with a range: collect stored windows again too (revision 2)
   --out DIR      local output folder (default ./data)
-  --bucket NAME  write to this S3 bucket instead (default AWS credentials)
-  --verbose      log every step to stderr
+  --bucket NAME  write to this S3 bucket instead (default AWS credentials and region)
+  --verbose      log every request and write to stderr
+
+Exit status: 0 done; 1 incomplete, a rerun resumes; 2 bad arguments or environment;
+3 a fatal answer from Wolkvox; 4 a local problem (storage, state, time zone, AWS setup,
+another collector running); 130 interrupted (progress saved, a rerun resumes).
 
 Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used),
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
@@ -44,6 +52,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         to: { type: 'string' },
         out: { type: 'string' },
         bucket: { type: 'string' },
+        refetch: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -54,6 +63,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
   }
   if ((values.from === undefined) !== (values.to === undefined)) throw new ConfigError('--from and --to go together: give both or neither');
+  if (values.refetch && values.from === undefined) throw new ConfigError('--refetch goes with a range: give --from and --to too');
   if (values.out !== undefined && values.bucket !== undefined) throw new ConfigError('--out and --bucket exclude each other: choose one sink');
   if (values.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket)) throw new ConfigError(`--bucket: "${values.bucket}" is not an S3 bucket name`);
   let range: CliArgs['range'];
@@ -63,5 +73,5 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (toWall <= fromWall) throw new ConfigError(`--to (${values.to}) must be after --from (${values.from})`);
     range = { fromWall, toWall };
   }
-  return { range, out: values.out ?? 'data', bucket: values.bucket, verbose: values.verbose ?? false, help: values.help ?? false };
+  return { range, out: values.out ?? 'data', bucket: values.bucket, refetch: values.refetch ?? false, verbose: values.verbose ?? false, help: values.help ?? false };
 }

@@ -1,4 +1,4 @@
-import { WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
+import { WolkvoxHostNotFoundError, WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
 import { dateEnd, dateIni, type Window } from '../domain/window.ts';
 import type { TokenProvider } from './token-provider.ts';
 
@@ -73,9 +73,11 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
         const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
         // Only the name and code of the failure: undici's messages never hold headers, but we do not rely on it.
         const code = (err as { cause?: { code?: string } }).cause?.code;
-        const what = timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${err.name}${code ? ` (${code})` : ''}`;
+        const host = url.host;
+        const details = { httpStatus: null, context: { ...context, host, latency_ms: clock() - requestedAt }, cause };
+        if (code === 'ENOTFOUND') throw new WolkvoxHostNotFoundError(`Wolkvox host ${host} not found (ENOTFOUND): check WOLKVOX_SERVER and WOLKVOX_BASE_URL`, details);
+        const what = timedOut ? `${host} gave no answer within ${timeoutMs} ms` : `request to ${host} failed: ${err.name}${code ? ` (${code})` : ''}`;
         if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
-        const details = { httpStatus: null, context: { ...context, latency_ms: clock() - requestedAt }, cause };
         throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
       } finally {
         clearTimeout(timer);

@@ -95,7 +95,9 @@ describe('Function: runCli', () => {
     expect(data).toHaveLength(12);
     expect(data[0]).toBe('wolkvox/cdr_4/operation=0032/dt=2026-11-20/hour=08/20261120080000-20261120080459.json');
     expect(data[11]).toBe('wolkvox/cdr_4/operation=0032/dt=2026-11-20/hour=08/20261120085500-20261120085959.json');
-    expect(filesUnder(out).some((f) => f.includes('_state'))).toBe(false);
+    // A range is a backfill job: done, it leaves no job behind and no live cursor.
+    const state = JSON.parse(readFileSync(join(out, 'wolkvox/_state/cdr_4/operation=0032/checkpoint.json'), 'utf8'));
+    expect(state).toMatchObject({ timezone: TZ, next_window: null, backfills: [] });
     expect(stdout.join('')).toContain('Collected 12 of 12 window(s)');
   });
 
@@ -156,7 +158,8 @@ describe('Function: runCli', () => {
 
     // Assess
     expect(code).toBe(EXIT.fatal);
-    expect(stdout.join('')).toContain('PLEASE VALIDATE TOKEN');
+    // Said once, in the summary: not again per attempt, nor twice within one message.
+    expect([...stdout, ...stderr].join('').match(/PLEASE VALIDATE TOKEN/g)).toHaveLength(1);
     expect([...stdout, ...stderr].join('')).not.toContain(TOKEN);
   });
 

@@ -57,7 +57,7 @@ describe('Function: createCdr4Client', () => {
     // Assess
     expect(error).toBeInstanceOf(WolkvoxTransportError);
     expect((error as WolkvoxTransportError).retryable).toBe(true);
-    expect((error as Error).message).toBe('Wolkvox no answer within 300 ms');
+    expect((error as Error).message).toMatch(/^Wolkvox 127\.0\.0\.1:\d+ gave no answer within 300 ms$/);
     expect(JSON.stringify(error)).not.toContain(TOKEN);
   });
 
