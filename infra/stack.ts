@@ -1,5 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { backfillCommand, dashboardUrl, tailLogsCommand } from './commands.ts';
 import type { CollectorConfig } from './config.ts';
 import { CollectorPipeline } from './constructs/collector-pipeline.ts';
 import { exampleQuery } from './queries.ts';
@@ -27,14 +28,25 @@ export class CollectorStack extends Stack {
     });
     this.pipeline = pipeline;
 
-    new CfnOutput(this, 'DataBucketName', { value: pipeline.bucket.bucketName, description: 'Bucket the collectors write to' });
+    new CfnOutput(this, 'DataBucketName', { value: pipeline.bucket.bucketName, description: 'Bucket the collectors write to (retained by cdk destroy)' });
+    new CfnOutput(this, 'AccessLogsBucketName', { value: pipeline.dataBucket.accessLogsBucket.bucketName, description: 'S3 server access logs (retained by cdk destroy)' });
+    new CfnOutput(this, 'AthenaResultsBucketName', { value: pipeline.athena.resultsBucket.bucketName, description: 'Athena query results (retained by cdk destroy)' });
     new CfnOutput(this, 'AthenaWorkGroup', { value: pipeline.athena.workGroupName, description: 'Athena workgroup (enforced settings, saved queries)' });
     new CfnOutput(this, 'GlueDatabase', { value: pipeline.catalog.databaseName, description: 'Glue database with the cdr_4 and cdr_4_fetches tables' });
     new CfnOutput(this, 'AlarmTopicArn', { value: pipeline.alarms.topic.topicArn, description: 'SNS topic of the alarms' });
     new CfnOutput(this, 'WindowCollectedEventPattern', {
       value: this.toJsonString(pipeline.windowCollectedEventBridgePattern()),
-      description: 'EventBridge pattern (default bus) matching new data objects only',
+      description: 'EventBridge pattern (default bus) matching new window data objects only',
     });
+    new CfnOutput(this, 'DayWrittenEventPattern', {
+      value: this.toJsonString(pipeline.dayWrittenEventBridgePattern()),
+      description: 'EventBridge pattern (default bus) matching written cdr_4_daily day objects only',
+    });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: pipeline.scheduleDeadLetterQueue.queue.queueUrl, description: 'Schedule events that could not reach a collector' });
+    new CfnOutput(this, 'CollectorFailureQueueUrl', { value: pipeline.failureQueue.queue.queueUrl, description: 'Failed or expired collector invocations' });
+    if (pipeline.dashboard !== undefined) {
+      new CfnOutput(this, 'DashboardUrl', { value: dashboardUrl(pipeline.dashboard.dashboard.dashboardName, Aws.REGION), description: 'CloudWatch dashboard of the collectors' });
+    }
     const first = config.operations[0];
     if (first !== undefined) {
       new CfnOutput(this, 'ExampleQuery', {
@@ -53,6 +65,16 @@ export class CollectorStack extends Stack {
         description: `Stores the token of operation ${op.server}: run "read -rs WOLKVOX_TOKEN" first, then this`,
       });
       new CfnOutput(this, `CollectorFunction${suffix}`, { value: op.collector.function.functionName, description: `Collector of operation ${op.server}` });
+      new CfnOutput(this, `LogGroup${suffix}`, { value: op.collector.logGroup.logGroupName, description: `Log group of the collector of operation ${op.server}` });
+      new CfnOutput(this, `TailLogsCommand${suffix}`, {
+        value: tailLogsCommand(op.collector.logGroup.logGroupName, Aws.REGION),
+        description: `Follows the runs of operation ${op.server}`,
+      });
+      const timezone = config.operations.find((o) => o.server === op.server)?.timezone ?? '';
+      new CfnOutput(this, `BackfillCommand${suffix}`, {
+        value: backfillCommand(op.collector.function.functionName, Aws.REGION, config.firstDay, timezone),
+        description: `Queues the history of operation ${op.server} from wolkvox:firstDay (${config.firstDay}) to now; run it after the first scheduled run`,
+      });
     }
   }
 }

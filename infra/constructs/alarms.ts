@@ -24,6 +24,15 @@ export interface AlarmsProps {
 
 const PERIOD = Duration.minutes(5);
 
+/** The alarms of one operation's collector. */
+export interface OperationAlarms {
+  readonly errors: Alarm;
+  readonly freshness: Alarm;
+  readonly tokenMissing: Alarm;
+  readonly tokenBudgetExhausted: Alarm;
+  readonly windowsQuarantined: Alarm;
+}
+
 /**
  * One SNS topic and the alarms that notify it (alarm and OK transitions): per operation,
  * function errors, data freshness, missing token, exhausted token budget and quarantined
@@ -62,9 +71,9 @@ export class Alarms extends Construct {
     this.action = new SnsAction(this.topic);
   }
 
-  /** Errors, freshness and token alarms of one operation's collector. */
-  addOperation(server: string, fn: IFunction): void {
-    this.add(`${server}-Errors`, {
+  /** Errors, freshness, token and quarantine alarms of one operation's collector. */
+  addOperation(server: string, fn: IFunction): OperationAlarms {
+    const errors = this.add(`${server}-Errors`, {
       alarmDescription: `Collector ${server}: the function failed (see its log group; the failed event is in the on-failure queue)`,
       metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
       threshold: 1,
@@ -72,7 +81,7 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.add(`${server}-Freshness`, {
+    const freshness = this.add(`${server}-Freshness`, {
       alarmDescription: `Collector ${server}: no window collected for ${this.freshnessPeriods * 5} minutes`,
       metric: this.collectorMetric(server, METRIC.windowsCollected),
       threshold: 1,
@@ -82,7 +91,7 @@ export class Alarms extends Construct {
       // No datapoint at all means no run reported anything: that is stale too.
       treatMissingData: TreatMissingData.BREACHING,
     });
-    this.add(`${server}-TokenMissing`, {
+    const tokenMissing = this.add(`${server}-TokenMissing`, {
       alarmDescription: `Collector ${server}: the token secret is empty; store the token with put-secret-value (see the stack outputs)`,
       metric: this.collectorMetric(server, METRIC.tokenMissing),
       threshold: 1,
@@ -90,7 +99,7 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.add(`${server}-TokenBudgetExhausted`, {
+    const tokenBudgetExhausted = this.add(`${server}-TokenBudgetExhausted`, {
       alarmDescription: `Collector ${server}: the token's daily request budget is spent; collection resumes when it resets`,
       metric: this.collectorMetric(server, METRIC.tokenBudgetExhausted),
       threshold: 1,
@@ -98,7 +107,7 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.add(`${server}-WindowsQuarantined`, {
+    const windowsQuarantined = this.add(`${server}-WindowsQuarantined`, {
       alarmDescription: `Collector ${server}: a window failed 3 runs in a row with an unreadable answer and was skipped; see cdr_4_fetches, then backfill it`,
       metric: this.collectorMetric(server, METRIC.windowsQuarantined),
       threshold: 1,
@@ -106,6 +115,7 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    return { errors, freshness, tokenMissing, tokenBudgetExhausted, windowsQuarantined };
   }
 
   /**
@@ -115,8 +125,8 @@ export class Alarms extends Construct {
    * OK while messages remain. EventBridge and Lambda destinations call SendMessage, which
    * NumberOfMessagesSent counts (unlike SQS's own redrive, which this stack does not use).
    */
-  addQueue(id: string, queue: IQueue, description: string): void {
-    this.add(id, {
+  addQueue(id: string, queue: IQueue, description: string): Alarm {
+    return this.add(id, {
       alarmDescription: `${description}. Read the messages with aws sqs receive-message, then purge the queue (docs/infrastructure.md, "Dead-letter queues")`,
       metric: queue.metricNumberOfMessagesSent({ period: PERIOD, statistic: 'Sum' }),
       threshold: 1,
@@ -128,19 +138,23 @@ export class Alarms extends Construct {
 
   /** A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, dimension operation=server, Sum per 5 min. */
   collectorMetric(server: string, metricName: string): Metric {
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { [METRIC_DIMENSION]: server },
-      statistic: 'Sum',
-      period: PERIOD,
-    });
+    return collectorMetric(server, metricName);
   }
 
-  private add(id: string, props: ConstructorParameters<typeof Alarm>[2]): void {
+  private add(id: string, props: ConstructorParameters<typeof Alarm>[2]): Alarm {
     const alarm = new Alarm(this, id, props);
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
+    return alarm;
   }
+}
+
+/**
+ * A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, only the dimension
+ * operation=server (a different dimension set would be a different metric).
+ * @default statistic Sum, period 5 minutes
+ */
+export function collectorMetric(server: string, metricName: string, statistic = 'Sum', period: Duration = PERIOD): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [METRIC_DIMENSION]: server }, statistic, period });
 }

@@ -131,11 +131,14 @@ export class CollectorFunction extends Construct {
   readonly secretId: string;
   /** Shell command that stores the token (read from $WOLKVOX_TOKEN) in the secret. */
   readonly putSecretValueCommand: string;
+  /** The function's timeout. */
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
     super(scope, id);
     const { server } = props;
     const entry = props.entry ?? HANDLER_ENTRY;
+    this.timeout = props.timeout ?? Duration.minutes(4);
 
     if (props.tokenSecretName !== undefined) {
       this.secret = Secret.fromSecretNameV2(this, 'TokenSecret', props.tokenSecretName);
@@ -218,7 +221,7 @@ export class CollectorFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
-      timeout: props.timeout ?? Duration.minutes(4),
+      timeout: this.timeout,
       // One run at a time per operation: runs share a checkpoint and a token budget.
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,

@@ -1,14 +1,15 @@
 import { type EventPattern, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { DAILY_TABLE, DATA_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
 import type { CollectorConfig } from '../config.ts';
 import { namedQueries } from '../queries.ts';
-import { Alarms } from './alarms.ts';
+import { Alarms, type OperationAlarms } from './alarms.ts';
 import { AthenaWorkgroup } from './athena-workgroup.ts';
 import { Catalog } from './catalog.ts';
 import { CollectorFunction } from './collector-function.ts';
 import { CollectorSchedule } from './collector-schedule.ts';
+import { CollectorDashboard } from './dashboard.ts';
 import { DataBucket } from './data-bucket.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
@@ -32,6 +33,7 @@ export interface OperationResources {
   readonly server: string;
   readonly collector: CollectorFunction;
   readonly schedule: CollectorSchedule;
+  readonly alarms: OperationAlarms;
 }
 
 export interface WindowCollectedOptions {
@@ -65,6 +67,8 @@ export class CollectorPipeline extends Construct {
   /** Collector invocations that failed or expired (Lambda on-failure destination). */
   readonly failureQueue: DeadLetterQueue;
   readonly operations: readonly OperationResources[];
+  /** Absent when `wolkvox:dashboard` is false. */
+  readonly dashboard: CollectorDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: CollectorPipelineProps) {
     super(scope, id);
@@ -107,8 +111,8 @@ export class CollectorPipeline extends Construct {
         deadLetterQueue: this.scheduleDeadLetterQueue.queue,
         description: `Runs the Wolkvox cdr_4 collector of operation ${op.server} every 5 minutes`,
       });
-      this.alarms.addOperation(op.server, collector.function);
-      return { server: op.server, collector, schedule };
+      const alarms = this.alarms.addOperation(op.server, collector.function);
+      return { server: op.server, collector, schedule, alarms };
     });
 
     this.catalog = new Catalog(this, 'Catalog', {
@@ -127,32 +131,39 @@ export class CollectorPipeline extends Construct {
       accessLogsBucket: this.dataBucket.accessLogsBucket,
       namedQueries: namedQueries(config.databaseName, config.operations),
     });
+
+    this.dashboard = config.dashboard
+      ? new CollectorDashboard(this, 'Dashboard', {
+          operations: this.operations.map((o, i) => ({
+            server: o.server,
+            timezone: config.operations[i]!.timezone,
+            function: o.collector.function,
+            logGroup: o.collector.logGroup,
+            freshnessAlarm: o.alarms.freshness,
+            timeout: o.collector.timeout,
+            ...(config.operations[i]!.dailyCallCap !== undefined ? { dailyCallCap: config.operations[i]!.dailyCallCap } : {}),
+          })),
+          queues: [
+            { label: 'schedule DLQ', queue: this.scheduleDeadLetterQueue.queue },
+            { label: 'collector failures', queue: this.failureQueue.queue },
+          ],
+          alarms: this.alarms.alarms,
+        })
+      : undefined;
   }
 
   /**
    * EventBridge pattern of S3 "Object Created" events for data objects (`{prefix}/cdr_4/...`)
-   * only. The trailing slash keeps `cdr_4_fetches/` (fetch log) out; `_state/` (checkpoints)
-   * never matches.
+   * only. The trailing slash keeps `cdr_4_fetches/` (fetch log) and `cdr_4_daily/` out;
+   * `_state/` (checkpoints, leases) never matches.
    */
   windowCollectedPattern(operation?: string): EventPattern {
-    if (operation !== undefined && !this.operations.some((o) => o.server === operation)) {
-      throw new Error(`onWindowCollected: "${operation}" is not a configured operation (${this.operations.map((o) => o.server).join(', ')})`);
-    }
-    const keyPrefix = `${tableRoot(this.config.prefix, DATA_TABLE)}${operation !== undefined ? `operation=${operation}/` : ''}`;
-    return {
-      source: ['aws.s3'],
-      detailType: ['Object Created'],
-      detail: {
-        bucket: { name: [this.bucket.bucketName] },
-        object: { key: [{ prefix: keyPrefix }] },
-      },
-    };
+    return this.objectCreatedPattern(DATA_TABLE, operation);
   }
 
   /** {@link windowCollectedPattern} in EventBridge's own JSON form (`detail-type`), for consumers outside CDK. */
   windowCollectedEventBridgePattern(operation?: string): Record<string, unknown> {
-    const p = this.windowCollectedPattern(operation);
-    return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
+    return eventBridgeJson(this.windowCollectedPattern(operation));
   }
 
   /**
@@ -167,4 +178,45 @@ export class CollectorPipeline extends Construct {
       targets: [target],
     });
   }
+
+  /** EventBridge pattern of S3 "Object Created" events for day objects (`{prefix}/cdr_4_daily/...`) only. */
+  dayWrittenPattern(operation?: string): EventPattern {
+    return this.objectCreatedPattern(DAILY_TABLE, operation);
+  }
+
+  /** {@link dayWrittenPattern} in EventBridge's own JSON form. */
+  dayWrittenEventBridgePattern(operation?: string): Record<string, unknown> {
+    return eventBridgeJson(this.dayWrittenPattern(operation));
+  }
+
+  /**
+   * Invokes `target` each time a day's Parquet object in `cdr_4_daily` is written or rewritten.
+   * @param options.description default 'A Wolkvox cdr_4_daily day object was written'
+   */
+  onDayWritten(id: string, target: IRuleTarget, options: WindowCollectedOptions = {}): Rule {
+    return new Rule(this, id, {
+      description: options.description ?? 'A Wolkvox cdr_4_daily day object was written',
+      eventPattern: this.dayWrittenPattern(options.operation),
+      targets: [target],
+    });
+  }
+
+  private objectCreatedPattern(table: string, operation: string | undefined): EventPattern {
+    if (operation !== undefined && !this.operations.some((o) => o.server === operation)) {
+      throw new Error(`"${operation}" is not a configured operation (${this.operations.map((o) => o.server).join(', ')})`);
+    }
+    const keyPrefix = `${tableRoot(this.config.prefix, table)}${operation !== undefined ? `operation=${operation}/` : ''}`;
+    return {
+      source: ['aws.s3'],
+      detailType: ['Object Created'],
+      detail: {
+        bucket: { name: [this.bucket.bucketName] },
+        object: { key: [{ prefix: keyPrefix }] },
+      },
+    };
+  }
+}
+
+function eventBridgeJson(p: EventPattern): Record<string, unknown> {
+  return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
 }

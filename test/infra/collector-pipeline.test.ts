@@ -3,7 +3,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { checkpointKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
 
@@ -119,7 +119,45 @@ describe('Construct: CollectorPipeline', () => {
     expect(accepts(dataKey('wolkvox', '0045', w))).toBe(true);
     expect(accepts(fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(false);
     expect(accepts(checkpointKey('wolkvox', '0032'))).toBe(false);
+    expect(accepts(dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(false);
     expect(matches(pattern, s3Event('another-bucket', dataKey('wolkvox', '0032', w)))).toBe(false);
+  });
+
+  it('matches day objects but not window, fetch-log or state keys when S3 reports a new object under cdr_4_daily', () => {
+    // Prepare
+    const pattern = built.stack.resolve(built.stack.pipeline.dayWrittenEventBridgePattern()) as unknown;
+    const only0045 = built.stack.resolve(built.stack.pipeline.dayWrittenEventBridgePattern('0045')) as unknown;
+    const bucket = built.stack.resolve(built.stack.pipeline.bucket.bucketName) as unknown;
+    const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+
+    // Act
+    const accepts = (p: unknown, key: string) => matches(p, s3Event(bucket, key));
+
+    // Assess
+    expect(accepts(pattern, dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(true);
+    expect(accepts(pattern, dataKey('wolkvox', '0032', w))).toBe(false);
+    expect(accepts(pattern, fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(false);
+    expect(accepts(pattern, 'wolkvox/_state/cdr_4/operation=0032/lease.json')).toBe(false);
+    expect(accepts(only0045, dailyKey('wolkvox', '0045', '2025-01-15'))).toBe(true);
+    expect(accepts(only0045, dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(false);
+  });
+
+  it('routes day objects to the target when a consumer subscribes with onDayWritten', () => {
+    // Prepare
+    let consumerId = '';
+    const subscribe = (stack: Built['stack']) => {
+      const consumer = new Queue(stack, 'Consumer');
+      consumerId = logicalId(consumer);
+      // Act
+      stack.pipeline.onDayWritten('NewDay', new SqsQueue(consumer), { operation: '0032' });
+    };
+    const b = buildStack({ beforeSynth: subscribe });
+
+    // Assess
+    b.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { object: { key: [{ prefix: 'wolkvox/cdr_4_daily/operation=0032/' }] } } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId, 'Arn'] } })],
+    });
   });
 
   it('narrows the key prefix to one operation when onWindowCollected names it', () => {

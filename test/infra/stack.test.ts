@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,64 @@ describe('Stack: CollectorStack', () => {
     expect(output(built, 'PutSecretValueCommandops7')).toBe('aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id wolkvox/ops-7 --secret-string "$WOLKVOX_TOKEN"');
     expect(output(built, 'TokenSecret0032')).toBe(`{Ref:${logicalId(created!)}}`);
     expect(output(built, 'TokenSecretops7')).toBe('arn:{Ref:AWS::Partition}:secretsmanager:{Ref:AWS::Region}:{Ref:AWS::AccountId}:secret:wolkvox/ops-7');
+  });
+
+  it('outputs the three retained buckets when synthesized, for teardown', () => {
+    // Assess
+    const p = built.stack.pipeline;
+    expect(output(built, 'AccessLogsBucketName')).toBe(`{Ref:${logicalId(p.dataBucket.accessLogsBucket)}}`);
+    expect(output(built, 'AthenaResultsBucketName')).toBe(`{Ref:${logicalId(p.athena.resultsBucket)}}`);
+  });
+
+  it('outputs the log group and a tail command of each operation when synthesized', () => {
+    // Assess
+    const logGroup = logicalId(built.stack.pipeline.operations[1]!.collector.logGroup);
+    expect(output(built, 'LogGroupops7')).toBe(`{Ref:${logGroup}}`);
+    expect(output(built, 'TailLogsCommandops7')).toBe(`aws logs tail {Ref:${logGroup}} --region {Ref:AWS::Region} --since 1h --follow --format short`);
+  });
+
+  it('outputs the dead-letter queue URLs and the dashboard address when synthesized', () => {
+    // Assess
+    const p = built.stack.pipeline;
+    expect(output(built, 'ScheduleDeadLetterQueueUrl')).toBe(`{Ref:${logicalId(p.scheduleDeadLetterQueue.queue)}}`);
+    expect(output(built, 'CollectorFailureQueueUrl')).toBe(`{Ref:${logicalId(p.failureQueue.queue)}}`);
+    expect(output(built, 'DashboardUrl')).toBe(
+      `https://{Ref:AWS::Region}.console.aws.amazon.com/cloudwatch/home?region={Ref:AWS::Region}#dashboards/dashboard/{Ref:${logicalId(p.dashboard!.dashboard)}}`,
+    );
+  });
+
+  it.skipIf(spawnSync('bash', ['-c', 'command -v date && command -v sed']).status !== 0)(
+    'outputs a backfill command whose payload runs from the first day to the last 5-minute boundary of the operation clock when run in a shell',
+    () => {
+      // Prepare: a stand-in `aws` that prints the payload it was given.
+      const command = output(built, 'BackfillCommand0032');
+      const fake = 'aws() { while [ $# -gt 0 ]; do if [ "$1" = --payload ]; then printf %s "$2"; fi; shift; done; }';
+
+      // Act
+      const run = spawnSync('bash', ['-c', `${fake}
+${command.replace(/\{Ref:[^}]+\}/g, 'X')}`], { encoding: 'utf8' });
+
+      // Assess
+      expect(command).toMatch(/^aws lambda invoke --region \{Ref:AWS::Region\} --function-name \{Ref:[A-Za-z0-9]+\} --invocation-type Event --cli-binary-format raw-in-base64-out --payload "/);
+      expect(run.status, run.stderr).toBe(0);
+      const payload = JSON.parse(run.stdout) as { backfill: { from: string; to: string } };
+      expect(payload.backfill.from).toBe('2026-10-01 00:00');
+      const wall = new Intl.DateTimeFormat('sv-SE', { timeZone: 'America/Bogota', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const boundary = (ms: number) => wall.format(new Date(Math.floor(ms / 300_000) * 300_000));
+      expect([boundary(Date.now()), boundary(Date.now() - 300_000)]).toContain(payload.backfill.to);
+    },
+  );
+
+  it('outputs the consumer event pattern of day objects when synthesized', () => {
+    // Act
+    const pattern = JSON.parse(output(built, 'DayWrittenEventPattern').replace(/\{Ref:([A-Za-z0-9]+)\}/, '$1')) as unknown;
+
+    // Assess
+    expect(pattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [logicalId(built.stack.pipeline.bucket)] }, object: { key: [{ prefix: 'wolkvox/cdr_4_daily/' }] } },
+    });
   });
 
   it('outputs an example query against the first operation when synthesized', () => {
