@@ -5,40 +5,63 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { DATA_COLUMNS, duckdbType, FETCH_COLUMNS, PARTITION_COLUMNS, type ColumnSpec } from '../domain/columns.ts';
-import { DATA_TABLE, FETCH_TABLE, tableRoot } from '../domain/layout.ts';
+import { DAILY_COLUMNS, DAILY_PARTITION_COLUMNS, DATA_COLUMNS, duckdbType, FETCH_COLUMNS, PARTITION_COLUMNS, type ColumnSpec } from '../domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot } from '../domain/layout.ts';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-function hasJsonFiles(dir: string): boolean {
+function hasFiles(dir: string, extension: string): boolean {
   if (!existsSync(dir)) return false;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() ? hasJsonFiles(join(dir, entry.name)) : entry.name.endsWith('.json')) return true;
+    if (entry.isDirectory() ? hasFiles(join(dir, entry.name), extension) : entry.name.endsWith(extension)) return true;
   }
   return false;
 }
 
-function viewSql(name: string, root: string, columns: readonly ColumnSpec[]): string {
-  const all = [...columns, ...PARTITION_COLUMNS];
-  if (!hasJsonFiles(root)) {
+interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly partitions: readonly ColumnSpec[];
+  readonly format: 'ndjson' | 'parquet';
+}
+
+const TABLES: readonly TableSpec[] = [
+  { name: DATA_TABLE, columns: DATA_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
+  { name: FETCH_TABLE, columns: FETCH_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
+  { name: DAILY_TABLE, columns: DAILY_COLUMNS, partitions: DAILY_PARTITION_COLUMNS, format: 'parquet' },
+];
+
+function typeMap(columns: readonly ColumnSpec[]): string {
+  return columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
+}
+
+function viewSql(table: TableSpec, root: string): string {
+  const all = [...table.columns, ...table.partitions];
+  const extension = table.format === 'parquet' ? '.parquet' : '.json';
+  if (!hasFiles(root, extension)) {
     // No object yet: an empty view with the right columns, so queries still plan.
     const cols = all.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ');
-    return `CREATE OR REPLACE VIEW "${name}" AS SELECT ${cols} WHERE false`;
+    return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${cols} WHERE false`;
   }
-  const struct = columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
-  const hiveTypes = PARTITION_COLUMNS.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
-  const glob = sqlString(join(root, '**', '*.json'));
-  return `CREATE OR REPLACE VIEW "${name}" AS SELECT ${all.map((c) => `"${c.name}"`).join(', ')} FROM read_json(${glob}, format = 'newline_delimited', columns = {${struct}}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+  // Partition values typed as the Glue table types them (DuckDB would read dt as a DATE).
+  const hive = `hive_partitioning = true, hive_types = {${typeMap(table.partitions)}}`;
+  // Only *.parquet / *.json: a LocalStore write in flight is a *.tmp file beside them.
+  const glob = sqlString(join(root, '**', `*${extension}`));
+  const source =
+    table.format === 'parquet'
+      ? // The Parquet schema carries the column types (written from the same DAILY_COLUMNS).
+        `read_parquet(${glob}, ${hive})`
+      : `read_json(${glob}, format = 'newline_delimited', columns = {${typeMap(table.columns)}}, ${hive})`;
+  return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${all.map((c) => `"${c.name}"`).join(', ')} FROM ${source}`;
 }
 
 export async function openLocalTables(outDir: string, prefix: string): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const base = resolve(outDir);
-  await connection.run(viewSql(DATA_TABLE, join(base, tableRoot(prefix, DATA_TABLE)), DATA_COLUMNS));
-  await connection.run(viewSql(FETCH_TABLE, join(base, tableRoot(prefix, FETCH_TABLE)), FETCH_COLUMNS));
+  for (const table of TABLES) await connection.run(viewSql(table, join(base, tableRoot(prefix, table.name))));
   return connection;
 }
 
