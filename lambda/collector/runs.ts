@@ -101,6 +101,8 @@ export interface RunReport {
   readonly waitedMs: number;
   /** True when a spell of trouble outlasted `waitForTransientMs`. */
   readonly gaveUpWaiting: boolean;
+  /** For a range resumed from an earlier run: windows that run had already handled. */
+  readonly doneEarlier?: number;
   /** For a range: where its job stands (null once done). */
   readonly job?: { readonly next: string; readonly to: string } | null;
 }
@@ -485,6 +487,8 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     await state.save();
 
     const start = { startWall: parseWall(job.next)!, timeZone: s.timeZone };
+    let doneEarlier = 0;
+    for (const _ of iterateWindows({ startWall: fromWall, timeZone: s.timeZone }, start.startWall)) doneEarlier += 1;
     let planned = 0;
     let notYetDue = 0;
     // Walked lazily, never held as a list: a year is as cheap as a day.
@@ -505,9 +509,11 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       mergeSummary(collected, last.result.collected);
       quarantined.push(...last.result.quarantined);
       skipped += last.skipped;
+      // Any window collected ends the spell; the pause shrinks only as windows succeed, so a
+      // half-working API (maintenance failing most calls) is met with longer and longer pauses.
       if (last.result.collected.count > 0) {
         spell = 0;
-        step = 0;
+        step = Math.max(0, step - last.result.collected.count);
       }
       const error = last.result.stoppedAt?.error;
       const transient = last.result.stopReason === 'transient-error' && error !== undefined && !(error instanceof StorageError);
@@ -547,6 +553,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       tokenLimitUntil: state.tokenLimitUntil,
       waitedMs,
       gaveUpWaiting,
+      doneEarlier,
       job: last.done ? null : { next: job.next, to: job.to },
     };
   } finally {
