@@ -89,10 +89,10 @@ export class AthenaWorkgroup extends Construct {
         name: q.name,
         description: q.description,
         database: props.databaseName,
+        // The Ref to the workgroup already orders creation after it (an explicit DependsOn is cfn-lint W3005).
         workGroup: this.workGroup.ref,
         queryString: q.sql,
       });
-      named.addResourceDependency(this.workGroup);
       this.namedQueries.push(named);
     }
   }

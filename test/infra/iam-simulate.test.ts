@@ -1,0 +1,429 @@
+/**
+ * Trust boundaries of the synthesized template, evaluated the way AWS evaluates requests
+ * (identity policies, resource policies, explicit denies, conditions) by the policy simulator
+ * @cloud-copilot/iam-simulate, rather than by matching strings. The template is first resolved
+ * for one account and region (resolved-template.ts). A simulation the simulator cannot run
+ * (invalid policy, unknown action or resource type) fails the test instead of counting as denied.
+ */
+import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONTEXT_KEYS } from '../../infra/config.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { windowAt } from '../../lambda/domain/window.ts';
+import { type Built, buildStack, logicalId } from './helpers.ts';
+import { ACCOUNT, PARTITION, REGION, type ResolvedTemplate, resolveTemplate } from './resolved-template.ts';
+
+type Principal = Simulation['request']['principal'];
+type Policy = { Version: string; Statement: Record<string, unknown>[] };
+
+interface Request {
+  readonly principal: Principal;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string>;
+  readonly identityPolicies?: readonly Policy[];
+  readonly resourcePolicy?: Policy;
+}
+
+const FOREIGN_ACCOUNT = '999999999999';
+const ADMIN_POLICY: Policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const W = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+
+async function decide(r: Request): Promise<string> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: r.principal,
+        action: r.action,
+        resource: { resource: r.resource, accountId: ACCOUNT },
+        contextVariables: { 'aws:SecureTransport': 'true', ...r.context },
+      },
+      identityPolicies: (r.identityPolicies ?? []).map((policy, i) => ({ name: `p${i}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(r.resourcePolicy !== undefined ? { resourcePolicy: r.resourcePolicy } : {}),
+    },
+    {},
+  );
+  if (result.resultType === 'error') throw new Error(`simulation of ${r.action} on ${r.resource} could not run: ${JSON.stringify(result.errors)}`);
+  return result.overallResult;
+}
+
+/** The policies of a deployed stack, by what they protect. */
+class Policies {
+  constructor(readonly t: ResolvedTemplate) {}
+
+  /** Identity policies attached to a role (by the role's logical id). */
+  identity(roleId: string): Policy[] {
+    const name = this.t.ref(roleId);
+    return this.t
+      .ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Roles as string[]).includes(name))
+      .map(([, p]) => p.PolicyDocument as Policy);
+  }
+
+  bucket(bucketId: string): Policy | undefined {
+    const name = this.t.ref(bucketId);
+    return this.t.ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Bucket === name)?.[1].PolicyDocument as Policy | undefined;
+  }
+
+  topic(topicId: string): Policy | undefined {
+    const arn = this.t.ref(topicId);
+    return this.t.ofType('AWS::SNS::TopicPolicy').find(([, p]) => (p.Topics as string[]).includes(arn))?.[1].PolicyDocument as Policy | undefined;
+  }
+
+  queue(queueId: string): Policy | undefined {
+    const url = this.t.ref(queueId);
+    return this.t.ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Queues as string[]).includes(url))?.[1].PolicyDocument as Policy | undefined;
+  }
+
+  /** A function's resource policy, assembled from its AWS::Lambda::Permission resources. */
+  lambda(functionId: string): Policy {
+    const arn = this.t.arn(functionId);
+    const statements = this.t
+      .ofType('AWS::Lambda::Permission')
+      .filter(([, p]) => p.FunctionName === arn)
+      .map(([, p]) => ({
+        Effect: 'Allow',
+        Principal: { Service: p.Principal },
+        Action: p.Action,
+        Resource: arn,
+        ...(p.SourceArn !== undefined ? { Condition: { ArnLike: { 'aws:SourceArn': p.SourceArn } } } : {}),
+      }));
+    return { Version: '2012-10-17', Statement: statements };
+  }
+
+  /** The role's trust policy. */
+  trust(roleId: string): Policy {
+    return this.t.props(roleId).AssumeRolePolicyDocument as Policy;
+  }
+}
+
+describe('Trust boundaries: policy simulation of the synthesized template', () => {
+  let built: Built;
+  let t: ResolvedTemplate;
+  let policies: Policies;
+  let ids: {
+    dataBucket: string;
+    logsBucket: string;
+    resultsBucket: string;
+    topic: string;
+    scheduleDlq: string;
+    failureQueue: string;
+    roles: Record<string, string>;
+    functions: Record<string, string>;
+    logGroups: Record<string, string>;
+    rules: Record<string, string>;
+    secret0032: string;
+  };
+
+  beforeAll(() => {
+    built = buildStack({
+      context: { [CONTEXT_KEYS.operations]: [{ server: '0032' }, { server: '0045', tokenSecretName: 'wolkvox/0045' }] },
+    });
+    t = resolveTemplate(built.template);
+    policies = new Policies(t);
+    const p = built.stack.pipeline;
+    const byServer = <T>(f: (o: (typeof p.operations)[number]) => T) => Object.fromEntries(p.operations.map((o) => [o.server, f(o)]));
+    ids = {
+      dataBucket: logicalId(p.bucket),
+      logsBucket: logicalId(p.dataBucket.accessLogsBucket),
+      resultsBucket: logicalId(p.athena.resultsBucket),
+      topic: logicalId(p.alarms.topic),
+      scheduleDlq: logicalId(p.scheduleDeadLetterQueue.queue),
+      failureQueue: logicalId(p.failureQueue.queue),
+      roles: byServer((o) => logicalId(o.collector.role)),
+      functions: byServer((o) => logicalId(o.collector.function)),
+      logGroups: byServer((o) => logicalId(o.collector.logGroup)),
+      rules: byServer((o) => logicalId(o.schedule.rule)),
+      secret0032: logicalId(p.operations[0]!.collector.secret),
+    };
+  });
+
+  const objectArn = (bucketId: string, key: string) => `${t.arn(bucketId)}/${key}`;
+
+  describe('CloudWatch alarms and the alarm topic', () => {
+    const alarmArn = (account: string) => `arn:${PARTITION}:cloudwatch:${REGION}:${account}:alarm:WolkvoxCdr4Collector-0032-Freshness`;
+
+    it('allows an alarm of this account to publish when it goes into ALARM', async () => {
+      // Act
+      const decision = await decide({
+        principal: 'cloudwatch.amazonaws.com',
+        action: 'sns:Publish',
+        resource: t.ref(ids.topic),
+        context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarmArn(ACCOUNT) },
+        resourcePolicy: policies.topic(ids.topic),
+      });
+
+      // Assess
+      expect(decision).toBe('Allowed');
+    });
+
+    it('refuses an alarm of another account when CloudWatch publishes on its behalf', async () => {
+      // Act
+      const decision = await decide({
+        principal: 'cloudwatch.amazonaws.com',
+        action: 'sns:Publish',
+        resource: t.ref(ids.topic),
+        context: { 'aws:SourceAccount': FOREIGN_ACCOUNT, 'aws:SourceArn': alarmArn(FOREIGN_ACCOUNT) },
+        resourcePolicy: policies.topic(ids.topic),
+      });
+
+      // Assess
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('refuses a publish without TLS when even this account publishes', async () => {
+      // Act
+      const decision = await decide({
+        principal: `arn:${PARTITION}:iam::${ACCOUNT}:role/ops`,
+        action: 'sns:Publish',
+        resource: t.ref(ids.topic),
+        context: { 'aws:SecureTransport': 'false' },
+        identityPolicies: [ADMIN_POLICY],
+        resourcePolicy: policies.topic(ids.topic),
+      });
+
+      // Assess
+      expect(decision).toBe('ExplicitlyDenied');
+    });
+  });
+
+  describe('Collector role of operation 0032', () => {
+    const role = () => `arn:${PARTITION}:iam::${ACCOUNT}:role/${t.ref(ids.roles['0032']!)}`;
+    const asCollector = (action: string, resource: string, resourcePolicy?: Policy, context?: Record<string, string>) =>
+      decide({ principal: role(), action, resource, identityPolicies: policies.identity(ids.roles['0032']!), ...(resourcePolicy ? { resourcePolicy } : {}), ...(context ? { context } : {}) });
+
+    const OWN_KEYS: [string, string][] = [
+      ['a window data object', dataKey('wolkvox', '0032', W)],
+      ['a fetch-log object', fetchLogKey('wolkvox', '0032', W, 'f-1')],
+      ['a day object', dailyKey('wolkvox', '0032', '2025-01-15')],
+      ['the checkpoint', checkpointKey('wolkvox', '0032')],
+      ['the lease', 'wolkvox/_state/cdr_4/operation=0032/lease.json'],
+    ];
+    const FOREIGN_KEYS: [string, string][] = [
+      ["operation 0045's window", dataKey('wolkvox', '0045', W)],
+      ["operation 0045's day", dailyKey('wolkvox', '0045', '2025-01-15')],
+      ["operation 0045's lease", 'wolkvox/_state/cdr_4/operation=0045/lease.json'],
+      ['a key beside the operation folders', 'wolkvox/cdr_4/readme.json'],
+      ['another table', 'wolkvox/cdr_4_other/operation=0032/x.json'],
+      ['another prefix', 'other/cdr_4/operation=0032/x.json'],
+    ];
+
+    it.each(OWN_KEYS.flatMap(([label, key]) => ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].map((a) => [a, label, key] as const)))(
+      'allows %s on %s when the key is its own',
+      async (action, _label, key) => {
+        // Act
+        const decision = await asCollector(action, objectArn(ids.dataBucket, key), policies.bucket(ids.dataBucket));
+
+        // Assess
+        expect(decision).toBe('Allowed');
+      },
+    );
+
+    it.each(FOREIGN_KEYS.flatMap(([label, key]) => ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].map((a) => [a, label, key] as const)))(
+      'refuses %s on %s when the key is not its own',
+      async (action, _label, key) => {
+        // Act
+        const decision = await asCollector(action, objectArn(ids.dataBucket, key), policies.bucket(ids.dataBucket));
+
+        // Assess
+        expect(decision).not.toBe('Allowed');
+      },
+    );
+
+    it.each([
+      ['s3:DeleteObjectVersion', 'erases history'],
+      ['s3:GetObjectVersion', 'reads earlier revisions'],
+      ['s3:PutObjectAcl', 'changes access'],
+      ['s3:PutObjectTagging', 'is not needed'],
+    ])('refuses %s on its own keys when the action %s', async (action) => {
+      // Act
+      const decision = await asCollector(action, objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)), policies.bucket(ids.dataBucket));
+
+      // Assess
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('refuses its own keys when the request is not over TLS', async () => {
+      // Act
+      const decision = await asCollector('s3:PutObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)), policies.bucket(ids.dataBucket), {
+        'aws:SecureTransport': 'false',
+      });
+
+      // Assess
+      expect(decision).toBe('ExplicitlyDenied');
+    });
+
+    it('lists the data bucket and no other when a missing key must read as 404', async () => {
+      // Act
+      const data = await asCollector('s3:ListBucket', t.arn(ids.dataBucket), policies.bucket(ids.dataBucket));
+      const results = await asCollector('s3:ListBucket', t.arn(ids.resultsBucket), policies.bucket(ids.resultsBucket));
+
+      // Assess
+      expect(data).toBe('Allowed');
+      expect(results).not.toBe('Allowed');
+    });
+
+    it.each([
+      ['s3:GetObject', 'results'],
+      ['s3:PutObject', 'logs'],
+    ] as const)('refuses %s in the %s bucket when it touches another bucket', async (action, which) => {
+      // Act
+      const bucket = which === 'results' ? ids.resultsBucket : ids.logsBucket;
+      const decision = await asCollector(action, objectArn(bucket, 'results/x.csv'), policies.bucket(bucket));
+
+      // Assess
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it.each(['s3:PutBucketPolicy', 's3:DeleteBucket', 's3:PutLifecycleConfiguration', 's3:ListBucketVersions'])('refuses %s on the data bucket when asked', async (action) => {
+      // Act
+      const decision = await asCollector(action, t.arn(ids.dataBucket), policies.bucket(ids.dataBucket));
+
+      // Assess
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('reads its own token secret and not the other operation one when it starts', async () => {
+      // Act
+      const own = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secret0032));
+      const other = await asCollector('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
+      const write = await asCollector('secretsmanager:PutSecretValue', t.ref(ids.secret0032));
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(other).not.toBe('Allowed');
+      expect(write).not.toBe('Allowed');
+    });
+
+    it('writes to its own log group only when it logs', async () => {
+      // Act
+      const stream = (id: string) => `${t.arn(id).replace(/:\*$/, '')}:log-stream:2025/01/15/[$LATEST]abc`;
+      const own = await asCollector('logs:PutLogEvents', stream(ids.logGroups['0032']!));
+      const other = await asCollector('logs:PutLogEvents', stream(ids.logGroups['0045']!));
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(other).not.toBe('Allowed');
+    });
+
+    it('sends to the on-failure queue and not to the schedule DLQ when a run fails', async () => {
+      // Act
+      const failures = await asCollector('sqs:SendMessage', t.arn(ids.failureQueue), policies.queue(ids.failureQueue));
+      const schedule = await asCollector('sqs:SendMessage', t.arn(ids.scheduleDlq), policies.queue(ids.scheduleDlq));
+
+      // Assess
+      expect(failures).toBe('Allowed');
+      expect(schedule).not.toBe('Allowed');
+    });
+
+    it('can be assumed by Lambda only when a principal asks for it', async () => {
+      // Act
+      const lambda = await decide({ principal: 'lambda.amazonaws.com', action: 'sts:AssumeRole', resource: t.arn(ids.roles['0032']!), resourcePolicy: policies.trust(ids.roles['0032']!) });
+      const ec2 = await decide({ principal: 'ec2.amazonaws.com', action: 'sts:AssumeRole', resource: t.arn(ids.roles['0032']!), resourcePolicy: policies.trust(ids.roles['0032']!) });
+
+      // Assess
+      expect(lambda).toBe('Allowed');
+      expect(ec2).not.toBe('Allowed');
+    });
+  });
+
+  describe('EventBridge', () => {
+    const fromRule = (ruleArn: string) => ({ 'aws:SourceArn': ruleArn, 'aws:SourceAccount': ACCOUNT });
+
+    it("sends to the schedule DLQ only on behalf of this stack's rules when a delivery fails", async () => {
+      // Act
+      const own = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.scheduleDlq), context: fromRule(t.arn(ids.rules['0032']!)), resourcePolicy: policies.queue(ids.scheduleDlq) });
+      const otherRule = await decide({
+        principal: 'events.amazonaws.com',
+        action: 'sqs:SendMessage',
+        resource: t.arn(ids.scheduleDlq),
+        context: fromRule(`arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/someone-else`),
+        resourcePolicy: policies.queue(ids.scheduleDlq),
+      });
+      const failureQueue = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.failureQueue), context: fromRule(t.arn(ids.rules['0032']!)), resourcePolicy: policies.queue(ids.failureQueue) });
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(otherRule).not.toBe('Allowed');
+      expect(failureQueue).not.toBe('Allowed');
+    });
+
+    it("invokes each collector only from that operation's rule when the schedule fires", async () => {
+      // Act
+      const invoke = (fn: string, rule: string) =>
+        decide({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: t.arn(ids.functions[fn]!), context: fromRule(t.arn(ids.rules[rule]!)), resourcePolicy: policies.lambda(ids.functions[fn]!) });
+
+      // Assess
+      expect(await invoke('0032', '0032')).toBe('Allowed');
+      expect(await invoke('0032', '0045')).not.toBe('Allowed');
+    });
+  });
+
+  describe('S3 server access logging', () => {
+    const deliver = (prefix: string, sourceBucketId: string | undefined, account = ACCOUNT) =>
+      decide({
+        principal: 'logging.s3.amazonaws.com',
+        action: 's3:PutObject',
+        resource: objectArn(ids.logsBucket, `${prefix}2025-01-15-09-00-00-ABCDEF`),
+        context: { 'aws:SourceAccount': account, 'aws:SourceArn': sourceBucketId ? t.arn(sourceBucketId) : `arn:${PARTITION}:s3:::someone-elses-bucket` },
+        resourcePolicy: policies.bucket(ids.logsBucket),
+      });
+
+    it('writes the access logs of the data and results buckets under their prefixes when S3 delivers them', async () => {
+      // Assess
+      expect(await deliver('data-bucket/', ids.dataBucket)).toBe('Allowed');
+      expect(await deliver('athena-results/', ids.resultsBucket)).toBe('Allowed');
+    });
+
+    it('refuses logs of another bucket, another account or under the other prefix when S3 delivers them', async () => {
+      // Assess
+      expect(await deliver('data-bucket/', undefined)).not.toBe('Allowed');
+      expect(await deliver('data-bucket/', ids.dataBucket, FOREIGN_ACCOUNT)).not.toBe('Allowed');
+      expect(await deliver('data-bucket/', ids.resultsBucket)).not.toBe('Allowed');
+    });
+  });
+
+  describe('Nothing public', () => {
+    const targets = () => [
+      ['s3:GetObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)), policies.bucket(ids.dataBucket)],
+      ['s3:PutObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)), policies.bucket(ids.dataBucket)],
+      ['s3:ListBucket', t.arn(ids.dataBucket), policies.bucket(ids.dataBucket)],
+      ['s3:GetObject', objectArn(ids.resultsBucket, 'results/x.csv'), policies.bucket(ids.resultsBucket)],
+      ['s3:GetObject', objectArn(ids.logsBucket, 'data-bucket/x'), policies.bucket(ids.logsBucket)],
+      ['sns:Publish', t.ref(ids.topic), policies.topic(ids.topic)],
+      ['sns:Subscribe', t.ref(ids.topic), policies.topic(ids.topic)],
+      ['sqs:SendMessage', t.arn(ids.scheduleDlq), policies.queue(ids.scheduleDlq)],
+      ['sqs:ReceiveMessage', t.arn(ids.failureQueue), policies.queue(ids.failureQueue)],
+      ['secretsmanager:GetSecretValue', t.ref(ids.secret0032), undefined],
+      ['lambda:InvokeFunction', t.arn(ids.functions['0032']!), policies.lambda(ids.functions['0032']!)],
+    ] as const;
+
+    it('refuses anonymous requests on every bucket, topic, queue, secret and function when they arrive unsigned', async () => {
+      for (const [action, resource, resourcePolicy] of targets()) {
+        // Act
+        const decision = await decide({ principal: anonymousPrincipal, action, resource, ...(resourcePolicy ? { resourcePolicy } : {}) });
+
+        // Assess
+        expect(decision, `${action} ${resource}`).not.toBe('Allowed');
+      }
+    });
+
+    it('refuses an administrator of another account on all of them when its own policies allow everything', async () => {
+      for (const [action, resource, resourcePolicy] of targets()) {
+        // Act
+        const decision = await decide({
+          principal: `arn:${PARTITION}:iam::${FOREIGN_ACCOUNT}:role/admin`,
+          action,
+          resource,
+          identityPolicies: [ADMIN_POLICY],
+          ...(resourcePolicy ? { resourcePolicy } : {}),
+        });
+
+        // Assess
+        expect(decision, `${action} ${resource}`).not.toBe('Allowed');
+      }
+    });
+  });
+});
