@@ -23,8 +23,8 @@ export interface EngineDeps extends CollectorDeps {
   readonly holder?: LeaseHolder;
   /** True once the run should stop after the window in flight (Ctrl-C, SIGTERM). */
   readonly shouldStop?: () => boolean;
-  /** Rewrites the day objects of these days from their window objects (cdr_4_daily). */
-  readonly refreshDays?: (days: readonly string[]) => Promise<void>;
+  /** Brings the day objects (cdr_4_daily) of these days level with their window objects; names the days it could not. */
+  readonly refreshDays?: (days: readonly string[]) => Promise<{ readonly failedDays: readonly string[] }>;
 }
 
 export interface RunSettings {
@@ -195,8 +195,9 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   if (deps.refreshDays && state.daysDirty.size > 0) {
     await state.save();
     const days = [...state.daysDirty].sort();
-    await deps.refreshDays(days);
-    for (const d of days) state.daysDirty.delete(d);
+    const { failedDays } = await deps.refreshDays(days);
+    // A day that failed stays marked: the next run tries it again.
+    for (const d of days) if (!failedDays.includes(d)) state.daysDirty.delete(d);
   }
   await state.save();
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { defaultBaseUrl, readCliEnv } from '../config.ts';
 import { MetricsTally } from '../collector/ports.ts';
+import { refreshDays } from '../collector/day-objects.ts';
 import { cliHolder } from '../collector/lease.ts';
 import { runLive, runRange, type EngineDeps, type RunReport } from '../collector/runs.ts';
 import { labelOf } from '../domain/checkpoint.ts';
@@ -139,14 +140,16 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     }
 
     const tokens = staticToken(token);
+    const log = consoleLog(args.verbose);
     const collector: EngineDeps = {
       client: createCdr4Client({ baseUrl: baseUrl ?? defaultBaseUrl(server), server, token: tokens, clock }),
       token: tokens,
       store,
       leases,
       holder: cliHolder(randomBytes(6).toString('hex')),
-      log: consoleLog(args.verbose),
+      log,
       metrics: new MetricsTally(),
+      refreshDays: (days) => refreshDays(store, { prefix: env.prefix, operation: server }, days, log),
       clock,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),

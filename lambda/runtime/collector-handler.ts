@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { LambdaConfig } from '../config.ts';
 import type { Log, MetricsPort } from '../collector/ports.ts';
+import { refreshDays } from '../collector/day-objects.ts';
 import { runLive, type RunReport } from '../collector/runs.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -63,7 +64,18 @@ export function createHandler(deps: HandlerDeps) {
       const { config } = deps;
       const holder = { kind: 'lambda' as const, host: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? hostname(), pid: process.pid, run: randomBytes(6).toString('hex') };
       const report = await runLive(
-        { client: deps.client, token: deps.token, store: deps.store, leases: deps.leases, holder, log: deps.log, metrics: deps.metrics, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+        {
+          client: deps.client,
+          token: deps.token,
+          store: deps.store,
+          leases: deps.leases,
+          holder,
+          log: deps.log,
+          metrics: deps.metrics,
+          clock,
+          refreshDays: (days) => refreshDays(deps.store, { prefix: config.prefix, operation: config.server }, days, deps.log),
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        },
         {
           operation: config.server,
           prefix: config.prefix,

@@ -116,7 +116,7 @@ describe('Function: parseCheckpoint', () => {
 
     // Assess
     expect(error).toBeInstanceOf(CheckpointError);
-    expect((error as CheckpointError).message).toContain('time zone Europe/Madrid');
+    expect((error as CheckpointError).message).toContain('labelled in Europe/Madrid');
     expect((error as CheckpointError).message).toContain('WOLKVOX_TIMEZONE is America/Bogota');
   });
 });
