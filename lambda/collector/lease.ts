@@ -117,15 +117,25 @@ export async function acquireLease(o: LeaseOptions): Promise<Lease> {
   return {
     renewDue: () => o.clock() - renewedAt >= ttl / 2,
     async renew() {
-      const next = await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!);
-      if (next === null) refuse(undefined);
+      // Checked before the conditional write too: a store that ignores conditions (a test
+      // double of S3) still refuses a run whose lease was taken over.
+      const current = await o.store.getVersioned(key);
+      const next = current?.version === version ? await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!) : null;
+      if (next === null) {
+        const held = current ? parseLease(current.body) : undefined;
+        throw new LeaseHeldError(
+          `lost the lease of operation ${o.operation} (${o.store.describe(key)}) to ${held ? describeHolder(held.holder) : 'another run'} while running (this run was paused past its lease time); stopped so that two collectors never use the token at once. What was stored stays; rerun when the other has finished`,
+          { key },
+        );
+      }
       version = next;
       renewedAt = o.clock();
     },
     async release() {
       const expired = `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock()).toISOString() } satisfies LeaseBody)}\n`;
       // A lease lost meanwhile belongs to its new holder: leave it alone.
-      await o.store.replaceIfMatch(key, expired, JSON_TYPE, version!);
+      const current = await o.store.getVersioned(key);
+      if (current?.version === version) await o.store.replaceIfMatch(key, expired, JSON_TYPE, version!);
     },
   };
 }
