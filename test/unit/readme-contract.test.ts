@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
 import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
+import { EXIT } from '../../lambda/local/run-cli.ts';
+import { USAGE } from '../../lambda/local/cli-args.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -27,5 +29,17 @@ describe('Document: README output contract', () => {
   it.each([...PARTITION_COLUMNS.map((c) => c.name), ...Object.values(LAMBDA_ENV).filter((v) => v !== 'WOLKVOX_TOKEN_SECRET_ID' && v !== 'BUCKET_NAME')])('mentions %s', (name) => {
     // Assess
     expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+describe('Document: README command line', () => {
+  it.each(Object.entries(EXIT))('documents exit status %s (%i) in the exit status table', (_name, code) => {
+    // Assess
+    expect(readme).toMatch(new RegExp(`^\\| \`${code}\` \\| `, 'm'));
+  });
+
+  it.each([...USAGE.matchAll(/--([a-z]+)/g)].map((m) => m[1]!).filter((v, i, all) => all.indexOf(v) === i))('documents option --%s', (option) => {
+    // Assess
+    expect(readme).toContain(`\`--${option}`);
   });
 });
