@@ -24,7 +24,7 @@ export interface EngineDeps extends CollectorDeps {
   /** True once the run should stop after the window in flight (Ctrl-C, SIGTERM). */
   readonly shouldStop?: () => boolean;
   /** Brings the day objects (cdr_4_daily) of these days level with their window objects; names the days it could not. */
-  readonly refreshDays?: (days: readonly string[]) => Promise<{ readonly failedDays: readonly string[] }>;
+  readonly refreshDays?: (days: readonly string[]) => Promise<{ readonly failedDays: readonly string[]; readonly skippedDays?: readonly string[] }>;
 }
 
 export interface RunSettings {
@@ -195,9 +195,10 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   if (deps.refreshDays && state.daysDirty.size > 0) {
     await state.save();
     const days = [...state.daysDirty].sort();
-    const { failedDays } = await deps.refreshDays(days);
-    // A day that failed stays marked: the next run tries it again.
-    for (const d of days) if (!failedDays.includes(d)) state.daysDirty.delete(d);
+    const { failedDays, skippedDays = [] } = await deps.refreshDays(days);
+    // A day that failed, or was left for lack of time, stays marked: the next run tries it again.
+    const pending = new Set([...failedDays, ...skippedDays]);
+    for (const d of days) if (!pending.has(d)) state.daysDirty.delete(d);
   }
   await state.save();
 }

@@ -149,7 +149,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       holder: cliHolder(randomBytes(6).toString('hex')),
       log,
       metrics: new MetricsTally(),
-      refreshDays: (days) => refreshDays(store, { prefix: env.prefix, operation: server }, days, log),
+      refreshDays: (days) => refreshDays(store, { prefix: env.prefix, operation: server }, days, { log }),
       clock,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),

@@ -62,6 +62,7 @@ export function createHandler(deps: HandlerDeps) {
         throw error;
       }
       const { config } = deps;
+      const deadline = clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
       const holder = { kind: 'lambda' as const, host: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? hostname(), pid: process.pid, run: randomBytes(6).toString('hex') };
       const report = await runLive(
         {
@@ -73,7 +74,8 @@ export function createHandler(deps: HandlerDeps) {
           log: deps.log,
           metrics: deps.metrics,
           clock,
-          refreshDays: (days) => refreshDays(deps.store, { prefix: config.prefix, operation: config.server }, days, deps.log),
+          // Day objects left for lack of time stay marked and are refreshed by the next run.
+          refreshDays: (days) => refreshDays(deps.store, { prefix: config.prefix, operation: config.server }, days, { log: deps.log, shouldStop: () => clock() > deadline }),
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
         },
         {
@@ -84,7 +86,7 @@ export function createHandler(deps: HandlerDeps) {
           requestTimeoutMs: config.requestTimeoutMs,
           restateAfterMinutes: config.restateAfterMinutes,
           dailyCallCap: config.dailyCallCap,
-          deadline: clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+          deadline,
           ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall, refetch: request.refetch } } : {}),
         },
       ).catch((error: unknown) => {
