@@ -32,6 +32,14 @@ export interface DayRefreshSummary {
   readonly rows: number;
   /** Days left as they were because of an error (logged); refresh them again later. */
   readonly failedDays: readonly string[];
+  /** Days not started because `shouldStop` said so; refresh them again later. */
+  readonly skippedDays: readonly string[];
+}
+
+export interface RefreshOptions {
+  readonly log?: Log;
+  /** Asked before each day: true leaves the remaining days for a later run (the Lambda's deadline). */
+  readonly shouldStop?: () => boolean;
 }
 
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -73,14 +81,20 @@ export function dayWindowsPrefix(scope: DayScope, day: string): string {
  * are stored now. Days are independent: a failing day is logged and listed in the summary,
  * and the others are still refreshed. Throws only for a malformed day string.
  */
-export async function refreshDays(store: ObjectStore, scope: DayScope, days: Iterable<string>, log: Log = silentLog): Promise<DayRefreshSummary> {
+export async function refreshDays(store: ObjectStore, scope: DayScope, days: Iterable<string>, options: RefreshOptions = {}): Promise<DayRefreshSummary> {
+  const log = options.log ?? silentLog;
   const unique = [...new Set(days)].sort();
   for (const day of unique) if (!DAY_PATTERN.test(day)) throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
   let daysRewritten = 0;
   let windowsRead = 0;
   let rows = 0;
   const failedDays: string[] = [];
+  const skippedDays: string[] = [];
   for (const day of unique) {
+    if (skippedDays.length > 0 || options.shouldStop?.()) {
+      skippedDays.push(day);
+      continue;
+    }
     try {
       const out = await refreshDay(store, scope, day, log);
       windowsRead += out.windowsRead;
@@ -93,7 +107,8 @@ export async function refreshDays(store: ObjectStore, scope: DayScope, days: Ite
       log.error('day object not refreshed; it stays as it was until a later refresh', { day, operation: scope.operation, error: (error as Error).message, errorClass: (error as Error).name });
     }
   }
-  return { days: unique.length, daysRewritten, windowsRead, rows, failedDays };
+  if (skippedDays.length) log.info('day objects left for a later run (out of time)', { operation: scope.operation, days: skippedDays.length, first: skippedDays[0] });
+  return { days: unique.length, daysRewritten, windowsRead, rows, failedDays, skippedDays };
 }
 
 async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number }> {

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { type BigIntStats, readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { StorageError } from '../domain/errors.ts';
 import type { ObjectStore, StoredObject } from './object-store.ts';
@@ -52,9 +53,11 @@ export class LocalStore implements ObjectStore {
     // A key prefix may end inside a file name: walk the folder that holds it, then filter.
     const slash = prefix.lastIndexOf('/');
     const folder = slash < 0 ? this.root : this.pathOf(prefix.slice(0, slash));
+    // Synchronous on purpose: a day's folder (288 files) lists in ~4 ms this way and ~12 ms
+    // through the thread pool, and nothing else waits on this process's event loop for that long.
     let names: string[];
     try {
-      names = await readdir(folder, { recursive: true });
+      names = readdirSync(folder, { recursive: true, encoding: 'utf8' });
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -67,16 +70,15 @@ export class LocalStore implements ObjectStore {
       const path = join(folder, name);
       const key = relative(this.root, path).split(sep).join('/');
       if (!key.startsWith(prefix)) continue;
+      // Removed between readdir and stat (undefined): not an object any more.
+      let s: BigIntStats | undefined;
       try {
-        const s = await stat(path, { bigint: true });
-        if (!s.isFile()) continue;
-        // The inode too: a rewrite renames a new file in, and two rewrites of equal size can share a coarse mtime.
-        out.push({ key, version: `${s.ino}-${s.mtimeNs}-${s.size}` });
+        s = statSync(path, { bigint: true, throwIfNoEntry: false });
       } catch (cause) {
-        // Replaced or removed between readdir and stat: it is listed by the next look.
-        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw new StorageError(`could not stat ${path}: ${(cause as Error).message}`, { key }, { cause });
       }
+      // The inode too: a rewrite renames a new file in, and two rewrites of equal size can share a coarse mtime.
+      if (s?.isFile()) out.push({ key, version: `${s.ino}-${s.mtimeNs}-${s.size}` });
     }
     return out;
   }

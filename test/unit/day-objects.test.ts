@@ -54,7 +54,7 @@ describe('Function: refreshDays', () => {
     // Assess
     const requests = counters(store);
     const day = await dayObject(store);
-    expect(summary).toEqual({ days: 1, daysRewritten: 1, windowsRead: 288, rows: rows.length, failedDays: [] });
+    expect(summary).toEqual({ days: 1, daysRewritten: 1, windowsRead: 288, rows: rows.length, failedDays: [], skippedDays: [] });
     expect(day!.windows).toHaveLength(288);
     expect(day!.rows.map(({ hour: _h, ...r }) => r)).toEqual(expect.arrayContaining(rows));
     expect(day!.rows).toHaveLength(rows.length);
@@ -92,7 +92,7 @@ describe('Function: refreshDays', () => {
     const summary = await refreshDays(store, SCOPE, [DAY]);
 
     // Assess
-    expect(summary).toEqual({ days: 1, daysRewritten: 0, windowsRead: 0, rows: 0, failedDays: [] });
+    expect(summary).toEqual({ days: 1, daysRewritten: 0, windowsRead: 0, rows: 0, failedDays: [], skippedDays: [] });
     expect(counters(store)).toEqual({ lists: 1, gets: 1, puts: 0 });
     expect(store.binaries.get(dailyKey(PREFIX, OP, DAY))).toBe(before);
   });
@@ -139,7 +139,7 @@ describe('Function: refreshDays', () => {
     const summary = await refreshDays(store, SCOPE, [DAY]);
 
     // Assess
-    expect(summary).toEqual({ days: 1, daysRewritten: 0, windowsRead: 0, rows: 0, failedDays: [] });
+    expect(summary).toEqual({ days: 1, daysRewritten: 0, windowsRead: 0, rows: 0, failedDays: [], skippedDays: [] });
     expect(store.keys()).toEqual([]);
   });
 
@@ -164,7 +164,7 @@ describe('Function: refreshDays', () => {
     const log = new CaptureLog();
 
     // Act
-    const summary = await refreshDays(store, SCOPE, [DAY], log);
+    const summary = await refreshDays(store, SCOPE, [DAY], { log });
 
     // Assess
     expect(summary.daysRewritten).toBe(1);
@@ -213,7 +213,7 @@ describe('Function: refreshDays', () => {
     const log = new CaptureLog();
 
     // Act
-    const summary = await refreshDays(store, SCOPE, [DAY, '2026-11-21'], log);
+    const summary = await refreshDays(store, SCOPE, [DAY, '2026-11-21'], { log });
 
     // Assess
     expect(summary.failedDays).toEqual([DAY]);
@@ -231,7 +231,7 @@ describe('Function: refreshDays', () => {
     const log = new CaptureLog();
 
     // Act
-    const summary = await refreshDays(store, SCOPE, [DAY], log);
+    const summary = await refreshDays(store, SCOPE, [DAY], { log });
 
     // Assess
     expect(summary.failedDays).toEqual([DAY]);
@@ -265,7 +265,7 @@ describe('Function: refreshDays', () => {
     const log = new CaptureLog();
 
     // Act
-    await refreshDays(store, SCOPE, [DAY], log);
+    await refreshDays(store, SCOPE, [DAY], { log });
 
     // Assess
     expect((await dayObject(store))!.windows).toHaveLength(1);
@@ -286,6 +286,25 @@ describe('Function: refreshDays', () => {
     expect(summary.days).toBe(1);
     expect((await dayObject(store))!.windows).toHaveLength(2);
     expect(store.keys().filter((k) => k.includes('cdr_4_daily'))).toEqual([dailyKey(PREFIX, OP, DAY)]);
+  });
+
+  it('returns the days left unstarted in skippedDays when shouldStop turns true, and refreshes the ones before', async () => {
+    // Prepare
+    const store = new MemoryStore();
+    const days = ['2026-11-20', '2026-11-21', '2026-11-22'];
+    for (const day of days) {
+      const w = dayWindows(day, TZ)[0]!;
+      await writeWindow(store, PREFIX, OP, w, collectRows(w, seeded(1), 1, `f-${day}`));
+    }
+    let asked = 0;
+
+    // Act
+    const summary = await refreshDays(store, SCOPE, [...days].reverse(), { shouldStop: () => ++asked > 1 });
+
+    // Assess
+    expect(summary).toMatchObject({ days: 3, daysRewritten: 1, failedDays: [], skippedDays: ['2026-11-21', '2026-11-22'] });
+    expect(await dayObject(store, '2026-11-20')).not.toBeNull();
+    expect(await dayObject(store, '2026-11-21')).toBeNull();
   });
 
   it('throws a RangeError when a day is not YYYY-MM-DD', async () => {
