@@ -59,7 +59,8 @@ async function unbundled(): Promise<string> {
   return join(outdir, 'handler.js');
 }
 
-function wallMs(args: string[]): number {
+/** Wall time of a fresh `node` with these arguments, in a Lambda-like environment. */
+export function wallMs(args: string[]): number {
   const t0 = process.hrtime.bigint();
   const run = spawnSync(process.execPath, args, { env: LAMBDA_ENV, encoding: 'utf8', cwd: ROOT });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

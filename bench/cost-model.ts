@@ -12,6 +12,7 @@ export const PRICES = {
   lambdaPerMillionRequests: 0.2,
   s3PutPer1000: 0.005,
   s3GetPer1000: 0.0004,
+  s3ListPer1000: 0.005,
   s3StandardGbMonth: 0.023,
   secretPerMonth: 0.4,
   secretsPer10kCalls: 0.05,
@@ -31,6 +32,18 @@ export interface MeasuredInputs {
   readonly bytesPerWindow: number;
   readonly logBytesPerRun: number;
   readonly alarmsPerOperation: number;
+  /** The cdr_4_daily objects, when measured (bench/daily-tables.ts). */
+  readonly daily?: DailyInputs | undefined;
+}
+
+export interface DailyInputs {
+  /** Distinct days a scheduled run touches (live window and restated window). */
+  readonly touchedDaysPerRun: number;
+  /** Time refreshDays adds to a run per touched day (ms, with S3 latency). */
+  readonly refreshMsPerDay: number;
+  /** Window objects re-read per run (each new or re-collected window once). */
+  readonly windowGetsPerRun: number;
+  readonly bytesPerDayObject: number;
 }
 
 const RUNS_PER_MONTH = 12 * 24 * 30;
@@ -62,8 +75,24 @@ export function costPerOperationMonth(m: MeasuredInputs) {
     ['CloudWatch alarms', `${m.alarmsPerOperation} alarms`, m.alarmsPerOperation * PRICES.alarmPerMonth],
     ['EventBridge schedule, S3 events, Glue (projection)', 'no charge', 0],
   ] as const;
-  const total = lines.reduce((n, l) => n + l[2], 0);
-  return { lines: lines.map(([item, arithmetic, usd]) => ({ item, arithmetic, usd: round(usd, 4) })), total_usd: round(total, 2) };
+  const all = [...lines, ...(m.daily ? dailyCostLines(m.daily) : [])];
+  const total = all.reduce((n, l) => n + l[2], 0);
+  return { lines: all.map(([item, arithmetic, usd]) => ({ item, arithmetic, usd: round(usd, 4) })), total_usd: round(total, 2) };
+}
+
+/** What keeping the day objects adds per operation-month: 1 LIST + 1 GET + 1 PUT per touched day, the changed windows' GETs, run time, storage. */
+export function dailyCostLines(d: DailyInputs): (readonly [string, string, number])[] {
+  const gb = DEFAULT_MEMORY_MB / 1024;
+  const dayRuns = RUNS_PER_MONTH * d.touchedDaysPerRun;
+  const gbSeconds = ((dayRuns * d.refreshMsPerDay) / 1000) * gb;
+  const gets = dayRuns + RUNS_PER_MONTH * d.windowGetsPerRun;
+  const storedGb = (30 * d.bytesPerDayObject) / 1024 ** 3;
+  return [
+    ['Day objects: Lambda compute', `${RUNS_PER_MONTH} runs × ${d.touchedDaysPerRun} days × ${round(d.refreshMsPerDay, 0)} ms × ${gb} GB = ${round(gbSeconds, 1)} GB-s`, gbSeconds * PRICES.lambdaGbSecondArm],
+    ['Day objects: S3 LIST + PUT', `${Math.round(dayRuns)} touched days × (1 LIST + 1 PUT)`, (dayRuns / 1000) * (PRICES.s3ListPer1000 + PRICES.s3PutPer1000)],
+    ['Day objects: S3 GET', `${Math.round(dayRuns)} day objects + ${RUNS_PER_MONTH} runs × ${d.windowGetsPerRun} windows = ${Math.round(gets)}`, (gets / 1000) * PRICES.s3GetPer1000],
+    ['Day objects: S3 storage, per month of data kept', `30 days × ${d.bytesPerDayObject} B = ${round(storedGb * 1024, 2)} MB`, storedGb * PRICES.s3StandardGbMonth],
+  ];
 }
 
 export function costMarkdown(cost: ReturnType<typeof costPerOperationMonth>, note: string): string {

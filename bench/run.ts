@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { benchColdStart } from './cold-start.ts';
 import { costMarkdown, costPerOperationMonth } from './cost-model.ts';
+import { benchDailyTables } from './daily-tables.ts';
 import { benchFreshness } from './freshness.ts';
 import { benchMemory } from './memory.ts';
 import { benchRequestsPerWindow } from './requests-per-window.ts';
@@ -29,6 +30,7 @@ if (want('requests')) {
 if (want('cold-start')) show('3. Cold start: module init of the bundled vs unbundled handler', (results.cold_start = await benchColdStart()));
 if (want('memory')) show('4. Memory: local backfill, peak RSS', (results.memory = await benchMemory()));
 if (want('freshness')) show('5. Freshness: due moment to object written, live runs every 5 min', (results.freshness = await benchFreshness()));
+if (want('daily-tables')) show('7. Day objects (cdr_4_daily): a simulated year, queries over window vs day objects, cost per run', (results.daily = await benchDailyTables()));
 
 if (results.requests_restated && results.cold_start && results.freshness) {
   const rq = results.requests_restated as Awaited<ReturnType<typeof benchRequestsPerWindow>>;
@@ -44,6 +46,7 @@ if (results.requests_restated && results.cold_start && results.freshness) {
     bytesPerWindow: rq.bytes_per_window,
     logBytesPerRun: fr.log_bytes_per_run,
     alarmsPerOperation: 5,
+    daily: (results.daily as Awaited<ReturnType<typeof benchDailyTables>> | undefined)?.cost_inputs,
   });
   results.cost = cost;
   show('6. Cost per operation-month (USD)', { ...Object.fromEntries(cost.lines.map((l) => [l.item, l.usd])), total: cost.total_usd });
