@@ -4,7 +4,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { CollectorFunction, type CollectorFunctionProps, operationPrefixes } from '../../infra/constructs/collector-function.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
@@ -156,7 +156,7 @@ describe('Construct: CollectorFunction', () => {
     expect(may(fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(true);
     expect(may(dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(true);
     expect(may(checkpointKey('wolkvox', '0032'))).toBe(true);
-    expect(may('wolkvox/_state/cdr_4/operation=0032/lease.json')).toBe(true);
+    expect(may(leaseKey('wolkvox', '0032'))).toBe(true);
     expect(may(dailyKey('wolkvox', '0045', '2025-01-15'))).toBe(false);
     expect(may(dataKey('wolkvox', '0045', w))).toBe(false);
     expect(may(checkpointKey('wolkvox', '0045'))).toBe(false);

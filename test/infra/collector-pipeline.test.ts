@@ -3,7 +3,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
 
@@ -137,7 +137,7 @@ describe('Construct: CollectorPipeline', () => {
     expect(accepts(pattern, dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(true);
     expect(accepts(pattern, dataKey('wolkvox', '0032', w))).toBe(false);
     expect(accepts(pattern, fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(false);
-    expect(accepts(pattern, 'wolkvox/_state/cdr_4/operation=0032/lease.json')).toBe(false);
+    expect(accepts(pattern, leaseKey('wolkvox', '0032'))).toBe(false);
     expect(accepts(only0045, dailyKey('wolkvox', '0045', '2025-01-15'))).toBe(true);
     expect(accepts(only0045, dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(false);
   });

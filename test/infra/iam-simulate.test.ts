@@ -8,7 +8,7 @@
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { type Built, buildStack, logicalId } from './helpers.ts';
 import { ACCOUNT, PARTITION, REGION, type ResolvedTemplate, resolveTemplate } from './resolved-template.ts';
@@ -199,12 +199,12 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       ['a fetch-log object', fetchLogKey('wolkvox', '0032', W, 'f-1')],
       ['a day object', dailyKey('wolkvox', '0032', '2025-01-15')],
       ['the checkpoint', checkpointKey('wolkvox', '0032')],
-      ['the lease', 'wolkvox/_state/cdr_4/operation=0032/lease.json'],
+      ['the lease', leaseKey('wolkvox', '0032')],
     ];
     const FOREIGN_KEYS: [string, string][] = [
       ["operation 0045's window", dataKey('wolkvox', '0045', W)],
       ["operation 0045's day", dailyKey('wolkvox', '0045', '2025-01-15')],
-      ["operation 0045's lease", 'wolkvox/_state/cdr_4/operation=0045/lease.json'],
+      ["operation 0045's lease", leaseKey('wolkvox', '0045')],
       ['a key beside the operation folders', 'wolkvox/cdr_4/readme.json'],
       ['another table', 'wolkvox/cdr_4_other/operation=0032/x.json'],
       ['another prefix', 'other/cdr_4/operation=0032/x.json'],
