@@ -423,18 +423,20 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     state.restateNext = firstOpen ? labelOf(firstOpen) : lastRipe ? labelAfter(lastRipe) : state.restateNext;
   }
 
-  while (state.backfills.length > 0 && historyAllowed() && historyCalls(deps, s, state) > 0) {
-    const job = state.backfills[0]!;
+  // Each job at most once per run, in queue order; one that waits for windows to end goes
+  // to the back of the queue, so it does not hold up the jobs behind it.
+  const waiting: BackfillJob[] = [];
+  while (state.backfills.length > waiting.length && historyAllowed() && historyCalls(deps, s, state) > 0) {
+    const job = state.backfills.find((b) => !waiting.includes(b))!;
     const pass = await workJob(deps, s, state, job, historyCalls(deps, s, state));
     backfilled += pass.result.collected.count;
-    if (pass.done) state.backfills.shift();
+    if (pass.done) state.backfills.splice(state.backfills.indexOf(job), 1);
     if (pass.result.stopReason === 'budget' || pass.result.stopReason === 'token-limit') budgetExhausted = true;
     historyStop = pass.result.stopReason;
     deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills) });
-    // A job waiting for windows to end yields to the next one, and comes back next run.
     if (!pass.done && pass.notYetDue && pass.result.stopReason === 'done') {
-      if (state.backfills.length === 1) break;
-      state.backfills.push(state.backfills.shift()!);
+      waiting.push(job);
+      state.backfills.push(...state.backfills.splice(state.backfills.indexOf(job), 1));
     }
   }
   deps.metrics.count(METRIC.windowsBackfilled, backfilled);

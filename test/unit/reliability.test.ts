@@ -193,6 +193,24 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect((await checkpoint()).quarantined).toEqual([]);
     expect(await store.get(dataKey('p', '0032', windowAt(parseWall('2026-11-20 09:55')!, TZ)))).not.toBeNull();
   });
+
+  it('finishes the run and keeps both jobs queued when two backfills wait for windows that have not ended', async () => {
+    // Prepare: the clock is 10:00; both ranges reach past it.
+    await start();
+    const d = deps();
+    await runLive(d, { ...base, restateAfterMinutes: 0, backfill: { fromWall: parseWall('2026-11-20 09:40')!, toWall: parseWall('2026-11-20 11:00')! } });
+
+    // Act
+    const report = await runLive(d, { ...base, restateAfterMinutes: 0, backfill: { fromWall: parseWall('2026-11-20 09:30')!, toWall: parseWall('2026-11-20 12:00')! } });
+
+    // Assess: each job went as far as time allows and waits in the queue for the rest.
+    const jobs = (await checkpoint()).backfills.map((b: { from: string; next: string }) => [b.from, b.next]).sort();
+    expect(jobs).toEqual([
+      ['2026-11-20 09:30:00', '2026-11-20 10:00:00'],
+      ['2026-11-20 09:40:00', '2026-11-20 10:00:00'],
+    ]);
+    expect(report.backfillRemaining).toBeGreaterThan(0);
+  });
 });
 
 describe('Function: parseCollectorEvent', () => {
