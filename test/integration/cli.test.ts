@@ -99,6 +99,8 @@ describe('Function: runCli', () => {
     const state = JSON.parse(readFileSync(join(out, 'wolkvox/_state/cdr_4/operation=0032/checkpoint.json'), 'utf8'));
     expect(state).toMatchObject({ timezone: TZ, next_window: null, backfills: [] });
     expect(stdout.join('')).toContain('Collected 12 of 12 window(s)');
+    // Windows without calls have no rows: the summary counts them from the objects, not the rows.
+    expect(stdout.join('')).toMatch(/Windows stored: 12 \(\d+ of them without calls\)/);
   });
 
   it('returns exit 1 and keeps what it collected when part of the range has not ended', async () => {
@@ -215,5 +217,21 @@ describe('Command: npm start / npm run query (fresh process, embedded simulator)
     expect(stdout).toMatch(/Collected 12 of 12 window\(s\) of operation demo/);
     expect(stdout).toMatch(/greater_than_121 \| 122/);
     expect(query.stdout).toMatch(/windows\s*\n-+\s*\n12\s*$/);
+  });
+
+  it('says where it looked and exits 1 when npm run query finds no data in the folder', async () => {
+    // Prepare
+    const empty = mkdtempSync(join(tmpdir(), 'npm-query-empty-'));
+
+    // Act
+    const result = await run(process.execPath, ['--import', 'tsx', 'lambda/query-cli.ts', '--out', empty, 'SELECT count(*) AS n FROM cdr_4'], { env: process.env, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    rmSync(empty, { recursive: true, force: true });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`note: no collected data under ${join(empty, 'wolkvox')}`);
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WolkvoxTransportError } from '../../lambda/domain/errors.ts';
+import { WolkvoxTransportError, WolkvoxHostNotFoundError } from '../../lambda/domain/errors.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
@@ -75,6 +75,24 @@ describe('Function: createCdr4Client', () => {
     // Assess
     expect(error).toBeInstanceOf(WolkvoxTransportError);
     expect(error?.message).toContain('ECONNREFUSED');
+    expect(error?.message).toContain(new URL(origin).host);
+  });
+
+  it('throws a non-retryable error naming the host and the variables when the host name does not resolve', async () => {
+    // Prepare: fetch fails as undici does for an unknown host (no DNS query leaves the machine).
+    const notFound: typeof fetch = async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND wv0O32.wolkvox.com'), { code: 'ENOTFOUND' }) });
+    };
+
+    // Act
+    const error = await createCdr4Client({ baseUrl: 'https://wv0O32.wolkvox.com', server: '0O32', token: staticToken(TOKEN), fetch: notFound })
+      .fetchWindow(w, 2_000)
+      .then(() => undefined, (e: unknown) => e as Error);
+
+    // Assess
+    expect(error).toBeInstanceOf(WolkvoxHostNotFoundError);
+    expect((error as WolkvoxHostNotFoundError).retryable).toBe(false);
+    expect(error?.message).toBe('Wolkvox host wv0o32.wolkvox.com not found (ENOTFOUND): check WOLKVOX_SERVER and WOLKVOX_BASE_URL');
   });
 
   it('refuses to follow a redirect when the server sends one', async () => {
