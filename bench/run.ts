@@ -4,6 +4,7 @@
  * Benchmarks measure, they do not fail on timing: fixed seeds, warm-ups, medians.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { benchBackfillResume } from './backfill-resume.ts';
 import { benchColdStart } from './cold-start.ts';
 import { costMarkdown, costPerOperationMonth } from './cost-model.ts';
 import { benchDailyTables } from './daily-tables.ts';
@@ -30,6 +31,7 @@ if (want('requests')) {
 if (want('cold-start')) show('3. Cold start: module init of the bundled vs unbundled handler', (results.cold_start = await benchColdStart()));
 if (want('memory')) show('4. Memory: local backfill, peak RSS', (results.memory = await benchMemory()));
 if (want('freshness')) show('5. Freshness: due moment to object written, live runs every 5 min', (results.freshness = await benchFreshness()));
+if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window when interrupted or under faults (bounds 1.1 and 1.4)', (results.backfill = await benchBackfillResume()));
 if (want('daily-tables')) show('7. Day objects (cdr_4_daily): a simulated year, queries over window vs day objects, cost per run', (results.daily = await benchDailyTables()));
 
 if (results.requests_restated && results.cold_start && results.freshness) {
