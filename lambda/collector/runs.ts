@@ -101,8 +101,6 @@ export interface RunReport {
   readonly waitedMs: number;
   /** True when a spell of trouble outlasted `waitForTransientMs`. */
   readonly gaveUpWaiting: boolean;
-  /** For a range resumed from an earlier run: windows that run had already handled. */
-  readonly doneEarlier?: number;
   /** For a range: where its job stands (null once done). */
   readonly job?: { readonly next: string; readonly to: string } | null;
 }
@@ -142,8 +140,8 @@ function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
   if (add.last && (!into.last || add.last.startWall > into.last.startWall)) into.last = add.last;
 }
 
-function tokenLimitActive(cp: Checkpoint | undefined, now: number): boolean {
-  return cp?.token_limit_until != null && now < Date.parse(cp.token_limit_until);
+function tokenLimitActive(until: string | null | undefined, now: number): boolean {
+  return until != null && now < Date.parse(until);
 }
 
 /** Whether the data object of a window is stored: one LIST per day, held for one day at a time. */
@@ -193,6 +191,7 @@ async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState
 async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
+    // Progress first: a run killed while refreshing days has still recorded its windows.
     await state.save();
     const days = [...state.daysDirty].sort();
     const { failedDays, skippedDays = [] } = await deps.refreshDays(days);
@@ -295,7 +294,7 @@ function newJob(fromWall: number, toWall: number, timeZone: string, now: number,
  */
 export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<RunReport> {
   const pre = await loadCheckpoint(deps, s);
-  if (tokenLimitActive(pre, deps.clock()) && !s.backfill) {
+  if (tokenLimitActive(pre?.token_limit_until, deps.clock()) && !s.backfill) {
     deps.log.warn('token daily limit reached earlier: no API call until it resets', { until: pre!.token_limit_until });
     deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     const latest = latestDueWindow(deps.clock(), s.timeZone, s.settleMinutes);
@@ -342,7 +341,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false };
   };
 
-  if (tokenLimitActive({ token_limit_until: state.tokenLimitUntil } as Checkpoint, now)) {
+  if (tokenLimitActive(state.tokenLimitUntil, now)) {
     // Only a backfill request gets here: it is queued (and saved by the caller), nothing else runs.
     budgetExhausted = true;
     return finish({ planned: 0, collected: emptySummary(), quarantined: [], stopReason: 'token-limit-wait', windowsBehind: 0, notYetDue: 0, restated: 0, backfilled: 0 });
@@ -471,7 +470,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
   const pre = await loadCheckpoint(deps, s);
   const refetch = s.refetch ?? false;
   const preState = new RunState(deps, s, pre);
-  if (tokenLimitActive(pre, deps.clock())) {
+  if (tokenLimitActive(pre?.token_limit_until, deps.clock())) {
     return emptyReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: pre!.token_limit_until, callsToday: preState.callsToday(), job: { next: labelOf({ startWall: fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: toWall, timeZone: s.timeZone }) } });
   }
   if (historyCalls(deps, s, preState) <= 0) {
@@ -483,16 +482,18 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
   try {
     const wanted = newJob(fromWall, toWall, s.timeZone, deps.clock(), refetch);
     let job = state.backfills.find((b) => b.from === wanted.from && b.to === wanted.to && b.refetch === refetch);
-    if (job) deps.log.info('resuming the range where an earlier run stopped', { from: job.from, to: job.to, next: job.next });
-    else {
+    if (job) {
+      // Walked again from its start: what is stored is skipped at one LIST per day, and windows
+      // an earlier run gave up on (quarantined) or that were deleted since are fetched again.
+      deps.log.info('resuming the range where an earlier run stopped', { from: job.from, to: job.to, stopped_at: job.next });
+      job.next = job.from;
+    } else {
       job = wanted;
       state.backfills.push(job);
     }
     await state.save();
 
     const start = { startWall: parseWall(job.next)!, timeZone: s.timeZone };
-    let doneEarlier = 0;
-    for (const _ of iterateWindows({ startWall: fromWall, timeZone: s.timeZone }, start.startWall)) doneEarlier += 1;
     let planned = 0;
     let notYetDue = 0;
     // Walked lazily, never held as a list: a year is as cheap as a day.
@@ -557,7 +558,6 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       tokenLimitUntil: state.tokenLimitUntil,
       waitedMs,
       gaveUpWaiting,
-      doneEarlier,
       job: last.done ? null : { next: job.next, to: job.to },
     };
   } finally {

@@ -223,8 +223,7 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   if (ctx.args.range) {
     const r = ctx.args.range;
     lines.push(`Range ${formatWall(r.fromWall).slice(0, 16)} to ${formatWall(r.toWall).slice(0, 16)} (${ctx.timeZone}) of operation ${ctx.server} into ${ctx.where}:`);
-    const earlier = report.doneEarlier ? ` left (${report.doneEarlier} done by an earlier run of this range)` : '';
-    lines.push(`Collected ${report.collected.count} of ${report.planned} window(s)${earlier}${span}; already stored, skipped: ${report.skipped}`);
+    lines.push(`Due windows: ${report.planned}; collected now: ${report.collected.count}${span}; already stored, skipped: ${report.skipped}`);
   } else if (report.planned === 0 && report.stopReason === 'done') {
     lines.push(`No new window of operation ${ctx.server} is due since the last run (a window is due SETTLE_MINUTES after it ends); nothing to collect in ${ctx.where}`);
   } else {

@@ -92,7 +92,7 @@ export function createHandler(deps: HandlerDeps) {
       ).catch((error: unknown) => {
         if (!(error instanceof LeaseHeldError)) throw error;
         // A CLI run on the same bucket is working: not a failure; live windows are caught up once it is done.
-        deps.log.warn('another collector holds the operation: this run is skipped', { message: error.message });
+        deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { message: error.message });
         return undefined;
       });
       if (report === undefined) {

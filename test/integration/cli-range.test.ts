@@ -103,7 +103,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(bothCalls).toBeLessThanOrEqual(Math.floor(1.1 * 576));
     expect(third).toBe(EXIT.ok);
     expect(sim.stats.requests).toBe(bothCalls);
-    expect(stdout.join('')).toContain('Collected 0 of 576 window(s); already stored, skipped: 576');
+    expect(stdout.join('')).toContain('Due windows: 576; collected now: 0; already stored, skipped: 576');
     await checkDay('2026-11-20');
     await checkDay('2026-11-21');
     // One fetch-log record per call: a rerun adds none for stored windows.
@@ -232,6 +232,28 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(after.holder.pid).toBe(process.pid);
     // Given back at the end: it has lapsed, so the next run need not wait.
     expect(Date.parse(after.expires_at)).toBeLessThanOrEqual(clock.ms);
+  });
+
+  it('tries a window it gave up on again when the same range is rerun', async () => {
+    // Prepare: one window answers with something that is not a report, until it is fixed.
+    let broken = true;
+    faultFor = (nowMs) => (broken && sim.stats.requests === 3 && nowMs > 0 ? { kind: 'badShape' } : undefined);
+    const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 08:30', '--out', out];
+
+    // Act
+    const first = await cli(range);
+    const firstOut = stdout.join('');
+    broken = false;
+    const calls = sim.stats.requests;
+    const second = await cli(range);
+
+    // Assess
+    expect(first).toBe(EXIT.incomplete);
+    expect(firstOut).toContain('Skipped after a non-transient failure: 2026-11-20 08:10:00');
+    expect(firstOut).toContain('rerun the same command to try them again');
+    expect(second).toBe(EXIT.ok);
+    expect(sim.stats.requests - calls).toBe(1);
+    expect(Object.keys(snapshot(join(out, 'wolkvox/cdr_4')))).toHaveLength(6);
   });
 
   it('collects stored windows again as revision 2 when --refetch is given', async () => {

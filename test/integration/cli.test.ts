@@ -98,7 +98,7 @@ describe('Function: runCli', () => {
     // A range is a backfill job: done, it leaves no job behind and no live cursor.
     const state = JSON.parse(readFileSync(join(out, 'wolkvox/_state/cdr_4/operation=0032/checkpoint.json'), 'utf8'));
     expect(state).toMatchObject({ timezone: TZ, next_window: null, backfills: [] });
-    expect(stdout.join('')).toContain('Collected 12 of 12 window(s)');
+    expect(stdout.join('')).toContain('Due windows: 12; collected now: 12 (2026-11-20 08:00 to 2026-11-20 09:00 America/Bogota); already stored, skipped: 0');
     // Windows without calls have no rows: the summary counts them from the objects, not the rows.
     expect(stdout.join('')).toMatch(/Windows stored: 12 \(\d+ of them without calls\)/);
   });
