@@ -113,7 +113,7 @@ export function operationPrefixes(prefix: string, server: string): OperationPref
 }
 
 /** S3 object actions of the collector on its own prefixes: conditional writes (If-None-Match, If-Match) need nothing beyond PutObject. */
-export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
+export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
 
 /**
  * The collector Lambda function of one operation, with its token secret, log group and a
@@ -182,8 +182,8 @@ export class CollectorFunction extends Construct {
     this.secret.grantRead(this.role);
     const prefixes = Object.values(operationPrefixes(props.prefix, server));
     const objectArns = prefixes.map((p) => props.bucket.arnForObjects(`${p}*`));
-    // DeleteObject: the lease under _state/ is released by deleting it. On this versioned bucket
-    // a delete only adds a delete marker, so nothing collected is lost by it.
+    // No DeleteObject: the collector never deletes (its lease is given back by a conditional
+    // write that expires it), so nothing collected can be deleted by it.
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ sid: 'OwnPrefixesReadWrite', effect: Effect.ALLOW, actions: [...OBJECT_ACTIONS], resources: objectArns }),
     );

@@ -150,7 +150,7 @@ describe('Construct: CollectorFunction', () => {
     const objects = statements(template).find((s) => [s.Action].flat().includes('s3:PutObject'));
 
     // Assess
-    expect([objects?.Action].flat().sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect([objects?.Action].flat().sort()).toEqual(['s3:GetObject', 's3:PutObject']);
     const may = (key: string) => (objects?.Resource ?? []).some((glob) => globMatches(glob, arn(key)));
     expect(may(dataKey('wolkvox', '0032', w))).toBe(true);
     expect(may(fetchLogKey('wolkvox', '0032', w, 'f-1'))).toBe(true);
@@ -171,7 +171,7 @@ describe('Construct: CollectorFunction', () => {
     const list = statements(template).find((s) => [s.Action].flat().includes('s3:ListBucket'));
     expect(list?.Resource).toEqual([`{GetAtt:${logicalId(bucket)}.Arn}`]);
     const actions = statements(template).flatMap((s) => [s.Action].flat());
-    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(actions.some((a) => a.endsWith('*'))).toBe(false);
   });
 
