@@ -10,7 +10,7 @@
 import * as zlib from 'node:zlib';
 import { parquetMetadata, parquetReadObjects, type CompressionCodec } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DAILY_COLUMNS, type ColumnSpec, type DataRow } from './columns.ts';
 import { CollectorError } from './errors.ts';
 
@@ -166,8 +166,8 @@ export function encodeDay(windows: readonly DayWindow[]): Uint8Array {
 }
 
 const manifestSchema = z.object({
-  format: z.number().int(),
-  windows: z.array(z.tuple([z.string().min(1), z.string(), z.number().int().nonnegative()])),
+  format: z.int(),
+  windows: z.array(z.tuple([z.string().check(z.minLength(1)), z.string(), z.int().check(z.nonnegative())])),
 });
 
 /** Reads a day object back. Throws DayObjectError when it is unreadable or of another format. */
