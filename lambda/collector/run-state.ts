@@ -97,6 +97,15 @@ export class RunState {
     await this.save();
   }
 
+  /**
+   * Records that the day of a stored window should be checked against its day object, with
+   * no save: nothing is written to that day, so a run that dies loses nothing by it. Rerunning
+   * a range over history collected before day objects existed builds them, with no API call.
+   */
+  touchDay(w: Window): void {
+    if (this.dayObjects) this.daysDirty.add(formatDate(w.startWall));
+  }
+
   /** Saves when enough work piled up since the last save; renews the lease when due. */
   async progress(): Promise<void> {
     if (this.handledSinceSave >= PROGRESS_EVERY || this.deps.clock() - this.savedAt >= PROGRESS_EVERY_MS) await this.save();

@@ -238,6 +238,7 @@ async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, j
       const isStored = await stored.has(w);
       if (isStored && !job.refetch) {
         skipped += 1;
+        state.touchDay(w);
         s.onSkipped?.(w);
         deps.log.debug('window already stored: skipped', { window_start: labelOf(w) });
         continue;

@@ -256,6 +256,27 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(Object.keys(snapshot(join(out, 'wolkvox/cdr_4')))).toHaveLength(6);
   });
 
+  it('builds the day objects of history collected before they existed when the range is rerun, with no API call', async () => {
+    // Prepare: windows stored, their day objects gone (as in a folder filled by an older version).
+    const range = ['--from', '2026-11-20 22:00', '--to', '2026-11-21 02:00', '--out', out];
+    expect(await cli(range)).toBe(EXIT.ok);
+    rmSync(join(out, 'wolkvox/cdr_4_daily'), { recursive: true });
+    const calls = sim.stats.requests;
+
+    // Act
+    const code = await cli(range);
+    const db = await openLocalTables(out, 'wolkvox');
+    const fromDays = await query(db, 'SELECT dt, count(*)::INT, sum(calls)::BIGINT FROM cdr_4_daily GROUP BY dt ORDER BY dt');
+    const fromWindows = await query(db, 'SELECT dt, count(*)::INT, sum(calls)::BIGINT FROM cdr_4 GROUP BY dt ORDER BY dt');
+    db.closeSync();
+
+    // Assess
+    expect(code).toBe(EXIT.ok);
+    expect(sim.stats.requests).toBe(calls);
+    expect(fromDays.rows.map((r) => r[0])).toEqual(['2026-11-20', '2026-11-21']);
+    expect(fromDays.rows).toEqual(fromWindows.rows);
+  });
+
   it('collects stored windows again as revision 2 when --refetch is given', async () => {
     // Prepare
     const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 08:30', '--out', out];
