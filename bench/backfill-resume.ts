@@ -11,19 +11,11 @@ import { toWallClock, WALL } from '../lambda/domain/wall-clock.ts';
 import { EXIT, runCli } from '../lambda/local/run-cli.ts';
 import { startSimulator, type Fault } from '../test/simulator/index.ts';
 import { instantOfWall, ManualClock } from '../test/support/clock.ts';
+import { prng } from '../test/simulator/synthetic-calls.ts';
 
 const TZ = 'America/Bogota';
 const TOKEN = 'bench-token-0001';
 
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function scenario(start: string, faults: ((clock: ManualClock) => (nowMs: number) => Fault | undefined) | undefined, act: (cli: (argv: string[], stopAfterCalls?: number) => Promise<number>, calls: () => number) => Promise<number[]>) {
   const clock = new ManualClock(instantOfWall(start, TZ));

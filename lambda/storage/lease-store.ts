@@ -5,9 +5,10 @@
  * machine. Separate from ObjectStore: data writes never need conditions.
  */
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname } from 'node:path';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../domain/errors.ts';
+import { LocalStore } from './local-store.ts';
 
 export interface LeaseStore {
   /** The object's text and version, or null when there is none. */
@@ -22,15 +23,14 @@ export interface LeaseStore {
 let tmpCounter = 0;
 
 export class LocalLeaseStore implements LeaseStore {
-  readonly root: string;
+  /** Keys map to paths exactly as for the data (and escaping the folder is refused the same way). */
+  private readonly files: LocalStore;
   constructor(root: string) {
-    this.root = resolve(root);
+    this.files = new LocalStore(root);
   }
 
   private pathOf(key: string): string {
-    const path = resolve(join(this.root, key));
-    if (!path.startsWith(this.root + sep)) throw new StorageError(`key escapes the output folder: ${key}`, { key });
-    return path;
+    return this.files.describe(key);
   }
 
   private async versionOf(path: string): Promise<string | null> {

@@ -13,6 +13,7 @@ import { openLocalTables, query } from '../../lambda/local/duckdb-tables.ts';
 import { EXIT, runCli } from '../../lambda/local/run-cli.ts';
 import { startSimulator, type Fault, type Simulator } from '../simulator/index.ts';
 import { instantOfWall, ManualClock } from '../support/clock.ts';
+import { prng } from '../simulator/synthetic-calls.ts';
 
 const TZ = 'America/Bogota';
 const TOKEN = 'tok-RANGE-SECRET-7c41a9e0';
@@ -33,16 +34,6 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-/** Seeded PRNG (mulberry32): the same faults on every run of the test. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
   let sim: Simulator;

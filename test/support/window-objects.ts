@@ -7,17 +7,8 @@ import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import { windowEndInstant, type Window } from '../../lambda/domain/window.ts';
 import { NDJSON, type ObjectStore } from '../../lambda/storage/object-store.ts';
 
-/** Seeded PRNG (mulberry32): the same seed gives the same sequence, so a failure can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the simulator's mulberry32): the same seed gives the same sequence, so a failure can be replayed. */
+export { prng as seeded } from '../simulator/synthetic-calls.ts';
 
 const INTERVALS: readonly [string, number | null, number | null][] = [
   ['0_5_seg', 0, 5],

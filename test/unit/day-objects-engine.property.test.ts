@@ -19,6 +19,7 @@ import { startSimulator, type Fault, type Simulator } from '../simulator/index.t
 import { instantOfWall, ManualClock } from '../support/clock.ts';
 import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
 import { MemoryStore } from '../support/memory-store.ts';
+import { prng } from '../simulator/synthetic-calls.ts';
 
 const TZ = 'America/Santiago';
 const TOKEN = 'tok-DAYS-SECRET-0b9d';
@@ -26,15 +27,6 @@ const MINUTE = 60_000;
 // Chile springs forward at 2026-09-06 00:00 (the day has 276 windows).
 const DAYS = ['2026-09-04', '2026-09-05', '2026-09-06', '2026-09-07'];
 
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A row as the day object must hold it: every cdr_4 field, order-free. */
 const canon = (r: object) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'hour').sort(([a], [b]) => a.localeCompare(b))));
