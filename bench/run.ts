@@ -31,8 +31,8 @@ if (want('requests')) {
 if (want('cold-start')) show('3. Cold start: module init of the bundled vs unbundled handler', (results.cold_start = await benchColdStart()));
 if (want('memory')) show('4. Memory: local backfill, peak RSS', (results.memory = await benchMemory()));
 if (want('freshness')) show('5. Freshness: due moment to object written, live runs every 5 min', (results.freshness = await benchFreshness()));
-if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window when interrupted or under faults (bounds 1.1 and 1.4)', (results.backfill = await benchBackfillResume()));
 if (want('daily-tables')) show('7. Day objects (cdr_4_daily): a simulated year, queries over window vs day objects, cost per run', (results.daily = await benchDailyTables()));
+if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window when interrupted or under faults (bounds 1.1 and 1.4)', (results.backfill = await benchBackfillResume()));
 
 if (results.requests_restated && results.cold_start && results.freshness) {
   const rq = results.requests_restated as Awaited<ReturnType<typeof benchRequestsPerWindow>>;

@@ -191,13 +191,14 @@ async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState
 async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
-    // Progress first: a run killed while refreshing days has still recorded its windows.
-    await state.save();
     const days = [...state.daysDirty].sort();
     const { failedDays, skippedDays = [] } = await deps.refreshDays(days);
     // A day that failed, or was left for lack of time, stays marked: the next run tries it again.
-    const pending = new Set([...failedDays, ...skippedDays]);
-    for (const d of days) if (!pending.has(d)) state.daysDirty.delete(d);
+    // So does the live cursor's day: the next scheduled run writes into it, and finding it
+    // already marked spares that run a checkpoint write before its first window.
+    const keep = new Set([...failedDays, ...skippedDays]);
+    if (state.nextWindow !== null) keep.add(state.nextWindow.slice(0, 10));
+    for (const d of days) if (!keep.has(d)) state.daysDirty.delete(d);
   }
   await state.save();
 }
