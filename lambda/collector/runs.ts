@@ -332,7 +332,8 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
 
   if (s.backfill) {
     const job = newJob(s.backfill.fromWall, s.backfill.toWall, s.timeZone, now, s.backfill.refetch ?? false);
-    state.backfills.push(job);
+    // The same request twice (an invoke sent again) is one job.
+    if (!state.backfills.some((b) => b.from === job.from && b.to === job.to && b.refetch === job.refetch)) state.backfills.push(job);
     deps.log.info('backfill queued', { from: job.from, to: job.to, refetch: job.refetch });
   }
   const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped'> & { skipped?: number }): RunReport => {

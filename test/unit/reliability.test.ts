@@ -194,6 +194,20 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(await store.get(dataKey('p', '0032', windowAt(parseWall('2026-11-20 09:55')!, TZ)))).not.toBeNull();
   });
 
+  it('keeps one job when the same backfill is requested twice', async () => {
+    // Prepare
+    await start();
+    const d = deps();
+    const backfill = { fromWall: parseWall('2026-11-20 09:30')!, toWall: parseWall('2026-11-20 12:00')! };
+
+    // Act
+    await runLive(d, { ...base, restateAfterMinutes: 0, backfill });
+    await runLive(d, { ...base, restateAfterMinutes: 0, backfill });
+
+    // Assess
+    expect((await checkpoint()).backfills).toHaveLength(1);
+  });
+
   it('finishes the run and keeps both jobs queued when two backfills wait for windows that have not ended', async () => {
     // Prepare: the clock is 10:00; both ranges reach past it.
     await start();
