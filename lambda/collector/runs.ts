@@ -166,11 +166,11 @@ interface OpenRun {
 }
 
 /**
- * The guards every run passes before its first API call, then the lease. The checkpoint is
- * read before the lease (a refused run writes nothing) and again under it (the truth).
+ * Takes the lease, then reads the checkpoint under it (the truth). Callers read it once
+ * before, for the guards (operation, zone, token limit, cap), so that a refused run writes
+ * nothing, not even a lease.
  */
 async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState) => void): Promise<OpenRun> {
-  await loadCheckpoint(deps, s);
   const lease = deps.leases && deps.holder ? await acquireLease({ store: deps.leases, prefix: s.prefix, operation: s.operation, holder: deps.holder, clock: deps.clock }) : undefined;
   try {
     const cp = await loadCheckpoint(deps, s);
@@ -187,7 +187,7 @@ async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState
   }
 }
 
-/** Brings day objects level, saves the state and gives the lease back. */
+/** Brings day objects level and saves the state; the caller gives the lease back. */
 async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
