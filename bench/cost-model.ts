@@ -66,7 +66,7 @@ export function costPerOperationMonth(m: MeasuredInputs) {
   const lines = [
     ['Lambda requests', `${RUNS_PER_MONTH} runs × $${PRICES.lambdaPerMillionRequests}/1M`, (RUNS_PER_MONTH * PRICES.lambdaPerMillionRequests) / 1e6],
     ['Lambda compute (arm64)', `(${RUNS_PER_MONTH} × ${round(m.runMs, 0)} ms + ${COLD_STARTS_PER_MONTH} cold starts × ${round(m.initMs, 0)} ms) × ${gb} GB = ${round(gbSeconds, 1)} GB-s`, gbSeconds * PRICES.lambdaGbSecondArm],
-    ['S3 PUT', `${windows} windows × ${m.s3PutsPerWindow} + ${RUNS_PER_MONTH} checkpoints × ${m.checkpointPutsPerRun} = ${Math.round(puts)}`, (puts / 1000) * PRICES.s3PutPer1000],
+    ['S3 PUT', `${windows} windows × ${m.s3PutsPerWindow} + ${RUNS_PER_MONTH} runs × ${m.checkpointPutsPerRun} state writes (checkpoint, lease) = ${Math.round(puts)}`, (puts / 1000) * PRICES.s3PutPer1000],
     ['S3 GET', `${RUNS_PER_MONTH} runs × ${m.s3GetsPerRun}`, (gets / 1000) * PRICES.s3GetPer1000],
     ['S3 storage, per month of data kept', `${windows} windows × ${m.bytesPerWindow} B = ${round(storedGb * 1024, 1)} MB`, storedGb * PRICES.s3StandardGbMonth],
     ['Secrets Manager', `1 secret + ${SECRET_CALLS_PER_MONTH} reads`, PRICES.secretPerMonth + (SECRET_CALLS_PER_MONTH / 10_000) * PRICES.secretsPer10kCalls],
