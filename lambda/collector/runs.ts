@@ -5,7 +5,7 @@
  * windows, the same guards, budget, lease and progress saves. They differ only in who waits.
  */
 import { labelOf, type BackfillJob, type Checkpoint } from '../domain/checkpoint.ts';
-import { CollectorError, StorageError, WolkvoxTokenBusyError, WolkvoxTokenLimitError } from '../domain/errors.ts';
+import { CollectorError, LeaseHeldError, StorageError, WolkvoxTokenBusyError, WolkvoxTokenLimitError } from '../domain/errors.ts';
 import { dataKey, dayPrefix, DATA_TABLE } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { iterateWindows, latestDueWindow, planDueWindows, windowsBetween } from '../domain/planner.ts';
@@ -524,7 +524,8 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
         step = Math.max(0, step - last.result.collected.count);
       }
       const error = last.result.stoppedAt?.error;
-      const transient = last.result.stopReason === 'transient-error' && error !== undefined && !(error instanceof StorageError);
+      // Storage trouble is ours to fix, and a lease lost to another collector is not ours to wait for.
+      const transient = last.result.stopReason === 'transient-error' && error !== undefined && !(error instanceof StorageError) && !(error instanceof LeaseHeldError);
       if (!transient || deps.shouldStop?.()) break;
       const ms = error instanceof WolkvoxTokenBusyError ? Math.max(1_000, deps.client.busyUntil() - deps.clock()) : WAIT_STEPS_MS[Math.min(step, WAIT_STEPS_MS.length - 1)]!;
       if (spell + ms > limit) {

@@ -207,6 +207,26 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  it('stops without another call and exits 4 when another collector takes its lease mid-run', async () => {
+    // Prepare: each call takes 2 s; at the 20th call the lease is taken over (as if this run had stalled past it).
+    const leasePath = join(out, leaseKey('wolkvox', '0032'));
+    faultFor = () => {
+      clock.advance(2_000);
+      if (sim.stats.requests === 20) writeFileSync(leasePath, JSON.stringify({ holder: { kind: 'lambda', host: 'fn', pid: 8, run: 'r9' }, acquired_at: new Date(clock.ms).toISOString(), expires_at: new Date(clock.ms + 3 * MINUTE).toISOString() }));
+      return undefined;
+    };
+
+    // Act
+    const code = await cli(TWO_DAYS.concat(['--out', out]));
+
+    // Assess: the loss is found at the next renewal (half the lease time, 45 calls here), and then nothing more is called.
+    expect(code).toBe(EXIT.local);
+    expect(stderr.join('')).toContain('lost the lease of operation 0032');
+    expect(sim.stats.requests).toBeLessThanOrEqual(46);
+    expect(stderr.join('')).not.toContain('waiting');
+    expect(JSON.parse(readFileSync(leasePath, 'utf8')).holder.run).toBe('r9');
+  });
+
   it('takes over the lease of a CLI run that was killed on this machine', async () => {
     // Prepare: a lease of a process that no longer exists, still within its time.
     const dead = { holder: { kind: 'cli', host: (await import('node:os')).hostname(), pid: 2 ** 22 + 7, run: 'gone' }, acquired_at: new Date(clock.ms).toISOString(), expires_at: new Date(clock.ms + 3 * MINUTE).toISOString() };
