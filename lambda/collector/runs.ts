@@ -469,7 +469,6 @@ async function pause(deps: EngineDeps, state: RunState, ms: number): Promise<voi
  * `waitForTransientMs`. Windows already stored are skipped unless `refetch`.
  */
 export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: number, toWall: number): Promise<RunReport> {
-  const cap = s.dailyCallCap ?? Number.POSITIVE_INFINITY;
   const pre = await loadCheckpoint(deps, s);
   const refetch = s.refetch ?? false;
   const preState = new RunState(deps, s, pre);
@@ -488,8 +487,9 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     if (job) {
       // Walked again from its start: what is stored is skipped at one LIST per day, and windows
       // an earlier run gave up on (quarantined) or that were deleted since are fetched again.
+      // A refetch skips nothing, so it goes on from where it stopped.
       deps.log.info('resuming the range where an earlier run stopped', { from: job.from, to: job.to, stopped_at: job.next });
-      job.next = job.from;
+      if (!job.refetch) job.next = job.from;
     } else {
       job = wanted;
       state.backfills.push(job);

@@ -304,4 +304,18 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(sim.stats.requests).toBe(12);
     expect(revisions.rows).toEqual([[2]]);
   });
+
+  it('goes on from where an interrupted --refetch stopped instead of fetching its windows again', async () => {
+    // Prepare
+    const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 10:00', '--out', out];
+    expect(await cli(range)).toBe(EXIT.ok);
+
+    // Act: the refetch is stopped after 10 of its 24 calls, then run again.
+    const first = await cli([...range, '--refetch'], { shouldStop: () => sim.stats.requests >= 24 + 10 });
+    const second = await cli([...range, '--refetch']);
+
+    // Assess
+    expect([first, second]).toEqual([EXIT.interrupted, EXIT.ok]);
+    expect(sim.stats.requests).toBe(24 + 24);
+  });
 });
