@@ -8,7 +8,8 @@ import { refreshDays } from '../collector/day-objects.ts';
 import { cliHolder } from '../collector/lease.ts';
 import { runLive, runRange, type EngineDeps, type RunReport } from '../collector/runs.ts';
 import { labelOf } from '../domain/checkpoint.ts';
-import { AwsSetupError, CheckpointError, CollectorError, ConfigError, LeaseHeldError, StorageError, WolkvoxError, WolkvoxHostNotFoundError } from '../domain/errors.ts';
+import { AwsSetupError, CollectorError, ConfigError, StorageError, WolkvoxError, WolkvoxHostNotFoundError } from '../domain/errors.ts';
+import { DATA_TABLE, tableRoot } from '../domain/layout.ts';
 import { formatWall, parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 import { LocalLeaseStore, S3LeaseStore, type LeaseStore } from '../storage/lease-store.ts';
@@ -61,7 +62,7 @@ export const EXIT = { ok: 0, incomplete: 1, usage: 2, fatal: 3, local: 4, interr
 export function exitCodeOf(error: unknown): number {
   if (error instanceof ConfigError || error instanceof WolkvoxHostNotFoundError) return EXIT.usage;
   if (error instanceof WolkvoxError) return error.retryable ? EXIT.incomplete : EXIT.fatal;
-  if (error instanceof StorageError || error instanceof CheckpointError || error instanceof LeaseHeldError || error instanceof AwsSetupError) return EXIT.local;
+  // Storage, state, zone, lease and AWS setup problems, and anything unexpected (its stack is printed).
   return EXIT.local;
 }
 
@@ -192,7 +193,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       const { openLocalTables, query, formatTable } = await import('./duckdb-tables.ts');
       const connection = await openLocalTables(args.out, env.prefix);
       const sql = SUMMARY_QUERY.replace('$operation', `'${server}'`);
-      const windowRoot = `${env.prefix}/cdr_4/operation=${server}/`;
+      const windowRoot = `${tableRoot(env.prefix, DATA_TABLE)}operation=${server}/`;
       const stored = (await store.list(windowRoot)).length;
       const withCalls = await query(connection, `SELECT count(DISTINCT window_start) FROM cdr_4 WHERE operation = '${server}'`);
       io.stdout(`\nAll data of operation ${server} in ${args.out}, via DuckDB (npm run query -- "<SQL>" for your own):\n${formatTable(await query(connection, sql))}\n`);
