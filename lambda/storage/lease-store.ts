@@ -8,7 +8,7 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import { dirname } from 'node:path';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StorageError } from '../domain/errors.ts';
-import { LocalStore } from './local-store.ts';
+import { fileVersion, LocalStore } from './local-store.ts';
 
 export interface LeaseStore {
   /** The object's text and version, or null when there is none. */
@@ -35,8 +35,7 @@ export class LocalLeaseStore implements LeaseStore {
 
   private async versionOf(path: string): Promise<string | null> {
     try {
-      const s = await stat(path, { bigint: true });
-      return `${s.mtimeNs}-${s.size}-${s.ino}`;
+      return fileVersion(await stat(path, { bigint: true }));
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new StorageError(`could not read ${path}: ${(cause as Error).message}`, {}, { cause });

@@ -7,6 +7,14 @@ import type { ObjectStore, StoredObject } from './object-store.ts';
 let tmpCounter = 0;
 const TMP_SUFFIX = '.tmp';
 
+/**
+ * A file's version: changes on every rewrite. The inode too: a rewrite renames a new file in,
+ * and two rewrites of equal size can share a coarse mtime.
+ */
+export function fileVersion(s: BigIntStats): string {
+  return `${s.ino}-${s.mtimeNs}-${s.size}`;
+}
+
 /** Keys become paths under `root`; writes go through a temp file and rename, so a reader never sees half an object. */
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -77,8 +85,7 @@ export class LocalStore implements ObjectStore {
       } catch (cause) {
         throw new StorageError(`could not stat ${path}: ${(cause as Error).message}`, { key }, { cause });
       }
-      // The inode too: a rewrite renames a new file in, and two rewrites of equal size can share a coarse mtime.
-      if (s?.isFile()) out.push({ key, version: `${s.ino}-${s.mtimeNs}-${s.size}` });
+      if (s?.isFile()) out.push({ key, version: fileVersion(s) });
     }
     return out;
   }
