@@ -211,19 +211,20 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
       const outcome = await attemptOnce(w);
       if (outcome.ok) return outcome;
       const error = outcome.error;
-      const refresh = error instanceof WolkvoxAuthError && !tokenRefreshed;
+      if (error instanceof WolkvoxAuthError && !tokenRefreshed) {
+        // The secret may have been rotated since this container read it. The same token again
+        // (a CLI token, a secret not rotated) would only get the same answer: no second call.
+        tokenRefreshed = true;
+        const before = await deps.token.get();
+        if ((await deps.token.refresh()) === before) return outcome;
+        await writeFetchRecord(w, outcome.meta, { error });
+        continue;
+      }
       const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
-      const retry = refresh || (retriesNow(error) && attempt < maxAttempts && timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS);
-      if (!retry) return outcome;
+      if (!(retriesNow(error) && attempt < maxAttempts && timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS)) return outcome;
       // A failed call is recorded at once: if the run dies later, the log still says why.
       await writeFetchRecord(w, outcome.meta, { error });
-      if (refresh) {
-        // The secret may have been rotated since this container read it.
-        tokenRefreshed = true;
-        await deps.token.refresh();
-      } else {
-        await sleep(wait);
-      }
+      await sleep(wait);
     }
   };
 

@@ -160,6 +160,8 @@ describe('Function: runCli', () => {
 
     // Assess
     expect(code).toBe(EXIT.fatal);
+    // The CLI's token cannot change by re-reading it: one call, not a second with the same token.
+    expect(sim.stats.requests).toBe(1);
     // Said once, in the summary: not again per attempt, nor twice within one message.
     expect([...stdout, ...stderr].join('').match(/PLEASE VALIDATE TOKEN/g)).toHaveLength(1);
     expect([...stdout, ...stderr].join('')).not.toContain(TOKEN);

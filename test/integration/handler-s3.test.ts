@@ -181,7 +181,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(objects.size).toBe(13);
   });
 
-  it('throws the vendor message and re-reads the secret once when the token is rejected', async () => {
+  it('throws the vendor message, re-reads the secret once and makes no second call when the secret has not changed', async () => {
     // Prepare
     const { handler, context, scheduled, log, prefix } = setup();
     sim.setToken('tok-ROTATED-elsewhere-000');
@@ -194,10 +194,11 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(error?.name).toBe('WolkvoxAuthError');
     expect(error?.message).toContain('PLEASE VALIDATE TOKEN');
     expect(error?.message).not.toContain(TOKEN);
-    expect(sim.stats.requests - before).toBe(2);
+    // The same token again would get the same answer: the re-read secret decides whether to call again.
+    expect(sim.stats.requests - before).toBe(1);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     const fetches = await readAll(`${prefix}/cdr_4_fetches`);
-    expect([...fetches.values()].map((t) => JSON.parse(t).error_class)).toEqual(['WolkvoxAuthError', 'WolkvoxAuthError']);
+    expect([...fetches.values()].map((t) => JSON.parse(t).error_class)).toEqual(['WolkvoxAuthError']);
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });
 
