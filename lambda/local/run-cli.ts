@@ -176,7 +176,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
           onPlanned: (due) => (progress = progressReporter(due, io.stderr, io.stderrIsTty ?? false, clock)),
           onCollected: () => progress?.tick(),
           onSkipped: () => progress?.skip(),
-          onWaiting: ({ ms, error, waitedMs, limitMs }) => progress?.waiting(`waiting ${formatDuration(ms)}: ${error.message} (${formatDuration(waitedMs + ms)} of at most ${formatDuration(limitMs)})`),
+          onWaiting: (wait) => progress?.waiting(wait),
         },
         args.range.fromWall,
         args.range.toWall,
