@@ -71,6 +71,41 @@ export const DAILY_COLUMNS: readonly ColumnSpec[] = [
 /** Partition columns of `cdr_4_daily`: no hour partition (one object per day). */
 export const DAILY_PARTITION_COLUMNS: readonly ColumnSpec[] = PARTITION_COLUMNS.filter((c) => c.name !== 'hour');
 
+/**
+ * `cdr_4_verifications`: one row per record of a day's completeness, partitioned by operation
+ * and dt (the day checked). The latest row of a day says where it stands:
+ * `SELECT dt FROM cdr_4_verifications GROUP BY dt HAVING max_by(status, checked_at) <> 'verified'`.
+ */
+export const VERIFICATION_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'status', type: 'string', comment: 'pending (the day got its first window), changed (the vendor total differed; changed windows re-collected, checked again later) or verified (one call for the whole day equals the stored windows)' },
+  { name: 'checked_at', type: 'string', comment: 'When the record was made, ISO-8601 UTC' },
+  { name: 'timezone', type: 'string', comment: 'IANA zone of the operation wall clock (the day is a day of this zone)' },
+  { name: 'vendor_calls', type: 'bigint', comment: "Calls of the whole day in the vendor's answer; null for pending" },
+  { name: 'stored_calls', type: 'bigint', comment: 'Calls of the day summed over its stored window objects, read back from the store; null for pending' },
+  { name: 'vendor_calls_by_interval', type: 'string', comment: 'JSON object: interval key -> calls, as the vendor answered for the day' },
+  { name: 'stored_calls_by_interval', type: 'string', comment: 'JSON object: interval key -> calls, summed over the stored windows' },
+  { name: 'api_calls', type: 'int', comment: 'API calls this check spent: the day call, the narrowing calls and the re-collected windows' },
+  { name: 'windows_recollected', type: 'int', comment: 'Windows re-collected because their totals changed' },
+  { name: 'fetch_id', type: 'string', comment: 'The call over the whole day (joins cdr_4_fetches.fetch_id); null for pending' },
+];
+
+/** Partition columns of `cdr_4_verifications`: one folder per operation and day. */
+export const VERIFICATION_PARTITION_COLUMNS: readonly ColumnSpec[] = DAILY_PARTITION_COLUMNS;
+
+/** The one NDJSON line of a `cdr_4_verifications` object. */
+export interface VerificationRecord {
+  status: 'pending' | 'changed' | 'verified';
+  checked_at: string;
+  timezone: string;
+  vendor_calls: number | null;
+  stored_calls: number | null;
+  vendor_calls_by_interval: string | null;
+  stored_calls_by_interval: string | null;
+  api_calls: number;
+  windows_recollected: number;
+  fetch_id: string | null;
+}
+
 export function duckdbType(type: ColumnSpec['type']): string {
   switch (type) {
     case 'string':

@@ -8,6 +8,7 @@ import { dateEnd, dateIni, windowPartition, type Window } from './window.ts';
 export const DATA_TABLE = 'cdr_4';
 export const FETCH_TABLE = 'cdr_4_fetches';
 export const DAILY_TABLE = 'cdr_4_daily';
+export const VERIFICATION_TABLE = 'cdr_4_verifications';
 export const STATE_DIR = '_state';
 export const DEFAULT_PREFIX = 'wolkvox';
 
@@ -40,6 +41,16 @@ export function fetchLogKey(prefix: string, operation: string, w: Window, fetchI
 /** `{prefix}/cdr_4_daily/operation={server}/dt={YYYY-MM-DD}/`: one object per operation and day (a fixed key, rewritten in place). */
 export function dailyKey(prefix: string, operation: string, dt: string): string {
   return `${joinPrefix(prefix)}${DAILY_TABLE}/operation=${operation}/dt=${dt}/cdr_4_${dt}.parquet`;
+}
+
+/**
+ * One object per verification record of a day: `{status}-{checked_at}-{id}.json`. The status
+ * leads the file name so that consumers can subscribe to "a day became verified" with one
+ * key pattern (`.../cdr_4_verifications/operation=*/dt=*/verified-*`).
+ */
+export function verificationKey(prefix: string, operation: string, day: string, status: string, checkedAt: number, id: string): string {
+  const stamp = new Date(checkedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${joinPrefix(prefix)}${VERIFICATION_TABLE}/operation=${operation}/dt=${day}/${status}-${stamp}-${id}.json`;
 }
 
 /** Checkpoint of one operation, outside both tables. */
