@@ -16,8 +16,8 @@ import {
   truncatedJsonReply,
   type Reply,
 } from './responses.ts';
-import { CallSource, totalCalls } from './synthetic-calls.ts';
-import type { EmptyStyle, Fault, FaultRequest, IntervalTotals, Simulator, SimulatorLogEntry, SimulatorStats } from './types.ts';
+import { CallSource, totalCalls, type IntervalKey } from './synthetic-calls.ts';
+import type { EmptyStyle, Fault, FaultRequest, IntervalTotals, Simulator, SimulatorLogEntry, SimulatorStats, TrafficProfile } from './types.ts';
 import { checkVendorRange } from './vendor-dates.ts';
 
 export const REPORTS_PATH = '/api/v2/reports_manager.php';
@@ -29,6 +29,7 @@ export interface SimulatorConfig {
   server: string;
   timeZone: string;
   seed: number;
+  traffic: TrafficProfile;
   dailyLimit: number;
   latencyMs: number;
   now: () => number;
@@ -38,6 +39,17 @@ export interface SimulatorConfig {
   maintenance: (nowMs: number) => boolean;
   faultFor: (req: FaultRequest) => Fault | undefined;
   port: number;
+}
+
+/**
+ * The true calls per interval of a vendor range at `nowMs`: what the server would answer if
+ * asked then. The one place that reads a range for the truth, so that a bench without a
+ * server and the server's own trueTotals cannot disagree.
+ */
+export function rangeTotals(calls: CallSource, dateIni: string, dateEnd: string, nowMs: number, reportDelayMs: number): Record<IntervalKey, IntervalTotals> {
+  const range = checkVendorRange(dateIni, dateEnd);
+  if (!range.ok) throw new RangeError(`not a valid vendor range: ${dateIni}..${dateEnd}`);
+  return calls.totals(range.iniWall, range.endWall, nowMs, reportDelayMs);
 }
 
 /** What to do with one request: answer (after a delay) or hold it until close(). */
@@ -69,7 +81,7 @@ export class SimulatorServer implements Simulator {
 
   constructor(private readonly config: SimulatorConfig) {
     this.acceptedToken = config.token;
-    this.calls = new CallSource(config.seed, config.timeZone);
+    this.calls = new CallSource(config.seed, config.timeZone, config.traffic);
     this.usage = new DailyUsage(config.dailyLimit, config.timeZone);
     this.http = createServer((req, res) => this.onRequest(req, res));
     const counters = this.counters;
@@ -132,9 +144,7 @@ export class SimulatorServer implements Simulator {
   }
 
   trueTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals> {
-    const range = checkVendorRange(dateIni, dateEnd);
-    if (!range.ok) throw new RangeError(`not a valid vendor range: ${dateIni}..${dateEnd}`);
-    return this.calls.totals(range.iniWall, range.endWall, this.config.now(), this.config.reportDelayMs);
+    return rangeTotals(this.calls, dateIni, dateEnd, this.config.now(), this.config.reportDelayMs);
   }
 
   close(): Promise<void> {

@@ -5,8 +5,11 @@
  * can be regenerated at will and always agrees with its sub-ranges. A call belongs to a
  * report range by its START instant read on the operation's wall clock; a wall-clock label
  * in a DST repeated hour therefore covers both passes, and a skipped hour holds no calls.
+ * How many calls a minute holds, and how long they last, depends on the traffic profile and
+ * the wall clock only, so every profile keeps those properties.
  */
 import { firstInstantOf, lastInstantOf, offsetAt, WALL } from '../../lambda/domain/wall-clock.ts';
+import type { TrafficProfile } from './types.ts';
 
 const { MINUTE_MS, HOUR_MS } = WALL;
 
@@ -40,6 +43,42 @@ export interface MinuteCall {
 export const HOURLY_RATE: readonly number[] = [
   0.3, 0.2, 0.2, 0.2, 0.3, 0.5, 1.0, 1.8, 2.6, 3.0, 3.2, 3.0, 2.6, 2.8, 3.0, 3.0, 2.8, 2.4, 1.8, 1.3, 1.0, 0.8, 0.6, 0.4,
 ];
+
+/** The historical traffic: every seed's calls under it are pinned by tests and benches. */
+export const OFFICE: TrafficProfile = { kind: 'office' };
+
+/** Calls per minute of the business-hours profile while open (600 open minutes make about 1,440 a weekday). */
+export const BUSINESS_RATE = 2.4;
+
+/** Share of business-hours calls lasting 3600-9000 s unless the profile says otherwise. */
+export const DEFAULT_LONG_CALL_SHARE = 0.01;
+
+/**
+ * Mean calls per minute of the busy profile by wall-clock hour: about 3 from 07:00 to 20:00,
+ * and never below 0.3 outside, so that no hour is empty in practice (P(0 calls) ~ e^-18).
+ */
+export const BUSY_HOURLY_RATE: readonly number[] = [
+  0.4, 0.3, 0.3, 0.3, 0.3, 0.4, 0.6, 2.6, 3.0, 3.2, 3.4, 3.2, 2.8, 2.8, 3.2, 3.4, 3.2, 3.0, 2.8, 2.4, 0.6, 0.5, 0.5, 0.4,
+];
+
+/** Whether a business-hours operation takes calls at a wall-clock hour and weekday (0 = Sunday, as Date.getUTCDay). */
+export function isBusinessOpen(wallHour: number, wallWeekday: number): boolean {
+  if (wallWeekday >= 1 && wallWeekday <= 5) return wallHour >= 8 && wallHour < 18;
+  if (wallWeekday === 6) return wallHour >= 8 && wallHour < 13;
+  return false;
+}
+
+/** Mean calls per minute of a profile at a wall-clock hour and weekday (0 = Sunday). */
+export function ratePerMinute(traffic: TrafficProfile, wallHour: number, wallWeekday: number): number {
+  switch (traffic.kind) {
+    case 'office':
+      return HOURLY_RATE[wallHour] ?? 1;
+    case 'business-hours':
+      return isBusinessOpen(wallHour, wallWeekday) ? BUSINESS_RATE : 0;
+    case 'busy':
+      return BUSY_HOURLY_RATE[wallHour] ?? 1;
+  }
+}
 
 function mix32(x: number): number {
   let h = x | 0;
@@ -95,15 +134,32 @@ function duration(rnd: () => number): number {
   return between(601, 3600, rnd);
 }
 
+/** Today's distribution, except that a share of calls outlast any hourly restatement. */
+function businessDuration(longCallShare: number, rnd: () => number): number {
+  return rnd() < longCallShare ? between(3600, 9000, rnd) : duration(rnd);
+}
+
 /**
  * The calls starting in one real UTC minute (`minuteIndex` = floor(epoch ms / 60 000)).
- * `wallHour` (0-23, the operation's hour at that minute) only shapes how many there are.
+ * `wallHour` (0-23) and `wallWeekday` (0 = Sunday) are the operation's wall clock at that
+ * minute and only shape how many calls there are; without a profile the traffic is OFFICE.
  */
-export function callsOfMinute(seed: number, minuteIndex: number, wallHour: number): MinuteCall[] {
-  const rnd = prng(minuteHash(seed, minuteIndex));
-  const count = poisson(HOURLY_RATE[wallHour] ?? 1, rnd);
+export function callsOfMinute(seed: number, minuteIndex: number, wallHour: number): MinuteCall[];
+export function callsOfMinute(seed: number, minuteIndex: number, wallHour: number, traffic: TrafficProfile, wallWeekday: number): MinuteCall[];
+export function callsOfMinute(seed: number, minuteIndex: number, wallHour: number, traffic: TrafficProfile = OFFICE, wallWeekday?: number): MinuteCall[] {
+  if (traffic.kind === 'business-hours' && wallWeekday === undefined) throw new RangeError('business-hours traffic needs the wall-clock weekday');
+  const rate = ratePerMinute(traffic, wallHour, wallWeekday ?? 0);
   const calls: MinuteCall[] = [];
-  for (let i = 0; i < count; i += 1) calls.push({ second: Math.floor(rnd() * 60), durationS: duration(rnd) });
+  if (rate === 0) return calls;
+  // The draws below must stay in this order for OFFICE: every seed's calls are pinned.
+  const rnd = prng(minuteHash(seed, minuteIndex));
+  const count = poisson(rate, rnd);
+  const longCallShare = traffic.kind === 'business-hours' ? (traffic.longCallShare ?? DEFAULT_LONG_CALL_SHARE) : 0;
+  for (let i = 0; i < count; i += 1) {
+    const second = Math.floor(rnd() * 60);
+    const durationS = traffic.kind === 'business-hours' ? businessDuration(longCallShare, rnd) : duration(rnd);
+    calls.push({ second, durationS });
+  }
   return calls;
 }
 
@@ -136,6 +192,7 @@ export class CallSource {
   constructor(
     readonly seed: number,
     readonly timeZone: string,
+    readonly traffic: TrafficProfile = OFFICE,
   ) {}
 
   private offsetAtHour(hourIndex: number): number {
@@ -166,8 +223,8 @@ export class CallSource {
       const instant = minute * MINUTE_MS;
       const wall = instant + this.offsetOfMinute(minute);
       if (wall + MINUTE_MS <= iniWall || wall > endWall) continue;
-      const wallHour = new Date(wall).getUTCHours();
-      for (const call of callsOfMinute(this.seed, minute, wallHour)) {
+      const wallDate = new Date(wall);
+      for (const call of callsOfMinute(this.seed, minute, wallDate.getUTCHours(), this.traffic, wallDate.getUTCDay())) {
         const startWall = wall + call.second * 1000;
         if (startWall < iniWall || startWall > endWall) continue;
         visit({ startInstant: instant + call.second * 1000, startWall, durationS: call.durationS });

@@ -15,6 +15,17 @@ export type Fault =
   | { kind: 'invalidToken' }
   | { kind: 'badShape' };
 
+/**
+ * The shape of the synthetic traffic. `office` is the historical default (every seed keeps the
+ * exact calls it always had); the other two are the operations issue 13 is measured on.
+ * - `business-hours`: open Mon-Fri 08:00-18:00 and Sat 08:00-13:00 on the operation's wall
+ *   clock, about 2.4 calls a minute while open, none otherwise; a share `longCallShare`
+ *   (default 0.01) of calls last 3600-9000 s, long enough to end after an hourly restatement.
+ * - `busy`: every day, about 3 calls a minute 07:00-20:00 and 0.3-0.6 a minute outside,
+ *   durations of at most 3600 s.
+ */
+export type TrafficProfile = { kind: 'office' } | { kind: 'business-hours'; longCallShare?: number } | { kind: 'busy' };
+
 export interface FaultRequest {
   dateIni: string;
   dateEnd: string;
@@ -30,6 +41,8 @@ export interface SimulatorOptions {
   timeZone?: string;
   /** Seed of the synthetic calls; default 1. */
   seed?: number;
+  /** Shape of the synthetic traffic; default { kind: 'office' }. */
+  traffic?: TrafficProfile;
   /** API calls per token per wall-clock day; default 1_000_000. */
   dailyLimit?: number;
   /** Fixed delay before every answer; default 0. */
