@@ -46,7 +46,7 @@ export function dailyKey(prefix: string, operation: string, dt: string): string 
 /**
  * One object per verification record of a day: `{status}-{checked_at}-{id}.json`. The status
  * leads the file name so that consumers can subscribe to "a day became verified" with one
- * key pattern (`.../cdr_4_verifications/operation=*/dt=*/verified-*`).
+ * key pattern (`{prefix}/cdr_4_verifications/operation={op}/dt={day}/verified-` and any rest).
  */
 export function verificationKey(prefix: string, operation: string, day: string, status: string, checkedAt: number, id: string): string {
   const stamp = new Date(checkedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
