@@ -2,8 +2,17 @@ import { Aws } from 'aws-cdk-lib';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type ColumnSpec, DAILY_COLUMNS, DAILY_PARTITION_COLUMNS, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
-import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import {
+  type ColumnSpec,
+  DAILY_COLUMNS,
+  DAILY_PARTITION_COLUMNS,
+  DATA_COLUMNS,
+  FETCH_COLUMNS,
+  PARTITION_COLUMNS,
+  VERIFICATION_COLUMNS,
+  VERIFICATION_PARTITION_COLUMNS,
+} from '../../lambda/domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 
 /**
  * Hive's JSON SerDe. Athena documents that the OpenX SerDe can return non-deterministic
@@ -75,10 +84,11 @@ export interface CatalogProps {
 }
 
 /**
- * Glue database with the three tables the collector writes: `cdr_4` and `cdr_4_fetches`
- * (NDJSON read with the Hive JSON SerDe, one object per window or API call) and `cdr_4_daily`
- * (one Parquet object per operation and day). Partitions are found by projection (no crawler,
- * no MSCK REPAIR); columns are generated from lambda/domain/columns.ts.
+ * Glue database with the four tables the collector writes: `cdr_4` and `cdr_4_fetches`
+ * (NDJSON read with the Hive JSON SerDe, one object per window or API call), `cdr_4_daily`
+ * (one Parquet object per operation and day) and `cdr_4_verifications` (NDJSON, one object per
+ * record of a day's completeness). Partitions are found by projection (no crawler, no MSCK
+ * REPAIR); columns are generated from lambda/domain/columns.ts.
  */
 export class Catalog extends Construct {
   readonly database: CfnDatabase;
@@ -86,6 +96,7 @@ export class Catalog extends Construct {
   readonly dataTable: CfnTable;
   readonly fetchTable: CfnTable;
   readonly dailyTable: CfnTable;
+  readonly verificationTable: CfnTable;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
@@ -121,6 +132,14 @@ export class Catalog extends Construct {
       columns: DAILY_COLUMNS,
       partitionColumns: DAILY_PARTITION_COLUMNS,
       format: PARQUET,
+    });
+    this.verificationTable = this.table(props, {
+      id: 'VerificationTable',
+      name: VERIFICATION_TABLE,
+      description: "One row per record of a day's completeness (pending, changed, verified); the latest row of a day says where it stands",
+      columns: VERIFICATION_COLUMNS,
+      partitionColumns: VERIFICATION_PARTITION_COLUMNS,
+      format: NDJSON,
     });
   }
 
@@ -162,7 +181,7 @@ function glueColumn(c: ColumnSpec): CfnTable.ColumnProperty {
 }
 
 /**
- * `operation=${operation}/dt=${dt}/hour=${hour}/` (or without hour for `cdr_4_daily`): Athena
+ * `operation=${operation}/dt=${dt}/hour=${hour}/` (or without hour for the per-day tables): Athena
  * substitutes the projected values.
  */
 export function locationTemplateSuffix(partitionColumns: readonly ColumnSpec[] = PARTITION_COLUMNS): string {

@@ -2,8 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { Catalog, type CatalogProps, JSON_SERDE } from '../../infra/constructs/catalog.ts';
-import { DAILY_COLUMNS } from '../../lambda/domain/columns.ts';
-import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE } from '../../lambda/domain/layout.ts';
+import { DAILY_COLUMNS, VERIFICATION_COLUMNS } from '../../lambda/domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 function synth(overrides: Partial<Omit<CatalogProps, 'bucket'>> = {}) {
@@ -20,14 +20,14 @@ function tableInput(template: Template, name: string): Record<string, unknown> {
 }
 
 describe('Construct: Catalog', () => {
-  it('creates the database and the three tables when created', () => {
+  it('creates the database and the four tables when created', () => {
     // Act
     const { template } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'wolkvox' } });
-    template.resourceCountIs('AWS::Glue::Table', 3);
-    for (const name of [DATA_TABLE, FETCH_TABLE, DAILY_TABLE]) {
+    template.resourceCountIs('AWS::Glue::Table', 4);
+    for (const name of [DATA_TABLE, FETCH_TABLE, DAILY_TABLE, VERIFICATION_TABLE]) {
       template.hasResourceProperties('AWS::Glue::Table', { DatabaseName: 'wolkvox', TableInput: { Name: name, TableType: 'EXTERNAL_TABLE' } });
     }
   });
@@ -134,12 +134,50 @@ describe('Construct: Catalog', () => {
     expect(renderIntrinsic((input.StorageDescriptor as { Location: unknown }).Location)).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4_daily/`);
   });
 
-  it('gives cdr_4_daily the same dt range as cdr_4 when the start is configured', () => {
+  it('gives cdr_4_daily and cdr_4_verifications the same dt range as cdr_4 when the start is configured', () => {
     // Act
     const { template } = synth({ projectionStartDate: '2024-06-01' });
 
     // Assess
-    const ranges = [DATA_TABLE, FETCH_TABLE, DAILY_TABLE].map((t) => (tableInput(template, t).Parameters as Record<string, string>)['projection.dt.range']);
-    expect(ranges).toEqual(['2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS']);
+    const ranges = [DATA_TABLE, FETCH_TABLE, DAILY_TABLE, VERIFICATION_TABLE].map((t) => (tableInput(template, t).Parameters as Record<string, string>)['projection.dt.range']);
+    expect(ranges).toEqual(['2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS', '2024-06-01,NOW+1DAYS']);
+  });
+
+  it('reads cdr_4_verifications as NDJSON with the Hive JSON SerDe and the verification columns when a query scans it', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    const input = tableInput(template, VERIFICATION_TABLE);
+    expect(input.Parameters).toMatchObject({ classification: 'json' });
+    expect(input.StorageDescriptor).toMatchObject({
+      SerdeInfo: { SerializationLibrary: JSON_SERDE },
+      InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    });
+    expect((input.StorageDescriptor as { Columns: { Name: string; Type: string }[] }).Columns.map((c) => `${c.Name} ${c.Type}`)).toEqual(
+      VERIFICATION_COLUMNS.map((c) => `${c.name} ${c.type}`),
+    );
+  });
+
+  it('partitions cdr_4_verifications by operation and dt only, projected like cdr_4_daily, when rendered', () => {
+    // Act
+    const { template, bucket } = synth({ prefix: 'a/b', operations: ['0032', '0045'], projectionStartDate: '2025-03-01' });
+
+    // Assess
+    const input = tableInput(template, VERIFICATION_TABLE);
+    const params = input.Parameters as Record<string, unknown>;
+    expect((input.PartitionKeys as { Name: string; Type: string }[]).map((k) => `${k.Name} ${k.Type}`)).toEqual(['operation string', 'dt string']);
+    expect(Object.keys(params).filter((k) => k.startsWith('projection.hour'))).toEqual([]);
+    expect(params).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.operation.type': 'enum',
+      'projection.operation.values': '0032,0045',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2025-03-01,NOW+1DAYS',
+    });
+    expect(renderIntrinsic(params['storage.location.template'])).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4_verifications/operation=\${operation}/dt=\${dt}/`);
+    expect(renderIntrinsic((input.StorageDescriptor as { Location: unknown }).Location)).toBe(`s3://{Ref:${logicalId(bucket)}}/a/b/cdr_4_verifications/`);
   });
 });

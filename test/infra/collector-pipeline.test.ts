@@ -65,7 +65,7 @@ describe('Construct: CollectorPipeline', () => {
     const { template } = built;
     template.resourceCountIs('AWS::S3::Bucket', 3); // data, access logs, Athena results
     template.resourceCountIs('AWS::Glue::Database', 1);
-    template.resourceCountIs('AWS::Glue::Table', 3);
+    template.resourceCountIs('AWS::Glue::Table', 4);
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
@@ -79,7 +79,7 @@ describe('Construct: CollectorPipeline', () => {
 
     // Assess
     const ranges = resourcesOfType(template, 'AWS::Glue::Table').map(([, p]) => (p.TableInput as { Parameters: Record<string, string> }).Parameters['projection.dt.range']);
-    expect(ranges).toEqual(['2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS']);
+    expect(ranges).toEqual(['2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS']);
   });
 
   it('routes only data objects to the target when a consumer subscribes with onWindowCollected', () => {

@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { type ColumnSpec, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
-import { DATA_TABLE, dataKey, FETCH_TABLE, fetchLogKey } from '../../lambda/domain/layout.ts';
+import { type ColumnSpec, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS, VERIFICATION_COLUMNS, VERIFICATION_PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
+import { DATA_TABLE, dataKey, FETCH_TABLE, fetchLogKey, VERIFICATION_TABLE, verificationKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
 import { type Window, windowAt } from '../../lambda/domain/window.ts';
 import { type Built, buildStack, type GlueColumn, renderIntrinsic, resourcesOfType, tableFromTemplate, type TableView } from './helpers.ts';
@@ -26,7 +26,7 @@ function javaDateFormat(wallMs: number, pattern: string): string {
  * What Athena's partition projection produces for the window's partition: each column's
  * value rendered by its projection type, substituted into storage.location.template.
  */
-function renderLocation(view: TableView, operation: string, w: Window): string {
+function renderLocation(view: TableView, operation: string, w: Pick<Window, 'startWall'>): string {
   const logical: Record<string, { date?: number; int?: number; text?: string }> = {
     operation: { text: operation },
     dt: { date: w.startWall },
@@ -64,6 +64,17 @@ function asGlue(columns: readonly ColumnSpec[]): GlueColumn[] {
   return columns.map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment }));
 }
 
+/** A day as the wall-clock instant of its midnight, the value Athena's date projection formats. */
+function dayStart(day: string): Pick<Window, 'startWall'> {
+  return { startWall: Date.parse(`${day}T00:00:00Z`) };
+}
+
+const DAYS: [string, string][] = [
+  ['a day in January (single-digit month and day)', '2025-01-05'],
+  ['the last day of a year', '2024-12-31'],
+  ['a leap day', '2028-02-29'],
+];
+
 const WINDOWS: [string, Window][] = [
   ['a morning window (single-digit hour)', windowAt(Date.UTC(2025, 0, 5, 7, 5), 'America/Bogota')],
   ['the last window of a year', windowAt(Date.UTC(2024, 11, 31, 23, 55), 'America/Bogota')],
@@ -86,9 +97,9 @@ describe.each([
     expect(fn.Environment.Variables[LAMBDA_ENV.prefix]).toBe(prefix);
   });
 
-  it('reads both tables as NDJSON with the Hive JSON SerDe when Athena scans them', () => {
+  it('reads the NDJSON tables with the Hive JSON SerDe when Athena scans them', () => {
     // Assess
-    for (const table of [DATA_TABLE, FETCH_TABLE]) expect(tableFromTemplate(built, table).serde).toBe('org.apache.hive.hcatalog.data.JsonSerDe');
+    for (const table of [DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE]) expect(tableFromTemplate(built, table).serde).toBe('org.apache.hive.hcatalog.data.JsonSerDe');
   });
 
   it('declares exactly the columns of columns.ts, in order, when the tables are defined', () => {
@@ -101,6 +112,43 @@ describe.each([
     expect(fetches.columns).toEqual(asGlue(FETCH_COLUMNS));
     expect(data.partitionKeys).toEqual(asGlue(PARTITION_COLUMNS));
     expect(fetches.partitionKeys).toEqual(asGlue(PARTITION_COLUMNS));
+  });
+
+  it('declares exactly the verification columns of columns.ts, in order, partitioned by operation and dt, when cdr_4_verifications is defined', () => {
+    // Act
+    const verifications = tableFromTemplate(built, VERIFICATION_TABLE);
+
+    // Assess
+    expect(verifications.columns).toEqual(asGlue(VERIFICATION_COLUMNS));
+    expect(verifications.partitionKeys).toEqual(asGlue(VERIFICATION_PARTITION_COLUMNS));
+    expect(verifications.partitionKeys.map((k) => k.Name)).toEqual(['operation', 'dt']);
+  });
+
+  it.each(DAYS)('finds every verification record of %s directly under the projected partition location', (_label, day) => {
+    // Prepare
+    const view = tableFromTemplate(built, VERIFICATION_TABLE);
+    const checkedAt = Date.parse(`${day}T09:30:05.123Z`) + 86_400_000;
+
+    for (const server of servers) {
+      for (const status of ['pending', 'changed', 'verified']) {
+        // Act
+        const location = renderLocation(view, server, dayStart(day));
+        const key = `s3://${bucketRef}/${verificationKey(prefix, server, day, status, checkedAt, '01HZXVERIFY')}`;
+
+        // Assess
+        expect(key.startsWith(location), `${key} under ${location}`).toBe(true);
+        expect(key.slice(location.length)).not.toContain('/');
+        expect(location.startsWith(view.location)).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the verification records out of the other tables when their locations are listed', () => {
+    // Prepare
+    const key = `s3://${bucketRef}/${verificationKey(prefix, '0032', '2025-01-05', 'verified', Date.UTC(2025, 0, 6, 4), 'x')}`;
+
+    // Assess
+    for (const table of [DATA_TABLE, FETCH_TABLE]) expect(key.startsWith(tableFromTemplate(built, table).location), table).toBe(false);
   });
 
   it.each(WINDOWS)('finds the data object of %s under the projected partition location', (_label, w) => {
