@@ -11,7 +11,7 @@ import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsman
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
@@ -94,6 +94,8 @@ export interface OperationPrefixes {
   readonly fetches: string;
   /** `{prefix}/cdr_4_daily/operation={server}/`: one Parquet object per day. */
   readonly daily: string;
+  /** `{prefix}/cdr_4_verifications/operation={server}/`: one object per record of a day's completeness. */
+  readonly verifications: string;
   /** `{prefix}/_state/cdr_4/operation={server}/`: checkpoint and lease. */
   readonly state: string;
 }
@@ -108,6 +110,7 @@ export function operationPrefixes(prefix: string, server: string): OperationPref
     data: `${tableRoot(prefix, DATA_TABLE)}operation=${server}/`,
     fetches: `${tableRoot(prefix, FETCH_TABLE)}operation=${server}/`,
     daily: `${tableRoot(prefix, DAILY_TABLE)}operation=${server}/`,
+    verifications: `${tableRoot(prefix, VERIFICATION_TABLE)}operation=${server}/`,
     state: checkpoint.slice(0, checkpoint.lastIndexOf('/') + 1),
   };
 }
@@ -254,7 +257,7 @@ export class CollectorFunction extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log, daily or state prefix.",
+            "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log, daily, verification or state prefix.",
           appliesTo: prefixes.map((p) => ({ regex: `/^Resource::<[A-Za-z0-9]+\\.Arn>\\/${escapeRegex(p)}\\*$/` })),
         },
       ],

@@ -4,7 +4,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { CollectorFunction, type CollectorFunctionProps, operationPrefixes } from '../../infra/constructs/collector-function.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
@@ -157,7 +157,9 @@ describe('Construct: CollectorFunction', () => {
     expect(may(dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(true);
     expect(may(checkpointKey('wolkvox', '0032'))).toBe(true);
     expect(may(leaseKey('wolkvox', '0032'))).toBe(true);
+    expect(may(verificationKey('wolkvox', '0032', '2025-01-15', 'verified', Date.UTC(2025, 0, 16, 5), 'v-1'))).toBe(true);
     expect(may(dailyKey('wolkvox', '0045', '2025-01-15'))).toBe(false);
+    expect(may(verificationKey('wolkvox', '0045', '2025-01-15', 'verified', Date.UTC(2025, 0, 16, 5), 'v-1'))).toBe(false);
     expect(may(dataKey('wolkvox', '0045', w))).toBe(false);
     expect(may(checkpointKey('wolkvox', '0045'))).toBe(false);
     expect(may(dataKey('other', '0032', w))).toBe(false);
@@ -203,6 +205,7 @@ describe('Function: operationPrefixes', () => {
       data: 'wolkvox/cdr_4/operation=0032/',
       fetches: 'wolkvox/cdr_4_fetches/operation=0032/',
       daily: 'wolkvox/cdr_4_daily/operation=0032/',
+      verifications: 'wolkvox/cdr_4_verifications/operation=0032/',
       state: 'wolkvox/_state/cdr_4/operation=0032/',
     });
   });

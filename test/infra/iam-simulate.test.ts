@@ -8,7 +8,7 @@
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { type Built, buildStack, logicalId } from './helpers.ts';
 import { ACCOUNT, PARTITION, REGION, type ResolvedTemplate, resolveTemplate } from './resolved-template.ts';
@@ -28,6 +28,7 @@ interface Request {
 const FOREIGN_ACCOUNT = '999999999999';
 const ADMIN_POLICY: Policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const W = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+const verified = (operation: string) => verificationKey('wolkvox', operation, '2025-01-15', 'verified', Date.UTC(2025, 0, 16, 5), 'v-1');
 
 async function decide(r: Request): Promise<string> {
   const result = await runSimulation(
@@ -198,15 +199,18 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       ['a window data object', dataKey('wolkvox', '0032', W)],
       ['a fetch-log object', fetchLogKey('wolkvox', '0032', W, 'f-1')],
       ['a day object', dailyKey('wolkvox', '0032', '2025-01-15')],
+      ['a verification record', verified('0032')],
       ['the checkpoint', checkpointKey('wolkvox', '0032')],
       ['the lease', leaseKey('wolkvox', '0032')],
     ];
     const FOREIGN_KEYS: [string, string][] = [
       ["operation 0045's window", dataKey('wolkvox', '0045', W)],
       ["operation 0045's day", dailyKey('wolkvox', '0045', '2025-01-15')],
+      ["operation 0045's verification record", verified('0045')],
       ["operation 0045's lease", leaseKey('wolkvox', '0045')],
       ['a key beside the operation folders', 'wolkvox/cdr_4/readme.json'],
       ['another table', 'wolkvox/cdr_4_other/operation=0032/x.json'],
+      ['a verification record beside the operation folders', 'wolkvox/cdr_4_verifications/verified-x.json'],
       ['another prefix', 'other/cdr_4/operation=0032/x.json'],
     ];
 
@@ -241,6 +245,14 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
     ])('refuses %s on its own keys when the action %s', async (action) => {
       // Act
       const decision = await asCollector(action, objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)), policies.bucket(ids.dataBucket));
+
+      // Assess
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it.each(['s3:DeleteObject', 's3:DeleteObjectVersion'])('refuses %s on its own verification records when a record would be taken back', async (action) => {
+      // Act
+      const decision = await asCollector(action, objectArn(ids.dataBucket, verified('0032')), policies.bucket(ids.dataBucket));
 
       // Assess
       expect(decision).not.toBe('Allowed');
