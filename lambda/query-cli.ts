@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCliEnv } from './config.ts';
-import { DATA_TABLE, DAILY_TABLE, FETCH_TABLE, tableRoot } from './domain/layout.ts';
-import { formatTable, openLocalTables, query } from './local/duckdb-tables.ts';
+import { tableRoot } from './domain/layout.ts';
+import { formatTable, LOCAL_TABLES, openLocalTables, query } from './local/duckdb-tables.ts';
 import { LocalStore } from './storage/local-store.ts';
 
-const USAGE = `Usage: npm run query -- [--out DIR] "SELECT ... FROM cdr_4 ..."   (tables: ${DATA_TABLE}, ${DAILY_TABLE}, ${FETCH_TABLE})`;
+const USAGE = `Usage: npm run query -- [--out DIR] "SELECT ... FROM cdr_4 ..."   (tables: ${LOCAL_TABLES.join(', ')})`;
 
 try {
   const { values, positionals } = parseArgs({ options: { out: { type: 'string', default: 'data' } }, allowPositionals: true });
@@ -14,7 +14,7 @@ try {
   const env = readCliEnv(process.env);
   const out = values.out ?? 'data';
   const store = new LocalStore(out);
-  const roots = [DATA_TABLE, DAILY_TABLE, FETCH_TABLE].map((t) => tableRoot(env.prefix, t));
+  const roots = LOCAL_TABLES.map((t) => tableRoot(env.prefix, t));
   const found = (await Promise.all(roots.map((r) => store.list(r)))).some((objects) => objects.length > 0);
   const connection = await openLocalTables(out, env.prefix);
   process.stdout.write(`${formatTable(await query(connection, sql))}\n`);
