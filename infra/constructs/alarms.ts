@@ -7,7 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRIC, METRIC_DIMENSION, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 
 export interface AlarmsProps {
   /**
@@ -16,7 +16,7 @@ export interface AlarmsProps {
    */
   readonly email?: string;
   /**
-   * How long without a collected window before the freshness alarm fires, in 5-minute periods.
+   * How long due windows may stay uncollected (or runs report nothing) before the freshness alarm fires, in 5-minute periods.
    * @default 6 (30 minutes)
    */
   readonly freshnessPeriods?: number;
@@ -28,15 +28,15 @@ const PERIOD = Duration.minutes(5);
 export interface OperationAlarms {
   readonly errors: Alarm;
   readonly freshness: Alarm;
-  readonly tokenMissing: Alarm;
-  readonly tokenBudgetExhausted: Alarm;
-  readonly windowsQuarantined: Alarm;
+  readonly tokenTrouble: Alarm;
+  readonly daysUnverified: Alarm;
 }
 
 /**
  * One SNS topic and the alarms that notify it (alarm and OK transitions): per operation,
- * function errors, data freshness, missing token, exhausted token budget and quarantined
- * windows; per dead-letter queue, each new message.
+ * function errors, data freshness, token trouble and unverified days; per dead-letter queue,
+ * each new message. The collector's custom metrics are exactly those these alarms read
+ * (ALARM_METRICS); everything else it reports is a log field.
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
@@ -71,7 +71,7 @@ export class Alarms extends Construct {
     this.action = new SnsAction(this.topic);
   }
 
-  /** Errors, freshness, token and quarantine alarms of one operation's collector. */
+  /** Errors, freshness, token and verification alarms of one operation's collector. */
   addOperation(server: string, fn: IFunction): OperationAlarms {
     const errors = this.add(`${server}-Errors`, {
       alarmDescription: `Collector ${server}: the function failed (see its log group; the failed event is in the on-failure queue)`,
@@ -81,41 +81,39 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    // Windows behind rather than windows collected: a quiet schedule may collect several windows
+    // with one call up to 30 minutes apart, and the engine does not count the windows it defers
+    // on purpose. So "behind in every 5 minutes for 30 minutes" is data 30 minutes stale, a long
+    // catch-up included; and each run sends the figure, so silence is a stopped collector.
     const freshness = this.add(`${server}-Freshness`, {
-      alarmDescription: `Collector ${server}: no window collected for ${this.freshnessPeriods * 5} minutes`,
-      metric: this.collectorMetric(server, METRIC.windowsCollected),
+      alarmDescription: `Collector ${server}: due windows not collected for ${this.freshnessPeriods * 5} minutes, or no run reported (token, lease held by a CLI run, function not running)`,
+      metric: this.collectorMetric(server, ALARM_METRIC.windowsBehind, 'Maximum'),
       threshold: 1,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: this.freshnessPeriods,
       datapointsToAlarm: this.freshnessPeriods,
       // No datapoint at all means no run reported anything: that is stale too.
       treatMissingData: TreatMissingData.BREACHING,
     });
-    const tokenMissing = this.add(`${server}-TokenMissing`, {
-      alarmDescription: `Collector ${server}: the token secret is empty; store the token with put-secret-value (see the stack outputs)`,
-      metric: this.collectorMetric(server, METRIC.tokenMissing),
+    const tokenTrouble = this.add(`${server}-TokenTrouble`, {
+      alarmDescription: `Collector ${server}: the token secret is empty (store the token with the PutSecretValueCommand output), or the token's daily limit or DAILY_CALL_CAP held back work until the operation's midnight; the run figures' token_missing and token_budget_exhausted say which`,
+      metric: this.collectorMetric(server, ALARM_METRIC.tokenTrouble, 'Maximum'),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
+      // Sent only when there is trouble: no data is none.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    const tokenBudgetExhausted = this.add(`${server}-TokenBudgetExhausted`, {
-      alarmDescription: `Collector ${server}: the token's daily request budget is spent; collection resumes when it resets`,
-      metric: this.collectorMetric(server, METRIC.tokenBudgetExhausted),
+    const daysUnverified = this.add(`${server}-DaysUnverified`, {
+      alarmDescription: `Collector ${server}: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so); see the saved Logs Insights queries, then backfill the day`,
+      metric: this.collectorMetric(server, ALARM_METRIC.daysUnverified, 'Maximum'),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
+      // Sent only when at least one day is unverified: no data is none.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    const windowsQuarantined = this.add(`${server}-WindowsQuarantined`, {
-      alarmDescription: `Collector ${server}: a window failed 3 runs in a row with an unreadable answer and was skipped; see cdr_4_fetches, then backfill it`,
-      metric: this.collectorMetric(server, METRIC.windowsQuarantined),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    return { errors, freshness, tokenMissing, tokenBudgetExhausted, windowsQuarantined };
+    return { errors, freshness, tokenTrouble, daysUnverified };
   }
 
   /**
@@ -136,9 +134,9 @@ export class Alarms extends Construct {
     });
   }
 
-  /** A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, dimension operation=server, Sum per 5 min. */
-  collectorMetric(server: string, metricName: string): Metric {
-    return collectorMetric(server, metricName);
+  /** A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, dimension operation=server, per 5 min. */
+  collectorMetric(server: string, metricName: string, statistic = 'Sum'): Metric {
+    return collectorMetric(server, metricName, statistic);
   }
 
   private add(id: string, props: ConstructorParameters<typeof Alarm>[2]): Alarm {

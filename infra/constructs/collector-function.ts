@@ -12,7 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
-import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/domain/metrics.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Root of the repository (holds package-lock.json), the project root of the bundle. */
@@ -21,7 +21,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
 
 /** Value of POWERTOOLS_SERVICE_NAME (the handler's Logger and Metrics use the same name). */
-export const SERVICE_NAME = 'wolkvox-collector';
+export { SERVICE_NAME };
 
 /** Default memory of the collector function (MB); the cost model in bench/ reads it. */
 export const DEFAULT_MEMORY_MB = 256;

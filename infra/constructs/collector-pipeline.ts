@@ -12,6 +12,7 @@ import { CollectorSchedule } from './collector-schedule.ts';
 import { CollectorDashboard } from './dashboard.ts';
 import { DataBucket } from './data-bucket.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { OperationLogQueries } from './log-queries.ts';
 
 export interface CollectorPipelineProps {
   /** Validated configuration (see infra/config.ts). */
@@ -28,12 +29,14 @@ export interface CollectorPipelineProps {
   readonly workGroupName?: string;
 }
 
-/** What one operation gets of its own: token secret, function, schedule. */
+/** What one operation gets of its own: token secret, function, schedule, alarms, saved log queries. */
 export interface OperationResources {
   readonly server: string;
   readonly collector: CollectorFunction;
   readonly schedule: CollectorSchedule;
   readonly alarms: OperationAlarms;
+  /** Saved Logs Insights queries over its log group (the figures that are not metrics). */
+  readonly logQueries: OperationLogQueries;
 }
 
 export interface WindowCollectedOptions {
@@ -50,8 +53,8 @@ export interface WindowCollectedOptions {
 }
 
 /**
- * Everything the collector needs: per operation a function and a schedule; shared, the data
- * bucket, the Glue catalog, the Athena workgroup, the dead-letter queues and the alarms.
+ * Everything the collector needs: per operation a function, a schedule and saved log queries;
+ * shared, the data bucket, the Glue catalog, the Athena workgroup, the dead-letter queues and the alarms.
  *
  * Downstream consumers subscribe to new data with {@link onWindowCollected}.
  */
@@ -112,7 +115,12 @@ export class CollectorPipeline extends Construct {
         description: `Runs the Wolkvox cdr_4 collector of operation ${op.server} every 5 minutes`,
       });
       const alarms = this.alarms.addOperation(op.server, collector.function);
-      return { server: op.server, collector, schedule, alarms };
+      const logQueries = new OperationLogQueries(this, `LogQueries-${op.server}`, {
+        server: op.server,
+        logGroup: collector.logGroup,
+        ...(op.dailyCallCap !== undefined ? { dailyCallCap: op.dailyCallCap } : {}),
+      });
+      return { server: op.server, collector, schedule, alarms, logQueries };
     });
 
     this.catalog = new Catalog(this, 'Catalog', {

@@ -11,25 +11,24 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { type ILogGroup, QueryString, type QueryStringProps } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../../lambda/domain/metrics.ts';
-import { collectorMetric } from './alarms.ts';
+import { callsQuery, callsTodayQuery, FAILURES_BY_CLASS, historyQuery, windowsQuery } from '../log-queries.ts';
 
 /** What the dashboard shows of one operation. */
 export interface DashboardOperation {
   readonly server: string;
   readonly timezone: string;
   readonly function: IFunction;
-  /** The function's log group: failures by error class are counted from its JSON logs. */
+  /** The function's log group: the run figures and failures by error class are read from its JSON logs. */
   readonly logGroup: ILogGroup;
   /** Drawn on the freshness graph with its threshold and state. */
   readonly freshnessAlarm: IAlarm;
   /** The function's timeout, drawn on the duration graph. */
   readonly timeout: Duration;
   /**
-   * DAILY_CALL_CAP, drawn on the daily-calls graph.
+   * DAILY_CALL_CAP, drawn on the daily-calls graph (from the run figures' daily_call_cap).
    * @default - no line: no cap of our own
    */
   readonly dailyCallCap?: number;
@@ -54,12 +53,12 @@ export interface CollectorDashboardProps {
 }
 
 const PERIOD = Duration.minutes(5);
-const HOUR = Duration.hours(1);
 
 /**
  * One CloudWatch dashboard for the stack: alarm states and dead letters, then per operation
  * windows collected and behind, freshness, API calls and failures by class, restated and
- * backfilled windows, backfill remaining, daily calls against the cap, Lambda duration and errors.
+ * backfilled windows, backfill remaining, daily calls against the cap (from the run figures in
+ * the log group), Lambda duration and errors.
  */
 export class CollectorDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -86,41 +85,18 @@ export class CollectorDashboard extends Construct {
 }
 
 function operationWidgets(op: DashboardOperation): IWidget[] {
-  const metric = (name: string, statistic = 'Sum', period = PERIOD) => collectorMetric(op.server, name, statistic, period).with({ label: name });
+  // The run's figures are log fields, not metrics (only what an alarm watches is a metric):
+  // these graphs are Logs Insights queries over the operation's log group.
+  const logs = (title: string, query: QueryStringProps, view = LogQueryVisualizationType.LINE) =>
+    new LogQueryWidget({ title: `${op.server}: ${title}`, width: 8, logGroupNames: [op.logGroup.logGroupName], view, queryString: new QueryString(query).toString() });
   return [
     new TextWidget({ markdown: `## Operation ${op.server} (${op.timezone})`, width: 24, height: 1 }),
-    new GraphWidget({
-      title: `${op.server}: windows collected (sum) and behind (max)`,
-      width: 8,
-      left: [metric(METRIC.windowsCollected)],
-      right: [metric(METRIC.windowsBehind, 'Maximum')],
-    }),
-    new AlarmWidget({ title: `${op.server}: freshness (windows collected per 5 min)`, alarm: op.freshnessAlarm, width: 8 }),
-    new GraphWidget({
-      title: `${op.server}: API calls today${op.dailyCallCap !== undefined ? ' against the cap' : ''}`,
-      width: 8,
-      left: [metric(METRIC.dailyApiCalls, 'Maximum', HOUR)],
-      ...(op.dailyCallCap !== undefined ? { leftAnnotations: [{ value: op.dailyCallCap, label: 'DAILY_CALL_CAP' }] } : {}),
-    }),
-    new GraphWidget({
-      title: `${op.server}: API calls and failed calls`,
-      width: 8,
-      left: [metric(METRIC.apiCalls), metric(METRIC.fetchFailures)],
-    }),
-    new LogQueryWidget({
-      title: `${op.server}: failed calls by error class`,
-      width: 8,
-      logGroupNames: [op.logGroup.logGroupName],
-      view: LogQueryVisualizationType.TABLE,
-      // Any log line naming an error class: the per-call warnings and a failed run's error.
-      queryLines: ['fields error_class', 'filter ispresent(error_class)', 'stats count(*) as failures by error_class', 'sort failures desc'],
-    }),
-    new GraphWidget({
-      title: `${op.server}: restated and backfilled windows (sum), backfill remaining (max)`,
-      width: 8,
-      left: [metric(METRIC.windowsRestated), metric(METRIC.windowsBackfilled)],
-      right: [metric(METRIC.backfillWindowsRemaining, 'Maximum')],
-    }),
+    logs('windows collected (sum) and behind (max) per 5 min', windowsQuery('5m')),
+    new AlarmWidget({ title: `${op.server}: freshness (windows behind, max per 5 min)`, alarm: op.freshnessAlarm, width: 8 }),
+    logs(`API calls today${op.dailyCallCap !== undefined ? ' against the cap' : ''}`, callsTodayQuery(op.dailyCallCap)),
+    logs('API calls and failed calls per 5 min', callsQuery('5m')),
+    logs('failed calls by error class', FAILURES_BY_CLASS, LogQueryVisualizationType.TABLE),
+    logs('restated and backfilled windows (sum), backfill remaining (max) per 5 min', historyQuery('5m')),
     new GraphWidget({
       title: `${op.server}: Lambda duration`,
       width: 12,

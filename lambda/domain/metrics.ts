@@ -1,12 +1,21 @@
 /**
- * Metric contract shared by the collector (which emits, via Powertools EMF in Lambda) and
- * the alarms in infra/. Every metric carries the dimension `operation`.
+ * Metric contract shared by the collector and the alarms in infra/.
+ *
+ * The engine and the handler report every figure of a run through `MetricsPort.count(METRIC.x, n)`.
+ * What becomes of a figure depends on where the run is: the CLI sums them for its summary; in
+ * Lambda every figure is a field of one structured log line per invocation (`RUN_FIGURES_MESSAGE`,
+ * read by the saved Logs Insights queries and the dashboard), and only the few figures an alarm
+ * watches also become CloudWatch custom metrics (`ALARM_METRIC`): each metric name costs $0.30 a
+ * month per operation, a log field next to nothing.
  */
 export const METRICS_NAMESPACE = 'WolkvoxCollector';
 export const METRIC_DIMENSION = 'operation';
+/** POWERTOOLS_SERVICE_NAME: the handler's Logger and Metrics use it, the stack sets it. */
+export const SERVICE_NAME = 'wolkvox-collector';
 
+/** Figures a run reports (MetricsPort names). */
 export const METRIC = {
-  /** Windows whose data object was written in this run (count). Freshness alarm: sum over 30 min < 1. */
+  /** Windows whose data object was written in this run (count). */
   windowsCollected: 'WindowsCollected',
   /** API calls that failed (count), any class. */
   fetchFailures: 'FetchFailures',
@@ -14,23 +23,97 @@ export const METRIC = {
   apiCalls: 'ApiCalls',
   /** Rows written (count). */
   rowsWritten: 'RowsWritten',
-  /** Due windows not yet collected at the end of the run (count). */
+  /** Due windows not yet collected at the end of the run (gauge); windows deferred on purpose are not behind. */
   windowsBehind: 'WindowsBehind',
   /** 1 when the run could not call the API because the token secret is empty. */
   tokenMissing: 'TokenMissing',
-  /** 1 when the vendor said the token's daily limit is spent, or the collector's own cap was reached. */
+  /** 1 when the vendor said the token's daily limit is spent, or the collector's own cap held back work. */
   tokenBudgetExhausted: 'TokenBudgetExhausted',
   /** Windows re-collected for late data (revision 2) in this run. */
   windowsRestated: 'WindowsRestated',
   /** Windows of requested backfills collected in this run (count). */
   windowsBackfilled: 'WindowsBackfilled',
-  /** Windows of requested backfills still to collect at the end of the run. */
+  /** Windows of requested backfills still to collect at the end of the run (gauge). */
   backfillWindowsRemaining: 'BackfillWindowsRemaining',
   /** Windows quarantined in this run (repeated non-transient failures). */
   windowsQuarantined: 'WindowsQuarantined',
   /** API calls made so far on the operation's current day (gauge), against DAILY_CALL_CAP. */
   dailyApiCalls: 'DailyApiCalls',
+  /** Operation days past the verification bound still not verified against the vendor's totals (gauge). */
+  daysUnverified: 'DaysUnverified',
 } as const;
+
+export type FigureName = (typeof METRIC)[keyof typeof METRIC];
+
+/**
+ * Figures that describe the state at the end of the run rather than what the run did: reported
+ * twice in one run, the later value stands (counts add up).
+ */
+export const GAUGES: ReadonlySet<string> = new Set<string>([METRIC.windowsBehind, METRIC.backfillWindowsRemaining, METRIC.dailyApiCalls, METRIC.daysUnverified]);
+
+/** `message` of the one log line per Lambda invocation that carries every figure. */
+export const RUN_FIGURES_MESSAGE = 'run figures';
+
+/** Log field of a figure: snake_case of its name (`DailyApiCalls` → `daily_api_calls`). Queries and dashboards read these. */
+export function figureField(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** The log field of each figure, by METRIC key. */
+export const FIGURE_FIELD = Object.fromEntries(Object.entries(METRIC).map(([key, name]) => [key, figureField(name)])) as { readonly [K in keyof typeof METRIC]: string };
+
+/**
+ * The custom metrics (EMF) the Lambda emits, all with the one dimension `operation`: exactly the
+ * metrics the alarms watch, at most 3 per operation.
+ */
+export const ALARM_METRIC = {
+  /** = WindowsBehind, every run that got as far as planning: the freshness alarm needs a datapoint per run (none = no run = stale). */
+  windowsBehind: METRIC.windowsBehind,
+  /** 1 when TokenMissing or TokenBudgetExhausted was reported; emitted only then. */
+  tokenTrouble: 'TokenTrouble',
+  /** = DaysUnverified, emitted only when at least 1. */
+  daysUnverified: METRIC.daysUnverified,
+} as const;
+
+export type AlarmMetricName = (typeof ALARM_METRIC)[keyof typeof ALARM_METRIC];
+export const ALARM_METRICS: readonly AlarmMetricName[] = Object.values(ALARM_METRIC);
+
+/**
+ * When each custom metric is emitted. CloudWatch bills a custom metric per hour in which it
+ * receives data, so a metric sent only when something is wrong costs nothing while all is well;
+ * its alarm reads no data as not breaching. Only the freshness metric must be sent by every run.
+ */
+export const ALARM_METRIC_EMITTED: { readonly [M in AlarmMetricName]: 'every run' | 'when at least 1' } = {
+  WindowsBehind: 'every run',
+  TokenTrouble: 'when at least 1',
+  DaysUnverified: 'when at least 1',
+};
+
+/** The custom metrics of one run from its figures (as summed or last reported), in ALARM_METRICS order. */
+export function alarmMetricsOf(figures: ReadonlyMap<string, number>): { name: AlarmMetricName; value: number }[] {
+  const out: { name: AlarmMetricName; value: number }[] = [];
+  const behind = figures.get(METRIC.windowsBehind);
+  if (behind !== undefined) out.push({ name: ALARM_METRIC.windowsBehind, value: behind });
+  if ((figures.get(METRIC.tokenMissing) ?? 0) > 0 || (figures.get(METRIC.tokenBudgetExhausted) ?? 0) > 0) out.push({ name: ALARM_METRIC.tokenTrouble, value: 1 });
+  const unverified = figures.get(METRIC.daysUnverified) ?? 0;
+  if (unverified >= 1) out.push({ name: ALARM_METRIC.daysUnverified, value: unverified });
+  return out;
+}
+
+/**
+ * The fields of the run-figures log line: every count figure (0 when not reported, so each
+ * line has the same fields), gauges only when reported (no value is not a 0), and any other
+ * name reported, all as snake_case.
+ */
+export function figureFields(figures: ReadonlyMap<string, number>): Record<string, number> {
+  const fields: Record<string, number> = {};
+  for (const name of Object.values(METRIC)) if (!GAUGES.has(name)) fields[figureField(name)] = 0;
+  for (const [name, value] of figures) fields[figureField(name)] = value;
+  return fields;
+}
 
 /** Environment variables of the Lambda function: the stack sets exactly these. */
 export const LAMBDA_ENV = {

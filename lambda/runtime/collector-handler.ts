@@ -22,7 +22,7 @@ export interface HandlerDeps {
   readonly token: TokenProvider;
   readonly client: Cdr4Client;
   readonly log: Log;
-  /** Counters of one invocation; `publish` flushes them (EMF in Lambda). */
+  /** Figures of one invocation; `publish` flushes them (in Lambda one log line plus the alarm metrics: runtime/telemetry.ts). */
   readonly metrics: MetricsPort & { publish(): void };
   readonly clock?: () => number;
   /** Backoff between in-run retries; tests pass a no-op. */

@@ -3,8 +3,8 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { Alarms, type AlarmsProps } from '../../infra/constructs/alarms.ts';
-import { METRIC, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
-import { bareStack, logicalId } from './helpers.ts';
+import { ALARM_METRIC, ALARM_METRICS, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { bareStack, logicalId, resourcesOfType } from './helpers.ts';
 
 function synth(props: AlarmsProps = {}) {
   const stack = bareStack();
@@ -19,27 +19,35 @@ function synth(props: AlarmsProps = {}) {
 const ACTIONS = (alarms: Alarms) => ({ AlarmActions: [{ Ref: logicalId(alarms.topic) }], OKActions: [{ Ref: logicalId(alarms.topic) }] });
 
 describe('Construct: Alarms', () => {
-  it('fires when no window was collected for 30 minutes, counting silence as stale', () => {
+  it('fires when due windows stay uncollected for 30 minutes, counting silence as stale', () => {
     // Act
     const { template, alarms } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: METRICS_NAMESPACE,
-      MetricName: METRIC.windowsCollected,
+      MetricName: ALARM_METRIC.windowsBehind,
       Dimensions: [{ Name: 'operation', Value: '0032' }],
-      Statistic: 'Sum',
+      Statistic: 'Maximum',
       Period: 300,
       EvaluationPeriods: 6,
       DatapointsToAlarm: 6,
       Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'breaching',
       ...ACTIONS(alarms),
     });
   });
 
-  it.each([METRIC.tokenMissing, METRIC.tokenBudgetExhausted, METRIC.windowsQuarantined])('fires when the collector reports %s at least once', (metricName) => {
+  it('waits the configured number of 5-minute periods when freshnessPeriods is set', () => {
+    // Act
+    const { template } = synth({ freshnessPeriods: 3 });
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: ALARM_METRIC.windowsBehind, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+  });
+
+  it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified])('fires when the collector reports %s at least once, and reads no data as none', (metricName) => {
     // Act
     const { template, alarms } = synth();
 
@@ -48,13 +56,25 @@ describe('Construct: Alarms', () => {
       Namespace: METRICS_NAMESPACE,
       MetricName: metricName,
       Dimensions: [{ Name: 'operation', Value: '0032' }],
-      Statistic: 'Sum',
+      Statistic: 'Maximum',
       Period: 300,
+      EvaluationPeriods: 1,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       ...ACTIONS(alarms),
     });
+  });
+
+  it('watches only the custom metrics the collector emits when it alarms on collector figures', () => {
+    // Act
+    const { template } = synth();
+
+    // Assess
+    const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .filter(([, p]) => p.Namespace === METRICS_NAMESPACE)
+      .map(([, p]) => p.MetricName);
+    expect(watched.sort()).toEqual([...ALARM_METRICS].sort());
   });
 
   it('fires when the function reports an error', () => {
@@ -136,12 +156,12 @@ describe('Construct: Alarms', () => {
     });
   });
 
-  it('creates five alarms per operation and one per queue when wired', () => {
+  it('creates four alarms per operation and one per queue when wired', () => {
     // Act
     const { template, alarms } = synth();
 
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
-    expect(alarms.alarms).toHaveLength(6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(alarms.alarms).toHaveLength(5);
   });
 });

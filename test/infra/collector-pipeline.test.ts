@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
+import { operationLogQueries } from '../../infra/log-queries.ts';
 import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
 
 const TWO_OPERATIONS = {
@@ -60,6 +61,18 @@ describe('Construct: CollectorPipeline', () => {
     });
   });
 
+  it('saves each operation its Logs Insights queries over its own log group only when two are configured', () => {
+    // Assess
+    const definitions = resourcesOfType(built.template, 'AWS::Logs::QueryDefinition');
+    const expected = operationLogQueries().map((q) => q.name);
+    for (const op of built.stack.pipeline.operations) {
+      const own = definitions.filter(([, p]) => String(p.Name).startsWith(`${built.config.stackName}/${op.server}/`));
+      expect(own.map(([, p]) => String(p.Name).split('/').at(-1))).toEqual(expected);
+      for (const [, p] of own) expect(p.LogGroupNames).toEqual([{ Ref: logicalId(op.collector.logGroup) }]);
+    }
+    expect(definitions).toHaveLength(2 * expected.length);
+  });
+
   it('shares one bucket, catalog, workgroup, topic and two queues when two operations are configured', () => {
     // Assess
     const { template } = built;
@@ -69,7 +82,7 @@ describe('Construct: CollectorPipeline', () => {
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 4 + 2);
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });
 

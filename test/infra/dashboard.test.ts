@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { METRIC, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { type Built, buildStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 interface Widget {
@@ -45,7 +45,7 @@ describe('Construct: CollectorDashboard', () => {
   it('lists the state of every alarm of the stack when opened', () => {
     // Assess
     const alarms = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').map(([id]) => `{GetAtt:${id}.Arn}`);
-    expect(alarms).toHaveLength(2 * 5 + 2);
+    expect(alarms).toHaveLength(2 * 4 + 2);
     expect(widget(widgets, 'Alarms').properties.alarms?.sort()).toEqual(alarms.sort());
   });
 
@@ -58,13 +58,27 @@ describe('Construct: CollectorDashboard', () => {
     }
   });
 
-  it.each(OPERATIONS.map((o) => [o.server]))('draws the collector metrics of operation %s with its one dimension when opened', (server) => {
+  it.each(OPERATIONS.map((o) => [o.server]))('draws the run figures of operation %s from its own log group when opened', (server) => {
     // Assess
-    const m = (name: string) => `${METRICS_NAMESPACE} ${name} operation ${server}`;
-    expect(widget(widgets, `${server}: windows collected`).lines).toEqual([m(METRIC.windowsCollected), m(METRIC.windowsBehind)]);
-    expect(widget(widgets, `${server}: API calls and failed calls`).lines).toEqual([m(METRIC.apiCalls), m(METRIC.fetchFailures)]);
-    expect(widget(widgets, `${server}: restated and backfilled`).lines).toEqual([m(METRIC.windowsRestated), m(METRIC.windowsBackfilled), m(METRIC.backfillWindowsRemaining)]);
-    expect(widget(widgets, `${server}: API calls today`).lines).toEqual([m(METRIC.dailyApiCalls)]);
+    const logGroup = built.stack.pipeline.operations.find((o) => o.server === server)!.collector.logGroup;
+    const figures = (title: string, ...reads: string[]) => {
+      const w = widget(widgets, `${server}: ${title}`);
+      expect(w.type, title).toBe('log');
+      expect(w.properties.query, title).toContain(`SOURCE '{Ref:${logicalId(logGroup)}}'`);
+      expect(w.properties.query, title).toContain(`filter message = "${RUN_FIGURES_MESSAGE}"`);
+      for (const r of reads) expect(w.properties.query, title).toContain(r);
+    };
+    figures('windows collected', `sum(${FIGURE_FIELD.windowsCollected})`, `max(${FIGURE_FIELD.windowsBehind})`);
+    figures('API calls and failed calls', `sum(${FIGURE_FIELD.apiCalls})`, `sum(${FIGURE_FIELD.fetchFailures})`);
+    figures('restated and backfilled', `sum(${FIGURE_FIELD.windowsRestated})`, `sum(${FIGURE_FIELD.windowsBackfilled})`, `max(${FIGURE_FIELD.backfillWindowsRemaining})`);
+    figures('API calls today', `max(${FIGURE_FIELD.dailyApiCalls})`);
+  });
+
+  it('draws no collector custom metric when opened (they are log fields; alarms show the three metrics)', () => {
+    // Assess
+    const lines = widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' ')));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => l.startsWith(`${METRICS_NAMESPACE} `))).toEqual([]);
   });
 
   it('shows freshness with its alarm when opened', () => {
@@ -73,10 +87,10 @@ describe('Construct: CollectorDashboard', () => {
     expect(widget(widgets, '0032: freshness').properties.annotations?.alarms).toEqual([`{GetAtt:${logicalId(freshness)}.Arn}`]);
   });
 
-  it('draws the daily cap line only for the operation that has a cap when caps differ', () => {
+  it('draws the daily cap only for the operation that has a cap when caps differ', () => {
     // Assess
-    expect(widget(widgets, '0032: API calls today').properties.annotations?.horizontal).toEqual([{ value: 900, label: 'DAILY_CALL_CAP', yAxis: 'left' }]);
-    expect(widget(widgets, '0045: API calls today').properties.annotations?.horizontal).toBeUndefined();
+    expect(widget(widgets, '0032: API calls today').properties.query).toContain('max(daily_call_cap) as daily_call_cap');
+    expect(widget(widgets, '0045: API calls today').properties.query).not.toContain('daily_call_cap');
   });
 
   it('counts failures by error class from the function log group when opened', () => {

@@ -45,6 +45,7 @@ describe('Function: handler (module wiring)', () => {
     const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, { getRemainingTimeInMillis: () => 60_000 });
     const printed = [...stdout.mock.calls, ...logs.mock.calls, ...emf.mock.calls].map((c) => String(c[0])).join('\n');
     const emfLines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
+    const infoLines = logs.mock.calls.map((c) => String(c[0]));
     stdout.mockRestore();
     logs.mockRestore();
     emf.mockRestore();
@@ -63,7 +64,12 @@ describe('Function: handler (module wiring)', () => {
     expect(emfDoc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
     expect(emfDoc._aws.CloudWatchMetrics[0].Namespace).toBe('WolkvoxCollector');
     expect(emfDoc.operation).toBe('0032');
-    expect(emfDoc.WindowsCollected).toBe(1);
+    // Only what an alarm reads is a metric; the run's other figures are fields of one log line.
+    expect(emfDoc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(['WindowsBehind']);
+    expect(emfDoc.WindowsBehind).toBe(0);
+    const figures = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run figures');
+    expect(figures).toHaveLength(1);
+    expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 1, windows_behind: 0 });
   });
 
   it('publishes metrics with the operation dimension again when the container is warm', async () => {
