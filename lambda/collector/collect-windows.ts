@@ -15,7 +15,8 @@ import {
 import { dataKey, fetchLogKey } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { buildDataRows, buildFetchRecord, toNdjson, type FetchMeta } from '../domain/rows.ts';
-import { dateEnd, dateIni, describeWindow, type Window } from '../domain/window.ts';
+import { spanDates, spanOf, type Span } from '../domain/span.ts';
+import { describeWindow, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { NDJSON } from '../storage/object-store.ts';
 import type { Cdr4Client, RawAnswer } from '../wolkvox/cdr4-client.ts';
@@ -134,21 +135,117 @@ function retriesNow(error: CollectorError): boolean {
  * objects are durable, and the run stops at the first window it cannot collect, so the
  * collected windows are always a prefix of the list.
  */
-export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window> | AsyncIterable<Window>): Promise<CollectResult> {
+export type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError; meta: FetchMeta };
+
+export interface VendorCaller {
+  /** One call (with the retries that may succeed now); the last failure's fetch record is not yet written. */
+  attempt(target: Span, revision: number): Promise<Attempt>;
+  /** Writes the fetch-log line of a call. */
+  record(target: Window | Span, meta: FetchMeta, outcome: Parameters<typeof buildFetchRecord>[2]): Promise<void>;
+  /** Calls made through this caller. */
+  readonly calls: number;
+}
+
+/**
+ * Makes calls the way every phase must: counted as they start (budget, metrics), a rejected
+ * token re-read once, transient failures retried with backoff while time allows, each failed
+ * attempt recorded in the fetch log at once.
+ */
+export function vendorCaller(deps: CollectorDeps, opts: Pick<CollectOptions, 'operation' | 'prefix' | 'requestTimeoutMs' | 'deadline' | 'maxAttempts' | 'backoffMs' | 'onApiCall'>): VendorCaller {
   const sleep = deps.sleep ?? defaultSleep;
   const makeId = deps.newFetchId ?? newFetchId;
   const maxAttempts = opts.maxAttempts ?? 3;
   const backoff = opts.backoffMs ?? [1_000, 4_000];
+  let tokenRefreshed = false;
+  let calls = 0;
+  const timeLeft = () => opts.deadline - deps.clock();
+
+  const record = (target: Window | Span, meta: FetchMeta, outcome: Parameters<typeof buildFetchRecord>[2]) =>
+    deps.store.put(fetchLogKey(opts.prefix, opts.operation, target, meta.fetchId), toNdjson([buildFetchRecord(target, meta, outcome)]), NDJSON);
+
+  const attemptOnce = async (span: Span, revision: number): Promise<Attempt> => {
+    const requestTimeout = Math.min(opts.requestTimeoutMs, timeLeft() - WRITE_RESERVE_MS);
+    const startedAt = deps.clock();
+    const dates = spanDates(span);
+    let answer: RawAnswer | undefined;
+    let outcome: Attempt;
+    calls += 1;
+    opts.onApiCall?.();
+    deps.metrics.count(METRIC.apiCalls, 1);
+    deps.log.debug('cdr_4 request', { ...dates, timeout_ms: requestTimeout });
+    try {
+      answer = await deps.client.fetchSpan(span, requestTimeout);
+      const report = parseCdr4Response(answer.status, answer.body, dates);
+      outcome = { ok: true, report, meta: metaOf(answer) };
+    } catch (error) {
+      outcome = { ok: false, error: asCollectorError(error), meta: metaOf(answer) };
+    }
+    if (!outcome.ok) {
+      deps.metrics.count(METRIC.fetchFailures, 1);
+      deps.log.warn('cdr_4 request failed', { ...dates, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: outcome.meta.httpStatus });
+    }
+    return outcome;
+
+    function metaOf(a: RawAnswer | undefined): FetchMeta {
+      const now = deps.clock();
+      return {
+        fetchId: makeId(a?.requestedAt ?? startedAt),
+        requestedAt: a?.requestedAt ?? startedAt,
+        latencyMs: a?.latencyMs ?? now - startedAt,
+        httpStatus: a?.status ?? null,
+        body: a?.body ?? null,
+        revision,
+        collectedAt: now,
+      };
+    }
+  };
+
+  return {
+    get calls() {
+      return calls;
+    },
+    record,
+    async attempt(span, revision) {
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await attemptOnce(span, revision);
+        if (outcome.ok) return outcome;
+        const error = outcome.error;
+        if (error instanceof WolkvoxAuthError && !tokenRefreshed) {
+          // The secret may have been rotated since this container read it. The same token again
+          // (a CLI token, a secret not rotated) would only get the same answer: no second call.
+          tokenRefreshed = true;
+          const before = await deps.token.get();
+          if ((await deps.token.refresh()) === before) return outcome;
+          await record(span, outcome.meta, { error });
+          continue;
+        }
+        const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
+        if (!(retriesNow(error) && attempt < maxAttempts && timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS)) return outcome;
+        // A failed call is recorded at once: if the run dies later, the log still says why.
+        await record(span, outcome.meta, { error });
+        await sleep(wait);
+      }
+    },
+  };
+}
+
+/** Whether a run may start another call now; the stop reason when not. */
+export function mayCall(deps: CollectorDeps, opts: Pick<CollectOptions, 'deadline' | 'shouldStop'>, callsMade: number, maxApiCalls: number): StopReason | undefined {
+  if (opts.shouldStop?.()) return 'interrupted';
+  if (opts.deadline - deps.clock() < MIN_REQUEST_MS + WRITE_RESERVE_MS) return 'deadline';
+  if (callsMade >= maxApiCalls) return 'budget';
+  return undefined;
+}
+
+export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window> | AsyncIterable<Window>): Promise<CollectResult> {
   const revision = opts.revision ?? 1;
   const result: CollectResult = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
-  let tokenRefreshed = false;
+  const caller = vendorCaller(deps, opts);
   let pending: { window: Window; promise: Promise<void>; done: () => void } | undefined;
   let current: Window | undefined;
 
   const timeLeft = () => opts.deadline - deps.clock();
-
-  const writeFetchRecord = (w: Window, meta: FetchMeta, outcome: Parameters<typeof buildFetchRecord>[2]) =>
-    deps.store.put(fetchLogKey(opts.prefix, opts.operation, w, meta.fetchId), toNdjson([buildFetchRecord(w, meta, outcome)]), NDJSON);
+  const writeFetchRecord = caller.record;
 
   /** Waits for the previous window's writes; false when they failed (the run must stop there). */
   const settlePending = async (): Promise<boolean> => {
@@ -167,64 +264,11 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
     return true;
   };
 
-  type Attempt = { ok: true; report: ParsedReport; meta: FetchMeta } | { ok: false; error: CollectorError; meta: FetchMeta };
-
-  const attemptOnce = async (w: Window): Promise<Attempt> => {
-    const requestTimeout = Math.min(opts.requestTimeoutMs, timeLeft() - WRITE_RESERVE_MS);
-    const startedAt = deps.clock();
-    let answer: RawAnswer | undefined;
-    let outcome: Attempt;
-    result.apiCalls += 1;
-    opts.onApiCall?.();
-    deps.metrics.count(METRIC.apiCalls, 1);
-    deps.log.debug('cdr_4 request', { date_ini: dateIni(w), date_end: dateEnd(w), timeout_ms: requestTimeout });
-    try {
-      answer = await deps.client.fetchWindow(w, requestTimeout);
-      const report = parseCdr4Response(answer.status, answer.body, { date_ini: dateIni(w), date_end: dateEnd(w) });
-      outcome = { ok: true, report, meta: metaOf(answer) };
-    } catch (error) {
-      outcome = { ok: false, error: asCollectorError(error), meta: metaOf(answer) };
-    }
-    if (!outcome.ok) {
-      deps.metrics.count(METRIC.fetchFailures, 1);
-      deps.log.warn('cdr_4 request failed', { window_start: describeWindow(w).window_start, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: outcome.meta.httpStatus });
-    }
-    return outcome;
-
-    function metaOf(a: RawAnswer | undefined): FetchMeta {
-      const now = deps.clock();
-      return {
-        fetchId: makeId(a?.requestedAt ?? startedAt),
-        requestedAt: a?.requestedAt ?? startedAt,
-        latencyMs: a?.latencyMs ?? now - startedAt,
-        httpStatus: a?.status ?? null,
-        body: a?.body ?? null,
-        revision: opts.revisionOf?.(w) ?? revision,
-        collectedAt: now,
-      };
-    }
-  };
-
-  /** Retries what may succeed now; the last failure comes back with its fetch record not yet written. */
   const attemptWithRetries = async (w: Window): Promise<Attempt> => {
-    for (let attempt = 1; ; attempt += 1) {
-      const outcome = await attemptOnce(w);
-      if (outcome.ok) return outcome;
-      const error = outcome.error;
-      if (error instanceof WolkvoxAuthError && !tokenRefreshed) {
-        // The secret may have been rotated since this container read it. The same token again
-        // (a CLI token, a secret not rotated) would only get the same answer: no second call.
-        tokenRefreshed = true;
-        const before = await deps.token.get();
-        if ((await deps.token.refresh()) === before) return outcome;
-        await writeFetchRecord(w, outcome.meta, { error });
-        continue;
-      }
-      const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
-      if (!(retriesNow(error) && attempt < maxAttempts && timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS)) return outcome;
-      // A failed call is recorded at once: if the run dies later, the log still says why.
-      await writeFetchRecord(w, outcome.meta, { error });
-      await sleep(wait);
+    try {
+      return await caller.attempt(spanOf(w), opts.revisionOf?.(w) ?? revision);
+    } finally {
+      result.apiCalls = caller.calls;
     }
   };
 

@@ -3,6 +3,7 @@
  * projection templates in infra/ are derived from these same constants, and a contract
  * test renders both for a window and compares them.
  */
+import { spanDates, type Span } from './span.ts';
 import { dateEnd, dateIni, windowPartition, type Window } from './window.ts';
 
 export const DATA_TABLE = 'cdr_4';
@@ -33,9 +34,17 @@ export function dataKey(prefix: string, operation: string, w: Window): string {
   return `${partitionPath(prefix, DATA_TABLE, operation, w)}/${dateIni(w)}-${dateEnd(w)}.json`;
 }
 
-/** One object per API call, so that retries and restatements each leave their own record. */
-export function fetchLogKey(prefix: string, operation: string, w: Window, fetchId: string): string {
-  return `${partitionPath(prefix, FETCH_TABLE, operation, w)}/${dateIni(w)}-${dateEnd(w)}-${fetchId}.json`;
+/**
+ * One object per API call, so that retries and restatements each leave their own record. A
+ * call over a span is filed under the partition of its first window, named by its own dates;
+ * a window a span call proved empty gets a record of its own naming that call's fetch_id.
+ */
+export function fetchLogKey(prefix: string, operation: string, target: Window | Span, fetchId: string): string {
+  if ('toWall' in target) {
+    const { date_ini, date_end } = spanDates(target);
+    return `${partitionPath(prefix, FETCH_TABLE, operation, { startWall: target.fromWall, timeZone: target.timeZone })}/${date_ini}-${date_end}-${fetchId}.json`;
+  }
+  return `${partitionPath(prefix, FETCH_TABLE, operation, target)}/${dateIni(target)}-${dateEnd(target)}-${fetchId}.json`;
 }
 
 /** `{prefix}/cdr_4_daily/operation={server}/dt={YYYY-MM-DD}/`: one object per operation and day (a fixed key, rewritten in place). */

@@ -1,5 +1,6 @@
 import { WolkvoxHostNotFoundError, WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
-import { dateEnd, dateIni, type Window } from '../domain/window.ts';
+import { spanDates, spanOf, type Span } from '../domain/span.ts';
+import type { Window } from '../domain/window.ts';
 import type { TokenProvider } from './token-provider.ts';
 
 export interface RawAnswer {
@@ -12,6 +13,8 @@ export interface RawAnswer {
 export interface Cdr4Client {
   /** One GET of cdr_4 for the window. Resolves with any HTTP answer; rejects only when none arrived. */
   fetchWindow(w: Window, timeoutMs: number): Promise<RawAnswer>;
+  /** One GET of cdr_4 over a span of windows (the vendor sums up to 31 days in one answer). */
+  fetchSpan(span: Span, timeoutMs: number): Promise<RawAnswer>;
   /**
    * Epoch ms before which no request may start: after a timeout the vendor may still be
    * running the abandoned report (up to its 60 s limit) on our token.
@@ -38,16 +41,18 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
   const clock = options.clock ?? Date.now;
   const doFetch = options.fetch ?? fetch;
   let busyUntil = 0;
-  return {
+  const client: Cdr4Client = {
     busyUntil: () => busyUntil,
-    async fetchWindow(w, timeoutMs) {
+    fetchWindow: (w, timeoutMs) => client.fetchSpan(spanOf(w), timeoutMs),
+    async fetchSpan(span, timeoutMs) {
+      const { date_ini, date_end } = spanDates(span);
       const url = new URL('/api/v2/reports_manager.php', options.baseUrl);
       url.searchParams.set('api', 'cdr_4');
-      url.searchParams.set('date_ini', dateIni(w));
-      url.searchParams.set('date_end', dateEnd(w));
+      url.searchParams.set('date_ini', date_ini);
+      url.searchParams.set('date_end', date_end);
       const token = await options.token.get();
       const requestedAt = clock();
-      const context = { date_ini: dateIni(w), date_end: dateEnd(w) };
+      const context = { date_ini, date_end };
       // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the answer,
       // and a backfill making thousands of calls would hold thousands of them.
       const abort = new AbortController();
@@ -84,4 +89,5 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
       }
     },
   };
+  return client;
 }

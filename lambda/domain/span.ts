@@ -1,0 +1,91 @@
+/**
+ * A span: a run of consecutive 5-minute windows [fromWall, toWall) on the operation's wall
+ * clock, asked of the vendor in one call (`cdr_4` sums any range of up to 31 days).
+ */
+import { iterateWindows } from './planner.ts';
+import { formatDate, formatVendor, formatWall, lastInstantOf, parseWall, WALL } from './wall-clock.ts';
+import { WINDOW_MS, windowExists, type Window } from './window.ts';
+
+export const DAY_MS = 24 * WALL.HOUR_MS;
+/** The vendor's longest range for one call. */
+export const MAX_SPAN_MS = 31 * DAY_MS;
+
+export interface Span {
+  readonly fromWall: number;
+  /** Exclusive. */
+  readonly toWall: number;
+  readonly timeZone: string;
+}
+
+export function spanOf(w: Window): Span {
+  return { fromWall: w.startWall, toWall: w.startWall + WINDOW_MS, timeZone: w.timeZone };
+}
+
+export function isWindowSpan(s: Span): boolean {
+  return s.toWall - s.fromWall === WINDOW_MS;
+}
+
+/** The one window of a window-long span. */
+export function windowOfSpan(s: Span): Window {
+  return { startWall: s.fromWall, timeZone: s.timeZone };
+}
+
+/** The vendor's `date_ini` and `date_end` (last second, inclusive) of the span. */
+export function spanDates(s: Span): { date_ini: string; date_end: string } {
+  return { date_ini: formatVendor(s.fromWall), date_end: formatVendor(s.toWall - 1000) };
+}
+
+export function describeSpan(s: Span): string {
+  return `${formatWall(s.fromWall).slice(0, 16)} to ${formatWall(s.toWall).slice(0, 16)}`;
+}
+
+/** The windows of the span that exist (a spring-forward gap holds none). */
+export function windowsOf(s: Span): Window[] {
+  return [...iterateWindows({ startWall: s.fromWall, timeZone: s.timeZone }, s.toWall)];
+}
+
+/** The operation day `YYYY-MM-DD` as a span of its windows. */
+export function daySpan(day: string, timeZone: string): Span {
+  const fromWall = parseWall(`${day} 00:00:00`);
+  if (fromWall === undefined) throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
+  return { fromWall, toWall: fromWall + DAY_MS, timeZone };
+}
+
+export function dayOfWall(wall: number): string {
+  return formatDate(wall);
+}
+
+/** Real instant after which no call can still start in the span. */
+export function spanEndInstant(s: Span): number {
+  return lastInstantOf(s.toWall - WINDOW_MS, s.timeZone) + WINDOW_MS;
+}
+
+/** True when some window of the span exists. */
+export function spanHasWindows(s: Span): boolean {
+  for (let w = s.fromWall; w < s.toWall; w += WINDOW_MS) if (windowExists({ startWall: w, timeZone: s.timeZone })) return true;
+  return false;
+}
+
+/**
+ * Two halves cut at the most natural boundary near the middle: a midnight for spans of
+ * several days, else a full hour, else a window boundary. Users read the fetch log by day
+ * and hour, and an hour-aligned half is as likely to be empty as any other.
+ */
+export function splitSpan(s: Span): [Span, Span] {
+  const length = s.toWall - s.fromWall;
+  if (length < 2 * WINDOW_MS) throw new RangeError('a single window cannot be split');
+  const middle = s.fromWall + length / 2;
+  for (const unit of [DAY_MS, WALL.HOUR_MS, WINDOW_MS]) {
+    const cut = Math.round(middle / unit) * unit;
+    const inside = cut > s.fromWall && cut < s.toWall ? cut : [Math.floor(middle / unit) * unit, Math.ceil(middle / unit) * unit].find((c) => c > s.fromWall && c < s.toWall);
+    if (inside !== undefined) return [{ ...s, toWall: inside }, { ...s, fromWall: inside }];
+  }
+  throw new RangeError('no boundary inside the span');
+}
+
+/** Spans of at most `maxMs` covering [fromWall, toWall), cut at midnights when longer than a day. */
+export function chunkSpan(fromWall: number, toWall: number, timeZone: string, maxMs = MAX_SPAN_MS): Span {
+  let end = Math.min(toWall, fromWall + maxMs);
+  if (end < toWall && end - fromWall > DAY_MS) end = Math.max(Math.floor(end / DAY_MS) * DAY_MS, fromWall + WINDOW_MS);
+  return { fromWall, toWall: end, timeZone };
+}
