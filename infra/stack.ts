@@ -42,6 +42,10 @@ export class CollectorStack extends Stack {
       value: this.toJsonString(pipeline.dayWrittenEventBridgePattern()),
       description: 'EventBridge pattern (default bus) matching written cdr_4_daily day objects only',
     });
+    new CfnOutput(this, 'DayVerifiedEventPattern', {
+      value: this.toJsonString(pipeline.dayVerifiedEventBridgePattern()),
+      description: 'EventBridge pattern (default bus) matching days recorded as verified (verified records of cdr_4_verifications) only',
+    });
     new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', { value: pipeline.scheduleDeadLetterQueue.queue.queueUrl, description: 'Schedule events that could not reach a collector' });
     new CfnOutput(this, 'CollectorFailureQueueUrl', { value: pipeline.failureQueue.queue.queueUrl, description: 'Failed or expired collector invocations' });
     if (pipeline.dashboard !== undefined) {

@@ -1,7 +1,7 @@
 import { type EventPattern, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DAILY_TABLE, DATA_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
+import { DAILY_TABLE, DATA_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import type { CollectorConfig } from '../config.ts';
 import { namedQueries } from '../queries.ts';
 import { Alarms, type OperationAlarms } from './alarms.ts';
@@ -209,6 +209,36 @@ export class CollectorPipeline extends Construct {
     });
   }
 
+  /**
+   * EventBridge pattern of S3 "Object Created" events for `verified` records of
+   * `cdr_4_verifications` only (`{prefix}/cdr_4_verifications/operation={server}/dt={day}/verified-...`):
+   * a day became verified. Pending and changed records, and every other table, do not match.
+   */
+  dayVerifiedPattern(operation?: string): EventPattern {
+    const pattern = this.objectCreatedPattern(VERIFICATION_TABLE, operation);
+    // The status leads the file name, but the day folder lies between the table and the file, so a
+    // prefix cannot reach it: a wildcard does. Fixed parts are escaped, since a prefix may hold `*`.
+    const folder = `${escapeWildcard(tableRoot(this.config.prefix, VERIFICATION_TABLE))}operation=${operation !== undefined ? escapeWildcard(operation) : '*'}/`;
+    return { ...pattern, detail: { ...pattern.detail, object: { key: [{ wildcard: `${folder}dt=*/verified-*` }] } } };
+  }
+
+  /** {@link dayVerifiedPattern} in EventBridge's own JSON form. */
+  dayVerifiedEventBridgePattern(operation?: string): Record<string, unknown> {
+    return eventBridgeJson(this.dayVerifiedPattern(operation));
+  }
+
+  /**
+   * Invokes `target` each time a day is recorded as verified (its `verified` record in `cdr_4_verifications` is written).
+   * @param options.description default 'A Wolkvox cdr_4 day was verified'
+   */
+  onDayVerified(id: string, target: IRuleTarget, options: WindowCollectedOptions = {}): Rule {
+    return new Rule(this, id, {
+      description: options.description ?? 'A Wolkvox cdr_4 day was verified',
+      eventPattern: this.dayVerifiedPattern(options.operation),
+      targets: [target],
+    });
+  }
+
   private objectCreatedPattern(table: string, operation: string | undefined): EventPattern {
     if (operation !== undefined && !this.operations.some((o) => o.server === operation)) {
       throw new Error(`"${operation}" is not a configured operation (${this.operations.map((o) => o.server).join(', ')})`);
@@ -227,4 +257,9 @@ export class CollectorPipeline extends Construct {
 
 function eventBridgeJson(p: EventPattern): Record<string, unknown> {
   return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
+}
+
+/** Literal text inside an EventBridge wildcard: `*` and `\` are its only special characters. */
+function escapeWildcard(text: string): string {
+  return text.replace(/[\\*]/g, '\\$&');
 }

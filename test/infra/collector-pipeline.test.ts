@@ -3,7 +3,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { operationLogQueries } from '../../infra/log-queries.ts';
 import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
@@ -17,20 +17,42 @@ const TWO_OPERATIONS = {
 
 /**
  * EventBridge matching of the subset we use: lists of literals (or unresolved references,
- * compared structurally) and `{ prefix }`.
+ * compared structurally), `{ prefix }` and `{ wildcard }`.
  */
 function matches(pattern: unknown, event: unknown): boolean {
   if (Array.isArray(pattern)) {
     return pattern.some((p) =>
       p && typeof p === 'object' && 'prefix' in p
         ? typeof event === 'string' && event.startsWith((p as { prefix: string }).prefix)
-        : JSON.stringify(p) === JSON.stringify(event),
+        : p && typeof p === 'object' && 'wildcard' in p
+          ? typeof event === 'string' && wildcardMatches((p as { wildcard: string }).wildcard, event)
+          : JSON.stringify(p) === JSON.stringify(event),
     );
   }
   if (pattern && typeof pattern === 'object') {
     return Object.entries(pattern).every(([k, v]) => event !== null && typeof event === 'object' && matches(v, (event as Record<string, unknown>)[k]));
   }
   return false;
+}
+
+/**
+ * EventBridge's wildcard (Event Ruler): `*` is any run of characters, `/` included; `\*` and `\\`
+ * are a literal star and backslash; consecutive stars and any other escape are refused.
+ */
+function wildcardMatches(wildcard: string, value: string): boolean {
+  expect(wildcard, 'consecutive wildcards are refused').not.toMatch(/(^|[^\\])\*\*/);
+  let source = '';
+  for (let i = 0; i < wildcard.length; i++) {
+    const c = wildcard[i]!;
+    if (c === '\\') {
+      const escaped = wildcard[++i];
+      expect(escaped === '*' || escaped === '\\', `escape of ${String(escaped)} in ${wildcard}`).toBe(true);
+      source += `\\${escaped}`;
+    } else {
+      source += c === '*' ? '.*' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${source}$`, 's').test(value);
 }
 
 function s3Event(bucket: unknown, key: string) {
@@ -169,6 +191,67 @@ describe('Construct: CollectorPipeline', () => {
     // Assess
     b.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { object: { key: [{ prefix: 'wolkvox/cdr_4_daily/operation=0032/' }] } } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId, 'Arn'] } })],
+    });
+  });
+
+  it('matches verified records but not pending or changed ones, nor other tables, when S3 reports a new object', () => {
+    // Prepare
+    const pattern = built.stack.resolve(built.stack.pipeline.dayVerifiedEventBridgePattern()) as unknown;
+    const only0045 = built.stack.resolve(built.stack.pipeline.dayVerifiedEventBridgePattern('0045')) as unknown;
+    const bucket = built.stack.resolve(built.stack.pipeline.bucket.bucketName) as unknown;
+    const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');
+    const record = (operation: string, status: string) => verificationKey('wolkvox', operation, '2025-01-15', status, Date.UTC(2025, 0, 16, 4, 30), '01HZXVERIFY');
+
+    // Act
+    const accepts = (p: unknown, key: string) => matches(p, s3Event(bucket, key));
+
+    // Assess
+    expect(accepts(pattern, record('0032', 'verified'))).toBe(true);
+    expect(accepts(pattern, record('0045', 'verified'))).toBe(true);
+    expect(accepts(pattern, record('0032', 'pending'))).toBe(false);
+    expect(accepts(pattern, record('0032', 'changed'))).toBe(false);
+    expect(accepts(pattern, dailyKey('wolkvox', '0032', '2025-01-15'))).toBe(false);
+    expect(accepts(pattern, dataKey('wolkvox', '0032', w))).toBe(false);
+    expect(accepts(pattern, fetchLogKey('wolkvox', '0032', w, 'verified-1'))).toBe(false);
+    expect(accepts(pattern, `other/${record('0032', 'verified')}`)).toBe(false);
+    expect(matches(pattern, s3Event('another-bucket', record('0032', 'verified')))).toBe(false);
+    expect(accepts(only0045, record('0045', 'verified'))).toBe(true);
+    expect(accepts(only0045, record('0032', 'verified'))).toBe(false);
+    expect(accepts(only0045, record('0045', 'changed'))).toBe(false);
+  });
+
+  it('matches a star in the prefix as itself only when the prefix holds one', () => {
+    // Prepare
+    const b = buildStack({ context: { ...TWO_OPERATIONS, [CONTEXT_KEYS.prefix]: 'data*/cdr' } });
+    const pattern = b.stack.resolve(b.stack.pipeline.dayVerifiedEventBridgePattern()) as { detail: unknown };
+    const bucket = b.stack.resolve(b.stack.pipeline.bucket.bucketName) as unknown;
+    const verified = (prefix: string) => verificationKey(prefix, '0032', '2025-01-15', 'verified', Date.UTC(2025, 0, 16, 4, 30), 'v');
+
+    // Assess
+    expect(pattern.detail).toMatchObject({ object: { key: [{ wildcard: 'data\\*/cdr/cdr_4_verifications/operation=*/dt=*/verified-*' }] } });
+    expect(matches(pattern, s3Event(bucket, verified('data*/cdr')))).toBe(true);
+    expect(matches(pattern, s3Event(bucket, verified('data-x/cdr')))).toBe(false);
+  });
+
+  it('routes verified days to the target when a consumer subscribes with onDayVerified', () => {
+    // Prepare
+    let consumerId = '';
+    const subscribe = (stack: Built['stack']) => {
+      const consumer = new Queue(stack, 'Consumer');
+      consumerId = logicalId(consumer);
+      // Act
+      stack.pipeline.onDayVerified('Verified', new SqsQueue(consumer), { operation: '0032' });
+    };
+    const b = buildStack({ beforeSynth: subscribe });
+
+    // Assess
+    b.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ wildcard: 'wolkvox/cdr_4_verifications/operation=0032/dt=*/verified-*' }] } },
+      },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId, 'Arn'] } })],
     });
   });

@@ -102,6 +102,18 @@ ${command.replace(/\{Ref:[^}]+\}/g, 'X')}`], { encoding: 'utf8' });
     });
   });
 
+  it('outputs the consumer event pattern of verified days when synthesized', () => {
+    // Act
+    const pattern = JSON.parse(output(built, 'DayVerifiedEventPattern').replace(/\{Ref:([A-Za-z0-9]+)\}/, '$1')) as unknown;
+
+    // Assess
+    expect(pattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [logicalId(built.stack.pipeline.bucket)] }, object: { key: [{ wildcard: 'wolkvox/cdr_4_verifications/operation=*/dt=*/verified-*' }] } },
+    });
+  });
+
   it('outputs an example query against the first operation when synthesized', () => {
     // Assess
     expect(output(built, 'ExampleQuery')).toMatch(/^SELECT .* FROM "wolkvox"\."cdr_4" WHERE operation = '0032' AND dt >= /);
