@@ -7,9 +7,10 @@
  * taken in each operation's zone instead, with an expression that has no column in it, so
  * Athena folds it to a constant and still prunes. Queries over more than one day read
  * `cdr_4_daily` (one Parquet object per day instead of 288 small JSON objects); same-day and
- * per-window queries read `cdr_4`; completeness and failures read the fetch log.
+ * per-window queries read `cdr_4`; completeness and failures read the fetch log, and whether the
+ * vendor's totals confirmed a day reads `cdr_4_verifications`.
  */
-import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE } from '../lambda/domain/layout.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE } from '../lambda/domain/layout.ts';
 
 export interface NamedQuerySpec {
   readonly id: string;
@@ -57,6 +58,7 @@ export function namedQueries(database: string, operations: readonly QueryOperati
   const data = `"${database}"."${DATA_TABLE}"`;
   const daily = `"${database}"."${DAILY_TABLE}"`;
   const fetches = `"${database}"."${FETCH_TABLE}"`;
+  const verifications = `"${database}"."${VERIFICATION_TABLE}"`;
   return [
     {
       id: 'TodayByHour',
@@ -129,6 +131,24 @@ FROM ${fetches}
 WHERE outcome IN ('failed', 'quarantined') AND ${dayFilter(operations, 7)}
 GROUP BY operation, dt, error_class
 ORDER BY dt DESC, failures DESC;`,
+    },
+    {
+      id: 'DaysNotVerified',
+      name: 'cdr_4: days not verified',
+      description: "Days whose latest verification record is not 'verified' (pending, or changed and due for another check), with that record's totals, last 30 days and today (operation time)",
+      // A day's records are only ever added: the latest one (max_by over checked_at) says where it stands.
+      sql: `SELECT operation, dt,
+       max_by(status, checked_at) AS status,
+       MAX(checked_at) AS last_checked_at,
+       max_by(vendor_calls, checked_at) AS vendor_calls,
+       max_by(stored_calls, checked_at) AS stored_calls,
+       COUNT_IF(status = 'changed') AS checks_changed,
+       SUM(api_calls) AS api_calls_spent
+FROM ${verifications}
+WHERE ${dayFilter(operations, 30)}
+GROUP BY operation, dt
+HAVING max_by(status, checked_at) <> 'verified'
+ORDER BY operation, dt;`,
     },
   ];
 }

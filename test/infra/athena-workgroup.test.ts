@@ -59,7 +59,7 @@ describe('Construct: AthenaWorkgroup', () => {
     template.hasResourceProperties('AWS::Athena::WorkGroup', { WorkGroupConfiguration: { BytesScannedCutoffPerQuery: 10 * 1024 * 1024 } });
   });
 
-  it('saves the five named queries in the workgroup when queries are given', () => {
+  it('saves the six named queries in the workgroup when queries are given', () => {
     // Act
     const { template, athena } = synth();
 
@@ -71,6 +71,7 @@ describe('Construct: AthenaWorkgroup', () => {
       'cdr_4: cost and minutes by day',
       'cdr_4: windows collected vs expected per day',
       'cdr_4: fetch failures by error class',
+      'cdr_4: days not verified',
     ]);
     for (const q of queries) {
       expect(q).toMatchObject({ Database: 'wolkvox', WorkGroup: { Ref: logicalId(athena.workGroup) } });

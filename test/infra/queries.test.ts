@@ -6,8 +6,18 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleQuery, namedQueries, type QueryOperation, WINDOWS_PER_DAY } from '../../infra/queries.ts';
-import { type ColumnSpec, DAILY_COLUMNS, DAILY_PARTITION_COLUMNS, DATA_COLUMNS, duckdbType, FETCH_COLUMNS, PARTITION_COLUMNS } from '../../lambda/domain/columns.ts';
-import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE } from '../../lambda/domain/layout.ts';
+import {
+  type ColumnSpec,
+  DAILY_COLUMNS,
+  DAILY_PARTITION_COLUMNS,
+  DATA_COLUMNS,
+  duckdbType,
+  FETCH_COLUMNS,
+  PARTITION_COLUMNS,
+  VERIFICATION_COLUMNS,
+  VERIFICATION_PARTITION_COLUMNS,
+} from '../../lambda/domain/columns.ts';
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 
 /** 02:00 UTC on 21 Nov: still 20 Nov in Bogota (UTC-5), already 21 Nov in Tokyo (UTC+9). */
 const NOW_SQL = "TIMESTAMPTZ '2026-11-21 02:00:00+00'";
@@ -21,12 +31,14 @@ const LOOKBACK: Record<string, number> = {
   CostAndMinutesByDay: 30,
   WindowsCollectedPerDay: 14,
   FetchFailuresByErrorClass: 7,
+  DaysNotVerified: 30,
 };
 
 const TABLES: [string, readonly ColumnSpec[]][] = [
   [DATA_TABLE, [...DATA_COLUMNS, ...PARTITION_COLUMNS]],
   [FETCH_TABLE, [...FETCH_COLUMNS, ...PARTITION_COLUMNS]],
   [DAILY_TABLE, [...DAILY_COLUMNS, ...DAILY_PARTITION_COLUMNS]],
+  [VERIFICATION_TABLE, [...VERIFICATION_COLUMNS, ...VERIFICATION_PARTITION_COLUMNS]],
 ];
 
 function dayOffset(day: string, days: number): string {
@@ -39,7 +51,7 @@ async function seed(db: DuckDBConnection): Promise<void> {
   await db.run('CREATE MACRO date_format(d, f) AS strftime(d, f)');
   await db.run('CREATE MACRO date(x) AS CAST(x AS DATE)');
   for (const [table, columns] of TABLES) {
-    await db.run(`CREATE TABLE wolkvox.${table} (${columns.map((c) => `"${c.name}" ${duckdbType(c.type)}`).join(', ')})`);
+    await createTable(db, 'wolkvox', table, columns);
     const values: Record<string, string> = {
       window_start: "dt || ' 00:00:00'",
       interval: "'0_5_seg'",
@@ -47,6 +59,9 @@ async function seed(db: DuckDBConnection): Promise<void> {
       outcome: "'failed'",
       error_class: "'WolkvoxTransportError'",
       hour: '0',
+      // Every day still unverified, so that the days-not-verified query selects each one.
+      status: "'changed'",
+      checked_at: "dt || 'T12:00:00.000Z'",
     };
     const select = columns.map((c) => (c.name === 'operation' || c.name === 'dt' ? c.name : (values[c.name] ?? 'NULL'))).join(', ');
     await db.run(`INSERT INTO wolkvox.${table}
@@ -54,6 +69,10 @@ async function seed(db: DuckDBConnection): Promise<void> {
       FROM (SELECT strftime(d, '%Y-%m-%d') AS dt FROM range(DATE '2026-10-01', DATE '2026-11-23', INTERVAL 1 DAY) t(d)),
            (VALUES ('${BOGOTA.server}'), ('${TOKYO.server}')) o(operation)`);
   }
+}
+
+async function createTable(db: DuckDBConnection, schema: string, table: string, columns: readonly ColumnSpec[]): Promise<void> {
+  await db.run(`CREATE TABLE ${schema}.${table} (${columns.map((c) => `"${c.name}" ${duckdbType(c.type)}`).join(', ')})`);
 }
 
 /** Days each operation's rows come from when `sql` runs at NOW_SQL. */
@@ -126,9 +145,38 @@ describe('Queries: saved Athena queries', () => {
     // Assess
     for (const q of queries) {
       const table = /FROM "wolkvox"\."([a-z_0-9]+)"/.exec(q.sql)?.[1];
-      if (table === FETCH_TABLE) continue;
+      if (table === FETCH_TABLE || table === VERIFICATION_TABLE) continue;
       expect(table, q.id).toBe(LOOKBACK[q.id] === 0 ? DATA_TABLE : DAILY_TABLE);
     }
+  });
+
+  it('lists the days whose latest record is not verified, with that record, when the days-not-verified query runs', async () => {
+    // Prepare: a schema of its own, so the seeded tables keep one row a day.
+    await db.run('CREATE SCHEMA verif');
+    await createTable(db, 'verif', VERIFICATION_TABLE, [...VERIFICATION_COLUMNS, ...VERIFICATION_PARTITION_COLUMNS]);
+    const rows: [string, string, string, string, number | null][] = [
+      ['2026-10-01', '2026-10-02T09:00:00.000Z', 'changed', '0032', 10], // before the 30-day bound
+      ['2026-11-18', '2026-11-19T09:00:00.000Z', 'verified', '0032', 40], // written first, latest all the same
+      ['2026-11-18', '2026-11-18T13:00:00.000Z', 'pending', '0032', null],
+      ['2026-11-19', '2026-11-19T13:00:00.000Z', 'pending', '0032', null],
+      ['2026-11-19', '2026-11-20T09:00:00.000Z', 'changed', '0032', 31],
+      ['2026-11-20', '2026-11-20T13:00:00.000Z', 'pending', '0032', null],
+      ['2026-11-19', '2026-11-20T09:00:00.000Z', 'changed', '0099', 5], // another operation
+    ];
+    for (const [dt, checkedAt, status, operation, vendor] of rows) {
+      await db.run(`INSERT INTO verif.${VERIFICATION_TABLE} (operation, dt, checked_at, status, vendor_calls, api_calls) VALUES ('${operation}', '${dt}', '${checkedAt}', '${status}', ${vendor ?? 'NULL'}, 1)`);
+    }
+    const sql = namedQueries('verif', [BOGOTA]).find((q) => q.id === 'DaysNotVerified')?.sql ?? '';
+
+    // Act
+    const reader = await db.runAndReadAll(`SELECT operation, dt, status, last_checked_at, vendor_calls, checks_changed, api_calls_spent FROM (${sql.replace(/;\s*$/, '').replaceAll('current_timestamp', NOW_SQL)})`);
+
+    // Assess: Bogota's today is 20 Nov; 0099 is listed too (the query covers every operation in the zone's bound).
+    expect(reader.getRowObjectsJson()).toEqual([
+      { operation: '0032', dt: '2026-11-19', status: 'changed', last_checked_at: '2026-11-20T09:00:00.000Z', vendor_calls: '31', checks_changed: '1', api_calls_spent: '2' },
+      { operation: '0032', dt: '2026-11-20', status: 'pending', last_checked_at: '2026-11-20T13:00:00.000Z', vendor_calls: null, checks_changed: '0', api_calls_spent: '1' },
+      { operation: '0099', dt: '2026-11-19', status: 'changed', last_checked_at: '2026-11-20T09:00:00.000Z', vendor_calls: '5', checks_changed: '1', api_calls_spent: '1' },
+    ]);
   });
 
   it('quotes the reserved column "interval" whenever a query uses it', () => {
