@@ -41,6 +41,18 @@ describe('Document: operator documentation', () => {
     }
   });
 
+  it('shows the verified-day event pattern as the stack renders it, in the README and this document', () => {
+    // Prepare: the pattern with the bucket reference spelled as the documents spell it.
+    const bucket = JSON.stringify(built.stack.resolve(built.stack.pipeline.bucket.bucketName));
+    const rendered = JSON.parse(JSON.stringify(built.stack.resolve(built.stack.pipeline.dayVerifiedEventBridgePattern())).replace(bucket, '"<DataBucketName>"')) as unknown;
+
+    // Act
+    const shown = (doc: string) => [...doc.matchAll(/^```json\n([\s\S]*?)^```/gm)].map((m) => m[1] ?? '').filter((b) => b.includes('cdr_4_verifications')).map((b) => JSON.parse(b) as unknown);
+
+    // Assess
+    for (const doc of [readme, infraDoc]) expect(shown(doc)).toEqual([rendered]);
+  });
+
   it('quotes every saved query verbatim when it lists them', () => {
     // Assess
     for (const q of namedQueries('wolkvox', [{ server: '0032', timezone: 'America/Bogota' }])) expect(infraDoc, q.id).toContain(q.sql);
