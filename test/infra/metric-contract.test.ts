@@ -1,0 +1,258 @@
+/**
+ * The metric contract end to end: what the Lambda handler emits (createHandler with the
+ * telemetry lambda/handler.ts wires, real Powertools output, runs against the simulator), what
+ * the synthesized stack's alarms read, what its saved queries read, and what the cost table
+ * prices.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alarmsInTemplate, costPerOperationMonth } from '../../bench/cost-model.ts';
+import { CONTEXT_KEYS } from '../../infra/config.ts';
+import { operationLogQueries } from '../../infra/log-queries.ts';
+import type { LambdaConfig } from '../../lambda/config.ts';
+import { SecretError } from '../../lambda/domain/errors.ts';
+import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { createHandler } from '../../lambda/runtime/collector-handler.ts';
+import { lambdaTelemetry, runFigures } from '../../lambda/runtime/telemetry.ts';
+import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
+import { staticToken, type TokenProvider } from '../../lambda/wolkvox/token-provider.ts';
+import { startSimulator, type Simulator } from '../simulator/index.ts';
+import { instantOfWall, ManualClock } from '../support/clock.ts';
+import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+import { type Built, buildStack, resourcesOfType } from './helpers.ts';
+
+const TZ = 'America/Bogota';
+const SERVER = '0032';
+const TOKEN = 'tok-METRICS-4e5f6a7b8c';
+const MINUTE = 60_000;
+
+interface Invocation {
+  readonly scenario: string;
+  /** Every line the handler printed (stdout and stderr), parsed. */
+  readonly lines: Record<string, unknown>[];
+  readonly emf: EmfDoc[];
+}
+
+interface EmfDoc {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  [key: string]: unknown;
+}
+
+/** Lines written to stdout and stderr while `run` runs: Powertools writes there, as in Lambda. */
+async function printedBy(run: () => Promise<unknown>): Promise<string[]> {
+  const printed: string[] = [];
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const capture = (chunk: unknown) => {
+    printed.push(...String(chunk).split('\n').filter((l) => l !== ''));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    await run().catch(() => undefined);
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+  return printed;
+}
+
+const metricNames = (docs: readonly EmfDoc[]) => docs.flatMap((d) => d._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)));
+
+describe('Contract: custom metrics of the handler, alarms, saved queries and cost table', () => {
+  let built: Built;
+  let sim: Simulator;
+  let clock: ManualClock;
+  const invocations: Invocation[] = [];
+
+  async function scenario(name: string, options: { token?: TokenProvider; dailyCallCap?: number; events?: unknown[]; before?: (i: number) => void }) {
+    const token = options.token ?? staticToken(TOKEN);
+    const config: LambdaConfig = {
+      server: SERVER,
+      timeZone: TZ,
+      baseUrl: sim.origin,
+      prefix: name.replace(/\W+/g, '-'),
+      settleMinutes: 5,
+      requestTimeoutMs: 5_000,
+      restateAfterMinutes: 0,
+      dailyCallCap: options.dailyCallCap,
+      tokenSecretId: 'unused',
+      bucket: 'unused',
+    };
+    const handler = createHandler({
+      config,
+      store: new MemoryStore(),
+      leases: new MemoryLeaseStore(),
+      token,
+      client: createCdr4Client({ baseUrl: sim.origin, server: SERVER, token, clock: clock.now }),
+      ...lambdaTelemetry(SERVER, options.dailyCallCap !== undefined ? { daily_call_cap: options.dailyCallCap } : {}),
+      clock: clock.now,
+      sleep: async () => {},
+    });
+    const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
+    for (const [i, event] of (options.events ?? [scheduled]).entries()) {
+      options.before?.(i);
+      const printed = await printedBy(() => handler(event ?? scheduled, { getRemainingTimeInMillis: () => 240_000 }));
+      const lines = printed.map((l) => JSON.parse(l) as Record<string, unknown>);
+      invocations.push({ scenario: name, lines, emf: lines.filter((l): l is EmfDoc => '_aws' in l) });
+      clock.advance(5 * MINUTE);
+    }
+  }
+
+  const of = (name: string) => invocations.filter((i) => i.scenario === name);
+  const figuresOf = (i: Invocation) => i.lines.filter((l) => l.message === RUN_FIGURES_MESSAGE);
+
+  beforeAll(async () => {
+    built = buildStack({ context: { [CONTEXT_KEYS.operations]: [{ server: SERVER, dailyCallCap: 900 }, { server: '0045', timezone: 'America/Mexico_City' }] } });
+    clock = new ManualClock(instantOfWall('2026-11-20 09:10', TZ));
+    sim = await startSimulator({ token: TOKEN, server: SERVER, timeZone: TZ, now: clock.now });
+    const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
+    const saved = process.env.POWERTOOLS_DEV;
+    delete process.env.POWERTOOLS_DEV;
+    try {
+      await scenario('steady', { events: [scheduled, scheduled, scheduled] });
+      await scenario('failed calls', { events: [scheduled, scheduled], before: (i) => i === 0 && sim.inject({ kind: 'http503' }, 3) });
+      await scenario('token missing', { token: { get: async () => Promise.reject(new SecretError('the token secret is empty: put-secret-value')), refresh: async () => Promise.reject(new SecretError('empty')) } });
+      await scenario('vendor daily limit', { events: [scheduled, scheduled], before: (i) => i === 0 && sim.inject({ kind: 'tokenLimit' }) });
+      await scenario('daily cap', { dailyCallCap: 1, events: [scheduled, { backfill: { from: '2026-11-19 00:00', to: '2026-11-19 01:00' } }] });
+      await scenario('backfill', { events: [scheduled, { backfill: { from: '2026-11-18 00:00', to: '2026-11-18 01:00' } }] });
+      await scenario('quarantine', { events: [scheduled, scheduled, scheduled, scheduled], before: (i) => i > 0 && sim.inject({ kind: 'badShape' }) });
+    } finally {
+      if (saved !== undefined) process.env.POWERTOOLS_DEV = saved;
+    }
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it('emits only alarm metrics, at most 3 per operation, each with only the operation dimension, whatever the run meets', () => {
+    // Assess
+    const docs = invocations.flatMap((i) => i.emf);
+    expect(docs.length).toBeGreaterThan(0);
+    const emitted = new Set(metricNames(docs));
+    expect([...emitted].filter((n) => !(ALARM_METRICS as readonly string[]).includes(n))).toEqual([]);
+    expect(emitted.size).toBeLessThanOrEqual(3);
+    for (const d of docs) {
+      expect(d._aws.CloudWatchMetrics).toHaveLength(1);
+      expect(d._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
+      expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([[METRIC_DIMENSION]]);
+      expect(d[METRIC_DIMENSION]).toBe(SERVER);
+    }
+  });
+
+  it('sends WindowsBehind on every run that plans and TokenTrouble only when the token held the run back', () => {
+    // Assess
+    const emitted = (name: string) => of(name).map((i) => Object.fromEntries(metricNames(i.emf).map((n) => [n, i.emf.find((d) => n in d)![n]])));
+    expect(emitted('steady')).toEqual([{ WindowsBehind: 0 }, { WindowsBehind: 0 }, { WindowsBehind: 0 }]);
+    expect(emitted('token missing')).toEqual([{ TokenTrouble: 1 }]);
+    expect(emitted('vendor daily limit')[0]).toMatchObject({ TokenTrouble: 1 });
+    // The limit holds until the operation's midnight: the next run calls nothing and says so.
+    expect(emitted('vendor daily limit')[1]).toEqual({ TokenTrouble: 1 });
+    expect(emitted('daily cap')[1]).toMatchObject({ TokenTrouble: 1 });
+    expect(emitted('failed calls')[0]).toEqual({ WindowsBehind: expect.any(Number) });
+  });
+
+  it('logs one run-figures line per invocation with every count field, gauges as reported', () => {
+    // Assess
+    const counts = Object.values(METRIC).filter((n) => !GAUGES.has(n));
+    for (const i of invocations) {
+      const lines = figuresOf(i);
+      expect(lines, i.scenario).toHaveLength(1);
+      for (const name of counts) expect(lines[0], `${i.scenario}: ${name}`).toHaveProperty(FIGURE_FIELD[keyOf(name)], expect.any(Number));
+    }
+    const field = (scenario: string, run: number, key: keyof typeof METRIC) => figuresOf(of(scenario)[run]!)[0]![FIGURE_FIELD[key]];
+    expect(field('steady', 1, 'windowsCollected')).toBe(1);
+    expect(field('steady', 1, 'windowsBehind')).toBe(0);
+    expect(field('failed calls', 0, 'fetchFailures')).toBe(3);
+    expect(field('token missing', 0, 'tokenMissing')).toBe(1);
+    expect(field('backfill', 1, 'windowsBackfilled')).toBe(12);
+    expect(field('backfill', 1, 'backfillWindowsRemaining')).toBe(0);
+    expect(field('quarantine', 3, 'windowsQuarantined')).toBe(1);
+    expect(figuresOf(of('daily cap')[0]!)[0]).toMatchObject({ daily_call_cap: 1, [FIGURE_FIELD.dailyApiCalls]: 1 });
+  });
+
+  it('gives every alarm on a collector metric a metric the handler emits, with its operation', () => {
+    // Prepare: all the handler's figures at once, through the adapter handler.ts uses.
+    const sent: string[] = [];
+    const adapter = runFigures({ addMetric: (name) => sent.push(name), publishStoredMetrics: () => undefined }, { debug() {}, info() {}, warn() {}, error() {} });
+    for (const name of Object.values(METRIC)) adapter.count(name, 2);
+    adapter.publish();
+
+    // Assess
+    const alarms = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').filter(([, p]) => p.Namespace === METRICS_NAMESPACE);
+    expect(alarms).toHaveLength(2 * ALARM_METRICS.length);
+    for (const [id, p] of alarms) {
+      expect(sent, id).toContain(p.MetricName);
+      expect(p.Dimensions, id).toEqual([{ Name: METRIC_DIMENSION, Value: expect.stringMatching(/^(0032|0045)$/) }]);
+    }
+    expect([...sent].sort()).toEqual([...ALARM_METRICS].sort());
+    // And the handler does send them: the ones a run against the simulator can raise.
+    expect(new Set(metricNames(invocations.flatMap((i) => i.emf)))).toEqual(new Set([ALARM_METRIC.windowsBehind, ALARM_METRIC.tokenTrouble]));
+  });
+
+  it('saves queries that read fields the collector logs', () => {
+    // Assess
+    const logged = new Set(invocations.flatMap((i) => i.lines.flatMap((l) => Object.keys(l))));
+    const figureFields = new Set(Object.values(FIGURE_FIELD));
+    for (const q of operationLogQueries({ dailyCallCap: 900 })) {
+      for (const f of q.query.fields ?? []) {
+        const name = f.replace(/`/g, '');
+        if (name.startsWith('@')) continue;
+        expect(logged.has(name) || figureFields.has(name), `${q.name}: ${name}`).toBe(true);
+      }
+    }
+    expect(logged).toContain('window_start');
+    expect(logged).toContain('windows_remaining');
+  });
+
+  it('prices every metric the handler emits in the cost table, and any other it would be measured sending', () => {
+    // Prepare
+    const inputs = { runMs: 300, initMs: 100, s3PutsPerWindow: 4, checkpointPutsPerRun: 3, s3GetsPerRun: 4, bytesPerWindow: 6000, logBytesPerRun: 2000, alarms: alarmsInTemplate() };
+    const emitted = new Set(metricNames(invocations.flatMap((i) => i.emf)));
+
+    // Act
+    const cost = costPerOperationMonth({ ...inputs, metricHoursPerMonth: { WindowsBehind: 720 } });
+    const withStray = costPerOperationMonth({ ...inputs, metricHoursPerMonth: { WindowsBehind: 720, ApiCalls: 720 } });
+
+    // Assess
+    const line = cost.lines.find((l) => l.item.startsWith('CloudWatch custom metrics'))!;
+    for (const name of [...emitted, ...ALARM_METRICS]) {
+      expect(cost.priced_metrics).toContain(name);
+      expect(line.arithmetic).toContain(name);
+    }
+    expect(line.usd).toBeCloseTo(0.3, 4);
+    expect(withStray.priced_metrics).toContain('ApiCalls');
+    expect(withStray.total_usd - cost.total_usd).toBeCloseTo(0.3, 1);
+    expect(alarmsInTemplate()).toEqual({ perOperation: 1 + ALARM_METRICS.length, shared: 2, operations: 1 });
+  });
+});
+
+function keyOf(name: string): keyof typeof METRIC {
+  return (Object.keys(METRIC) as (keyof typeof METRIC)[]).find((k) => METRIC[k] === name)!;
+}
+
+describe('Document: README cost table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('<!-- cost:begin'), readme.indexOf('<!-- cost:end -->'));
+  const rows = [...table.matchAll(/^\| ([^|]+?) \|\s*([^|]*?)\s*\| \**([\d.]+)\** \|$/gm)].map((m) => ({ item: m[1]!, arithmetic: m[2]!, usd: Number(m[3]) }));
+
+  it('totals at most $2.00 per operation-month, its lines adding up to the total, as npm run bench wrote it', () => {
+    // Assess
+    const total = rows.find((r) => r.item === '**total**');
+    expect(total?.usd).toBeLessThanOrEqual(2);
+    const lines = rows.filter((r) => r !== total);
+    expect(lines.length).toBeGreaterThan(8);
+    expect(lines.reduce((n, r) => n + r.usd, 0)).toBeCloseTo(total!.usd, 2);
+  });
+
+  it('prices every custom metric the handler can send and every alarm of the stack', () => {
+    // Assess
+    const metrics = rows.find((r) => r.item.startsWith('CloudWatch custom metrics'));
+    for (const name of ALARM_METRICS) expect(metrics?.arithmetic).toContain(name);
+    const alarms = rows.find((r) => r.item === 'CloudWatch alarms');
+    const { perOperation, shared, operations } = alarmsInTemplate();
+    expect(alarms?.arithmetic).toContain(`${perOperation} per operation + ${shared} shared by ${operations} operation(s)`);
+  });
+});
