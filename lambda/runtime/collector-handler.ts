@@ -36,8 +36,8 @@ export interface HandlerResult {
   readonly apiCalls: number;
   /**
    * `lease-held`: another collector (a CLI run) holds the operation: this run made no API call,
-   * or, when it lost the lease mid-run, stopped at once (the counts here are then 0; the
-   * metrics it published still count its calls, and what it stored stays).
+   * or, when it lost the lease mid-run, stopped at once (the counts here are then 0; its
+   * run figures still count its calls, and what it stored stays).
    */
   readonly stopReason: RunReport['stopReason'] | 'lease-held';
   readonly firstWindow: string | null;
