@@ -188,8 +188,9 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       expect(p.Dimensions, id).toEqual([{ Name: METRIC_DIMENSION, Value: expect.stringMatching(/^(0032|0045)$/) }]);
     }
     expect([...sent].sort()).toEqual([...ALARM_METRICS].sort());
-    // And the handler does send them: the ones a run against the simulator can raise.
-    expect(new Set(metricNames(invocations.flatMap((i) => i.emf)))).toEqual(new Set([ALARM_METRIC.windowsBehind, ALARM_METRIC.tokenTrouble]));
+    // And the handler does send them: the ones these runs raise (no day here is past the verification bound).
+    const raised = new Set(metricNames(invocations.flatMap((i) => i.emf)));
+    for (const name of [ALARM_METRIC.windowsBehind, ALARM_METRIC.tokenTrouble]) expect(raised).toContain(name);
   });
 
   it('saves queries that read fields the collector logs', () => {
