@@ -110,6 +110,8 @@ export async function benchHandlerTelemetry(restateAfterMinutes: number, hours =
     requestTimeoutMs: baseSettings.requestTimeoutMs,
     restateAfterMinutes,
     dailyCallCap: undefined,
+    verifyAfterMinutes: 240,
+    quietFreshnessMinutes: 30,
     tokenSecretId: 'bench',
     bucket: 'bench',
   };

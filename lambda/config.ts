@@ -18,6 +18,10 @@ export interface CollectorSettings {
   readonly restateAfterMinutes: number;
   /** Our own daily cap of API calls (the token's limit is shared with other integrations). */
   readonly dailyCallCap: number | undefined;
+  /** A day is verified against the vendor's day total once this long has passed since it ended. */
+  readonly verifyAfterMinutes: number;
+  /** In quiet periods, windows are stored at most this long after they end (one call for all of them); 0 turns quiet periods off. */
+  readonly quietFreshnessMinutes: number;
 }
 
 export const DEFAULT_TIMEZONE = 'America/Bogota';
@@ -56,8 +60,10 @@ const sharedEnv = {
   [LAMBDA_ENV.prefix]: z._default(prefix, DEFAULT_PREFIX),
   [LAMBDA_ENV.settleMinutes]: z._default(intText(0, 1440), 5),
   WOLKVOX_REQUEST_TIMEOUT_MS: z._default(intText(1000, 120_000), 65_000),
-  [LAMBDA_ENV.restateAfterMinutes]: z._default(intText(0, 10_080), 60),
+  [LAMBDA_ENV.restateAfterMinutes]: z._default(intText(0, 10_080), 90),
   [LAMBDA_ENV.dailyCallCap]: z.optional(intText(1, 10_000_000)),
+  VERIFY_AFTER_MINUTES: z._default(intText(0, 10_080), 240),
+  QUIET_FRESHNESS_MINUTES: z._default(intText(0, 1440), 30),
 };
 
 const lambdaEnvSchema = z.object({
@@ -115,6 +121,8 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
     restateAfterMinutes: e.RESTATE_AFTER_MINUTES,
     dailyCallCap: e.DAILY_CALL_CAP,
+    verifyAfterMinutes: e.VERIFY_AFTER_MINUTES,
+    quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
     tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
     bucket: e.BUCKET_NAME,
   };
@@ -133,6 +141,8 @@ export function readCliEnv(env: Env): CliEnvConfig {
     requestTimeoutMs: e.WOLKVOX_REQUEST_TIMEOUT_MS,
     restateAfterMinutes: e.RESTATE_AFTER_MINUTES,
     dailyCallCap: e.DAILY_CALL_CAP,
+    verifyAfterMinutes: e.VERIFY_AFTER_MINUTES,
+    quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
     token: e.WOLKVOX_TOKEN,
   };
 }

@@ -14,6 +14,8 @@ import { DATA_TABLE, dailyKey, dayPrefix } from '../domain/layout.ts';
 import type { DataRow } from '../domain/columns.ts';
 import { DayObjectError, decodeDay, encodeDay, type DayWindow } from '../domain/daily-parquet.ts';
 import { CollectorError } from '../domain/errors.ts';
+import { totalsOfRows, type Totals } from '../domain/totals.ts';
+import { parseWall } from '../domain/wall-clock.ts';
 import { PARQUET, type ObjectStore } from '../storage/object-store.ts';
 import { silentLog, type Log } from './ports.ts';
 
@@ -105,6 +107,26 @@ export async function refreshDays(store: ObjectStore, scope: DayScope, days: Ite
   }
   if (skippedDays.length) log.info('day objects left for a later run (out of time)', { operation: scope.operation, days: skippedDays.length, first: skippedDays[0] });
   return { days: unique.length, daysRewritten, windowsRead, rows, failedDays, skippedDays };
+}
+
+/**
+ * Calls per interval of every stored window of a day, read back from the store (never from
+ * what the collector remembers writing): the day object for the windows it holds at their
+ * listed version, a GET for each window object newer than it. Keys: window start (wall ms).
+ */
+export async function readDayTotals(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<Map<number, Totals>> {
+  const prefix = dayWindowsPrefix(scope, day);
+  const [listed, held] = await Promise.all([listWindows(store, prefix, log), readDayObject(store, dailyKey(scope.prefix, scope.operation, day), log)]);
+  const heldByKey = new Map((held.windows ?? []).map((w) => [w.key, w]));
+  const stale = listed.filter((o) => heldByKey.get(o.key)?.version !== o.version);
+  const fresh = await mapPool(stale, READ_CONCURRENCY, (o) => readWindow(store, o));
+  const out = new Map<number, Totals>();
+  const freshByKey = new Map(stale.map((o, i) => [o.key, fresh[i]]));
+  for (const o of listed) {
+    const w = freshByKey.has(o.key) ? freshByKey.get(o.key) : heldByKey.get(o.key);
+    if (w) out.set(parseWall(o.start)!, totalsOfRows(w.rows));
+  }
+  return out;
 }
 
 async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number }> {

@@ -4,12 +4,15 @@
  * at most that much work), and the lease that makes this run the only one writing it.
  */
 import { checkpointKey } from '../domain/layout.ts';
-import { labelOf, parseCheckpoint, serializeCheckpoint, type BackfillJob, type Checkpoint } from '../domain/checkpoint.ts';
+import { labelOf, parseCheckpoint, serializeCheckpoint, type BackfillJob, type Checkpoint, type PendingDay, type SavedSettleNode } from '../domain/checkpoint.ts';
+import type { SettleNode } from '../domain/settle.ts';
+import { formatWall, parseWall } from '../domain/wall-clock.ts';
 import { formatDate, toWallClock } from '../domain/wall-clock.ts';
 import { nextWindow, type Window } from '../domain/window.ts';
 import { JSON_TYPE } from '../storage/object-store.ts';
 import type { Lease } from './lease.ts';
 import type { CollectorDeps } from './collect-windows.ts';
+import { verificationRecord, writeVerificationRecord } from './verification-records.ts';
 
 export const PROGRESS_EVERY = 100;
 export const PROGRESS_EVERY_MS = 30_000;
@@ -34,7 +37,15 @@ export class RunState {
   readonly quarantined: Set<string>;
   readonly backfills: BackfillJob[];
   readonly daysDirty: Set<string>;
+  /** Days with windows stored and not yet verified (the checkpoint's verify_days). */
+  readonly verifyDays: Map<string, PendingDay>;
+  /** Searches in progress, by what they serve; saved so a killed run loses at most the call in flight. */
+  readonly searches: Map<string, SettleNode[]>;
+  quietSince: string | null;
+  lateShare: number | null;
   budget: { day: string; calls: number };
+  /** Days that became pending and whose pending row is not written yet. */
+  private readonly newlyPending: string[] = [];
   /** API calls made by this run (all phases). */
   apiCalls = 0;
   private handledSinceSave = 0;
@@ -58,6 +69,10 @@ export class RunState {
     this.backfills = (cp?.backfills ?? []).map((b) => ({ ...b }));
     this.daysDirty = new Set(cp?.days_dirty ?? []);
     this.savedDirty = new Set(this.daysDirty);
+    this.verifyDays = new Map(Object.entries(cp?.verify_days ?? {}).map(([d, p]) => [d, { ...p }]));
+    this.searches = new Map(Object.entries(cp?.searches ?? {}).map(([k, nodes]) => [k, nodes.map(nodeFromSaved)]));
+    this.quietSince = cp?.quiet_since ?? null;
+    this.lateShare = cp?.late_share ?? null;
     const today = formatDate(toWallClock(now, s.timeZone));
     this.budget = cp?.budget?.day === today ? { ...cp.budget } : { day: today, calls: 0 };
     this.savedAt = now;
@@ -92,9 +107,23 @@ export class RunState {
    */
   async markDay(w: Window): Promise<void> {
     const day = formatDate(w.startWall);
-    if (!this.dayObjects || this.savedDirty.has(day)) return;
-    this.daysDirty.add(day);
-    await this.save();
+    let changed = false;
+    // Written windows make the day owe a verification (again, if it was verified before).
+    if (!this.verifyDays.has(day)) {
+      this.verifyDays.set(day, { since: new Date(this.deps.clock()).toISOString(), checks: 0, next_check: null });
+      this.newlyPending.push(day);
+      changed = true;
+    }
+    if (this.dayObjects && !this.savedDirty.has(day)) {
+      this.daysDirty.add(day);
+      changed = true;
+    }
+    if (changed) await this.save();
+    // After the save: a pending row for a day the checkpoint does not owe is never written.
+    if (this.newlyPending.includes(day)) {
+      this.newlyPending.splice(this.newlyPending.indexOf(day), 1);
+      await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.deps.clock(), this.s.timeZone));
+    }
   }
 
   /**
@@ -126,6 +155,10 @@ export class RunState {
       backfills: this.backfills,
       budget: this.budget,
       days_dirty: [...this.daysDirty].sort(),
+      verify_days: Object.fromEntries([...this.verifyDays].sort(([a], [b]) => (a < b ? -1 : 1))),
+      searches: Object.fromEntries([...this.searches].filter(([, nodes]) => nodes.length > 0).map(([k, nodes]) => [k, nodes.map(nodeToSaved)])),
+      quiet_since: this.quietSince,
+      late_share: this.lateShare,
       updated_at: new Date(this.deps.clock()).toISOString(),
     };
     await this.deps.store.put(checkpointKey(this.s.prefix, this.s.operation), serializeCheckpoint(cp), JSON_TYPE);
@@ -138,4 +171,12 @@ export class RunState {
 /** Label of the window after `w`. */
 export function labelAfter(w: Window): string {
   return labelOf(nextWindow(w));
+}
+
+function nodeFromSaved(n: SavedSettleNode): SettleNode {
+  return { fromWall: parseWall(n.from)!, toWall: parseWall(n.to)!, ...(n.vendor ? { vendor: n.vendor } : {}), ...(n.parent ? { parent: n.parent } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}) };
+}
+
+function nodeToSaved(n: SettleNode): SavedSettleNode {
+  return { from: formatWall(n.fromWall), to: formatWall(n.toWall), ...(n.vendor ? { vendor: { ...n.vendor } } : {}), ...(n.parent ? { parent: { ...n.parent } } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}) };
 }

@@ -15,6 +15,10 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
+import { settleSearch, StoredDays, type DayAnswer } from './settle-span.ts';
+import { DEFAULT_VERIFY_AFTER_MINUTES, daysUnverifiedPastBound, verifyDays } from './verify-days.ts';
+import { chunkSpan, windowsOf, type Span } from '../domain/span.ts';
+import { callCount, type Totals } from '../domain/totals.ts';
 import { labelAfter, loadCheckpoint, RunState } from './run-state.ts';
 
 export interface EngineDeps extends CollectorDeps {
@@ -40,6 +44,8 @@ export interface RunSettings {
   readonly onCollected?: CollectOptions['onCollected'];
   /** At most this many API calls per operation day, every run and job together; undefined: no cap of our own. */
   readonly dailyCallCap?: number;
+  /** A day is verified once this long has passed since it ended (long calls end meanwhile). Default 240. */
+  readonly verifyAfterMinutes?: number;
 }
 
 export interface LiveRunSettings extends RunSettings {
@@ -51,6 +57,11 @@ export interface LiveRunSettings extends RunSettings {
   readonly quarantineAfter?: number;
   /** Re-collect each window once this long after it ended (late calls); 0 turns it off. Default 60. */
   readonly restateAfterMinutes?: number;
+  /**
+   * After an hour without calls, due windows wait up to this long after they end and are then
+   * collected with one call over all of them; 0 turns it off. Default 30.
+   */
+  readonly quietFreshnessMinutes?: number;
   /** Queue this wall-clock range [from, to) for backfill before running. */
   readonly backfill?: { readonly fromWall: number; readonly toWall: number; readonly refetch?: boolean };
 }
@@ -103,10 +114,28 @@ export interface RunReport {
   readonly gaveUpWaiting: boolean;
   /** For a range: where its job stands (null once done). */
   readonly job?: { readonly next: string; readonly to: string } | null;
+  readonly verification: VerificationSummary;
 }
 
+export interface VerificationSummary {
+  /** Days verified by this run (one call for the whole day equals its stored windows). */
+  readonly verified: readonly string[];
+  /** Days whose check found changes this run (the windows that changed were re-collected). */
+  readonly changed: readonly string[];
+  /** API calls spent on verification (day calls, narrowing, re-collected windows). */
+  readonly apiCalls: number;
+  /** Days with windows stored that are not verified yet, after this run. */
+  readonly pending: number;
+  /** ...of which ended more than the bound (3 days) ago: the DaysUnverified alarm. */
+  readonly pastBound: number;
+  /** Why verification stopped before it was through, if it did. */
+  readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
+}
+
+const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], apiCalls: 0, pending: 0, pastBound: 0 };
+
 const DAY_MS = 24 * WALL.HOUR_MS;
-const DEFAULT_RESTATE_MINUTES = 60;
+const DEFAULT_RESTATE_MINUTES = 90;
 /** Pauses between attempts while waiting out transient trouble (CLI ranges). */
 const WAIT_STEPS_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
 /** Long pauses are cut into slices: a Ctrl-C is answered and the lease renewed meanwhile. */
@@ -224,7 +253,70 @@ interface JobPass {
  * already stored (unless refetch) and stopping before the first that has not ended.
  * `job.next` moves only past windows that are handled or stored.
  */
-async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, job: BackfillJob, maxApiCalls: number): Promise<JobPass> {
+export function jobKey(job: Pick<BackfillJob, 'from' | 'to'>): string {
+  return `job:${job.from}|${job.to}`;
+}
+
+/**
+ * One pass over a job, top down: a span of up to 31 days is asked in one call, and only
+ * spans with calls are split, down to windows (domain/settle.ts). Windows already stored
+ * are never asked for again; `job.next` moves past each finished span.
+ */
+async function walkJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, stored: StoredDays, job: BackfillJob, maxApiCalls: number, answers: DayAnswers): Promise<JobPass> {
+  const end = parseWall(job.to)!;
+  // Only windows that have ended: the first that has not is where this pass stops.
+  const endedTo = Math.min(end, latestDueWindow(deps.clock(), s.timeZone, 0).startWall + WINDOW_MS);
+  const notYetDue = endedTo < end ? [...iterateWindows({ startWall: endedTo, timeZone: s.timeZone }, end)][0] : undefined;
+  const key = jobKey(job);
+  const result: CollectResult = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  let skipped = 0;
+  while (parseWall(job.next)! < endedTo) {
+    const saved = state.searches.get(key);
+    // A search cut short resumes on its own spans; the bottom one ends where its chunk ends.
+    const chunk = saved && saved.length > 0 ? { fromWall: parseWall(job.next)!, toWall: saved[0]!.toWall, timeZone: s.timeZone } : chunkSpan(parseWall(job.next)!, endedTo, s.timeZone);
+    const outcome = await settleSearch(deps, s, state, stored, {
+      mode: 'fill',
+      key,
+      maxApiCalls: maxApiCalls - result.apiCalls,
+      quarantine: true,
+      ...(s.onCollected ? { onCollected: s.onCollected } : {}),
+      onSkipped: (windows) => {
+        for (const w of windows) {
+          state.touchDay(w);
+          s.onSkipped?.(w);
+        }
+      },
+    }, chunk);
+    mergeSummary(result.collected, outcome.collected);
+    result.quarantined.push(...outcome.quarantined);
+    result.apiCalls += outcome.apiCalls;
+    skipped += outcome.skipped;
+    answers.merge(outcome);
+    if (outcome.stopReason !== 'done') {
+      result.stopReason = outcome.stopReason;
+      if (outcome.stoppedAt) result.stoppedAt = outcome.stoppedAt;
+      break;
+    }
+    job.next = labelOf({ startWall: chunk.toWall, timeZone: s.timeZone });
+    await state.progress();
+  }
+  if (result.stopReason === 'done' && notYetDue && parseWall(job.next)! < notYetDue.startWall) job.next = labelOf(notYetDue);
+  return { result, skipped, notYetDue, done: parseWall(job.next)! >= end };
+}
+
+/** What calls over whole days said in this run, and which days got windows fetched since. */
+class DayAnswers {
+  readonly answers = new Map<string, DayAnswer>();
+  readonly fetchedDays = new Set<string>();
+  /** Top down, a day is asked before any of its windows is fetched: a fetch into it makes its answer stale. */
+  merge(o: { dayAnswers: ReadonlyMap<string, DayAnswer>; fetchedDays: ReadonlySet<string> }): void {
+    for (const [d, a] of o.dayAnswers) this.answers.set(d, a);
+    for (const d of o.fetchedDays) this.fetchedDays.add(d);
+  }
+}
+
+async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, job: BackfillJob, maxApiCalls: number, storedDays?: StoredDays, answers?: DayAnswers): Promise<JobPass> {
+  if (!job.refetch && storedDays && answers) return walkJob(deps, s, state, storedDays, job, maxApiCalls, answers);
   const end = parseWall(job.to)!;
   const stored = storedWindows(deps.store, s);
   const storedBefore = new Set<number>();
@@ -280,7 +372,7 @@ function historyCalls(deps: EngineDeps, s: RunSettings, state: RunState): number
 }
 
 function emptyReport(stopReason: RunStopReason, extra: Partial<RunReport> = {}): RunReport {
-  return { planned: 0, collected: emptySummary(), quarantined: [], stopReason, apiCalls: 0, windowsBehind: 0, notYetDue: 0, skipped: 0, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false, callsToday: 0, tokenLimitUntil: null, waitedMs: 0, gaveUpWaiting: false, ...extra };
+  return { verification: NO_VERIFICATION, planned: 0, collected: emptySummary(), quarantined: [], stopReason, apiCalls: 0, windowsBehind: 0, notYetDue: 0, skipped: 0, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false, callsToday: 0, tokenLimitUntil: null, waitedMs: 0, gaveUpWaiting: false, ...extra };
 }
 
 function newJob(fromWall: number, toWall: number, timeZone: string, now: number, refetch: boolean): BackfillJob {
@@ -328,6 +420,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   const limit = s.maxWindowsPerRun ?? 2016;
   const cap = s.dailyCallCap ?? Number.POSITIVE_INFINITY;
   let budgetExhausted = false;
+  let verification: VerificationSummary = NO_VERIFICATION;
   const base = { ...s, ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}), onApiCall: () => state.countCall() };
 
   if (s.backfill) {
@@ -336,12 +429,13 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     if (!state.backfills.some((b) => b.from === job.from && b.to === job.to && b.refetch === job.refetch)) state.backfills.push(job);
     deps.log.info('backfill queued', { from: job.from, to: job.to, refetch: job.refetch });
   }
-  const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped'> & { skipped?: number }): RunReport => {
+  const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped' | 'verification'> & { skipped?: number }): RunReport => {
     if (budgetExhausted) deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     deps.metrics.count(METRIC.windowsBehind, report.windowsBehind);
     const remaining = backfillRemaining(state.backfills);
     deps.metrics.count(METRIC.backfillWindowsRemaining, remaining);
-    return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false };
+    if (verification === NO_VERIFICATION) verification = pendingOnly(deps, s, state);
+    return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false, verification };
   };
 
   if (tokenLimitActive(state.tokenLimitUntil, now)) {
@@ -350,30 +444,42 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     return finish({ planned: 0, collected: emptySummary(), quarantined: [], stopReason: 'token-limit-wait', windowsBehind: 0, notYetDue: 0, restated: 0, backfilled: 0 });
   }
 
+  const stored = new StoredDays(deps, s);
+  const answers = new DayAnswers();
+
   // Phase 1: live windows. Our own cap is hard: once spent, even live windows wait for tomorrow.
   const cursor = state.nextWindow === null ? undefined : { startWall: parseWall(state.nextWindow)!, timeZone: s.timeZone };
   const windows = planDueWindows({ now, timeZone: s.timeZone, settleMinutes: s.settleMinutes, cursor, firstRunWindows: s.firstRunWindows ?? 1, limit });
   state.nextWindow ??= windows[0] ? labelOf(windows[0]) : labelOf(latestDueWindow(now, s.timeZone, s.settleMinutes));
-  deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: cursor !== undefined });
-  const live = await collectWindows(
-    deps,
-    {
-      ...base,
-      revision: 1,
-      maxApiCalls: cap - state.callsToday(),
-      quarantine: (w) => (state.failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter,
-      afterHandled: async (w, outcome) => {
-        state.noteHandled(w, outcome);
-        state.nextWindow = labelAfter(w);
-        await state.progress();
+  const quiet = quietPlan(now, s, state, windows);
+  deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: cursor !== undefined, quiet: quiet.kind });
+  let live: CollectResult;
+  if (quiet.kind === 'defer') {
+    live = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  } else if (quiet.kind === 'span') {
+    live = await collectQuiet(deps, s, state, stored, answers, quiet.span, cap - state.callsToday());
+  } else {
+    live = await collectWindows(
+      deps,
+      {
+        ...base,
+        revision: 1,
+        maxApiCalls: cap - state.callsToday(),
+        quarantine: (w) => (state.failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter,
+        onCollected: (c) => noteQuiet(state, c.window, c.callsByInterval),
+        afterHandled: async (w, outcome) => {
+          state.noteHandled(w, outcome);
+          state.nextWindow = labelAfter(w);
+          await state.progress();
+        },
       },
-    },
-    markingDays(state, windows),
-  );
+      markingDays(state, windows),
+    );
+  }
   if (live.stopReason === 'budget') budgetExhausted = true;
   for (const w of live.quarantined) {
     deps.metrics.count(METRIC.windowsQuarantined, 1);
-    deps.log.error('window quarantined after repeated non-transient failures; a backfill can retry it', { window_start: labelOf(w) });
+    deps.log.error('window quarantined after repeated non-transient failures; the day\'s verification tries it again', { window_start: labelOf(w) });
   }
   if (live.stoppedAt && isWindowPoison(live.stoppedAt.error)) {
     const label = labelOf(live.stoppedAt.window);
@@ -383,46 +489,30 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   let tokenLimited = live.stopReason === 'token-limit';
   if (tokenLimited) budgetExhausted = true;
 
-  // History (restatement, backfill) only runs behind a complete live phase, and only on
-  // the budget left once today's remaining live windows are reserved.
+  // History (reconciliation, verification, backfill) only runs behind a complete live phase,
+  // and only on the budget left once today's remaining live windows are reserved.
   if (restateAfter > 0) state.restateNext ??= windows[0] ? labelOf(windows[0]) : null;
   else state.restateNext = null;
   let restated = 0;
   let backfilled = 0;
   let historyStop: StopReason = 'done';
   const historyAllowed = () => historyStop === 'done' && live.stopReason === 'done' && !live.stoppedAt;
-  if (historyAllowed() && Number.isFinite(cap) && historyCalls(deps, s, state) <= 0 && (state.restateNext !== null || state.backfills.length > 0)) budgetExhausted = true;
+  if (historyAllowed() && Number.isFinite(cap) && historyCalls(deps, s, state) <= 0 && (state.restateNext !== null || state.backfills.length > 0 || state.verifyDays.size > 0)) budgetExhausted = true;
 
   if (state.restateNext !== null && historyAllowed() && historyCalls(deps, s, state) > 0) {
-    const ripeBy = deps.clock() - restateAfter * WALL.MINUTE_MS;
-    const candidates = windowsBetween({ startWall: parseWall(state.restateNext)!, timeZone: s.timeZone }, nextCursor.startWall, limit);
-    const firstUnripe = candidates.findIndex((w) => windowEndInstant(w) > ripeBy);
-    const ripe = firstUnripe === -1 ? candidates : candidates.slice(0, firstUnripe);
-    // A window collected in this very run is already as late as a restatement would be.
+    // A window collected in this very run is already as late as a re-collection would be.
     const justCollected = new Set(windows.slice(0, live.handledCount).map((w) => w.startWall));
-    const todo = ripe.filter((w) => !state.quarantined.has(labelOf(w)) && !justCollected.has(w.startWall));
-    const result = await collectWindows(
-      deps,
-      {
-        ...base,
-        revision: 2,
-        maxApiCalls: historyCalls(deps, s, state),
-        quarantine: () => true,
-        afterHandled: async (w) => {
-          state.restateNext = labelAfter(w);
-          await state.progress();
-        },
-      },
-      markingDays(state, todo),
-    );
-    restated = result.collected.count;
+    const r = await reconcileHours(deps, s, state, stored, { ripeBy: deps.clock() - restateAfter * WALL.MINUTE_MS, cursor: nextCursor.startWall, justCollected });
+    restated = r.recollected;
     deps.metrics.count(METRIC.windowsRestated, restated);
-    historyStop = result.stopReason;
-    if (result.stopReason === 'budget' || result.stopReason === 'token-limit') budgetExhausted = true;
-    // Progress runs up to the first window not handled; quarantined windows in between are passed over.
-    const firstOpen = todo[result.handledCount];
-    const lastRipe = ripe[ripe.length - 1];
-    state.restateNext = firstOpen ? labelOf(firstOpen) : lastRipe ? labelAfter(lastRipe) : state.restateNext;
+    historyStop = r.stopReason;
+    if (r.stopReason === 'budget' || r.stopReason === 'token-limit') budgetExhausted = true;
+  }
+
+  if (historyAllowed() && historyCalls(deps, s, state) > 0) {
+    verification = await verifyPhase(deps, s, state, stored, historyCalls(deps, s, state), answers);
+    const stop = verification.stoppedAt?.error;
+    if (stop instanceof WolkvoxTokenLimitError) historyStop = 'token-limit';
   }
 
   // Each job at most once per run, in queue order; one that waits for windows to end goes
@@ -430,7 +520,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   const waiting: BackfillJob[] = [];
   while (state.backfills.length > waiting.length && historyAllowed() && historyCalls(deps, s, state) > 0) {
     const job = state.backfills.find((b) => !waiting.includes(b))!;
-    const pass = await workJob(deps, s, state, job, historyCalls(deps, s, state));
+    const pass = await workJob(deps, s, state, job, historyCalls(deps, s, state), stored, answers);
     backfilled += pass.result.collected.count;
     if (pass.done) state.backfills.splice(state.backfills.indexOf(job), 1);
     if (pass.result.stopReason === 'budget' || pass.result.stopReason === 'token-limit') budgetExhausted = true;
@@ -448,8 +538,148 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   deps.metrics.count(METRIC.dailyApiCalls, state.callsToday());
 
   const latest = latestDueWindow(deps.clock(), s.timeZone, s.settleMinutes);
-  const behind = nextCursor.startWall > latest.startWall ? 0 : countWindows(nextCursor, latest);
+  // Windows a quiet period defers on purpose are within their freshness bound: not behind.
+  const behind = quiet.kind === 'defer' || nextCursor.startWall > latest.startWall ? 0 : countWindows(nextCursor, latest);
   return finish({ planned: windows.length, collected: live.collected, quarantined: live.quarantined, stopReason: live.stopReason, stoppedAt: live.stoppedAt, windowsBehind: behind, notYetDue: 0, restated, backfilled });
+}
+
+/** Half an hour of windows without calls before the live cursor makes the operation quiet. */
+const QUIET_AFTER_MS = 30 * WALL.MINUTE_MS;
+/** The schedule's period: a deferred window must be collected before the run after this one would be late. */
+const SCHEDULE_MS = 5 * WALL.MINUTE_MS;
+export const DEFAULT_QUIET_FRESHNESS_MINUTES = 30;
+
+type QuietPlan = { kind: 'windows' } | { kind: 'defer' } | { kind: 'span'; span: Span };
+
+/**
+ * While the operation is quiet, due windows wait (up to the freshness bound) and are then
+ * collected with one call over all of them; a window with calls ends the quiet period.
+ */
+function quietPlan(now: number, s: LiveRunSettings, state: RunState, windows: readonly Window[]): QuietPlan {
+  const boundMs = (s.quietFreshnessMinutes ?? DEFAULT_QUIET_FRESHNESS_MINUTES) * WALL.MINUTE_MS;
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  if (boundMs <= 0 || !first || !last || state.quietSince === null || state.nextWindow === null) return { kind: 'windows' };
+  if (parseWall(state.nextWindow)! - parseWall(state.quietSince)! < QUIET_AFTER_MS) return { kind: 'windows' };
+  if (windowEndInstant(first) + boundMs >= now + SCHEDULE_MS) return { kind: 'defer' };
+  return { kind: 'span', span: { fromWall: first.startWall, toWall: last.startWall + WINDOW_MS, timeZone: s.timeZone } };
+}
+
+/** Tracks where the run of windows without calls at the live cursor began. */
+function noteQuiet(state: RunState, w: Window, calls: Totals): void {
+  if (callCount(calls) > 0) state.quietSince = labelAfter(w);
+  else state.quietSince ??= labelOf(w);
+}
+
+/** The due windows of a quiet period, settled top down from one call over all of them. */
+async function collectQuiet(deps: EngineDeps, s: LiveRunSettings, state: RunState, stored: StoredDays, answers: DayAnswers, span: Span, maxApiCalls: number): Promise<CollectResult> {
+  const outcome = await settleSearch(deps, s, state, stored, { mode: 'fill', key: 'quiet', maxApiCalls, quarantine: true, ...(s.onCollected ? { onCollected: s.onCollected } : {}) }, span);
+  answers.merge(outcome);
+  const done = outcome.stopReason === 'done';
+  if (done) {
+    state.nextWindow = labelOf({ startWall: span.toWall, timeZone: s.timeZone });
+    // The quiet period goes on from after the last window that had calls, if any had.
+    for (const w of windowsOf(span).reverse()) {
+      if (callCount(stored.lookup(w) ?? {}) > 0) {
+        state.quietSince = labelAfter(w);
+        break;
+      }
+    }
+  }
+  const handledCount = done ? windowsOf(span).length : 0;
+  return { collected: outcome.collected, quarantined: outcome.quarantined, handledCount, stopReason: outcome.stopReason, ...(outcome.stoppedAt ? { stoppedAt: outcome.stoppedAt } : {}), apiCalls: outcome.apiCalls };
+}
+
+/** What the share of late calls is taken to be before any hour was reconciled. */
+const INITIAL_LATE_SHARE = 0.15;
+
+/**
+ * Reconciliation, an hour at a time once the hour is `restateAfter` old: windows likely to
+ * have changed (many calls, given the share of calls seen to arrive late) are collected
+ * again directly; if other windows with calls remain, one call for the hour compares it with
+ * its stored windows and the search re-collects only what differs. Windows without calls
+ * are left to the day's verification.
+ */
+async function reconcileHours(deps: EngineDeps, s: LiveRunSettings, state: RunState, stored: StoredDays, o: { ripeBy: number; cursor: number; justCollected: ReadonlySet<number> }): Promise<{ recollected: number; stopReason: StopReason }> {
+  let recollected = 0;
+  while (state.restateNext !== null) {
+    const from = parseWall(state.restateNext)!;
+    const hourEnd = Math.min(Math.floor(from / WALL.HOUR_MS) * WALL.HOUR_MS + WALL.HOUR_MS, o.cursor);
+    if (hourEnd <= from) break;
+    const hour: Span = { fromWall: from, toWall: hourEnd, timeZone: s.timeZone };
+    const wins = windowsOf(hour);
+    const lastWin = wins[wins.length - 1];
+    // Only whole hours (or the part before the live cursor once it is ripe), once ripe.
+    if (lastWin && windowEndInstant(lastWin) > o.ripeBy) break;
+    if (hourEnd === o.cursor && hourEnd % WALL.HOUR_MS !== 0) break;
+    await stored.ensure(hour);
+    const before = new Map(wins.map((w) => [w.startWall, stored.lookup(w)]));
+    const resumed = state.searches.has('reconcile');
+    const p = state.lateShare ?? INITIAL_LATE_SHARE;
+    const likelyChanged = (w: Window) => {
+      const n = callCount(before.get(w.startWall) ?? {});
+      return n > 0 && 1 - (1 - p) ** n >= 0.2;
+    };
+    const direct = resumed ? [] : wins.filter((w) => likelyChanged(w) && !o.justCollected.has(w.startWall) && !state.quarantined.has(labelOf(w)));
+    if (direct.length > 0) {
+      const result = await collectWindows(
+        deps,
+        {
+          ...s,
+          revision: 2,
+          maxApiCalls: historyCalls(deps, s, state),
+          quarantine: () => true,
+          onApiCall: () => state.countCall(),
+          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+          onCollected: (c) => stored.set(c.window, c.callsByInterval),
+          afterHandled: async (w, outcome) => {
+            state.noteHandled(w, outcome);
+            await state.progress();
+          },
+        },
+        markingDays(state, direct),
+      );
+      recollected += result.collected.count;
+      if (result.stopReason !== 'done') return { recollected, stopReason: result.stopReason };
+    }
+    const rest = wins.filter((w) => !direct.includes(w) && callCount(before.get(w.startWall) ?? {}) > 0);
+    if (resumed || rest.length > 0) {
+      const outcome = await settleSearch(deps, s, state, stored, { mode: 'check', key: 'reconcile', maxApiCalls: historyCalls(deps, s, state), quarantine: true }, hour);
+      recollected += outcome.recollected + outcome.emptied;
+      if (outcome.stopReason !== 'done') return { recollected, stopReason: outcome.stopReason };
+    }
+    learnLateShare(state, wins.map((w) => [before.get(w.startWall), stored.lookup(w)]));
+    state.restateNext = labelOf({ startWall: hourEnd, timeZone: s.timeZone });
+    await state.progress();
+  }
+  return { recollected, stopReason: 'done' };
+}
+
+/** The share of calls that reached the report after a window's first collection, smoothed over hours. */
+function learnLateShare(state: RunState, pairs: ReadonlyArray<readonly [Totals | undefined, Totals | undefined]>): void {
+  let added = 0;
+  let total = 0;
+  for (const [was, now] of pairs) {
+    const after = callCount(now ?? {});
+    total += after;
+    added += Math.max(0, after - callCount(was ?? {}));
+  }
+  if (total === 0) return;
+  const seen = added / total;
+  state.lateShare = state.lateShare === null ? seen : 0.7 * state.lateShare + 0.3 * seen;
+}
+
+/** Verifies the days that are due, on the budget left; the DaysUnverified gauge is emitted here. */
+async function verifyPhase(deps: EngineDeps, s: RunSettings, state: RunState, stored: StoredDays, maxApiCalls: number, answers?: DayAnswers): Promise<VerificationSummary> {
+  const v = await verifyDays(deps, { ...s, verifyAfterMinutes: s.verifyAfterMinutes ?? DEFAULT_VERIFY_AFTER_MINUTES }, state, stored, { maxApiCalls, ...(answers ? { dayAnswers: answers.answers, fetchedDays: answers.fetchedDays } : {}) });
+  if (v.stoppedAt) deps.log.warn('verification stopped before it was through; the days left are checked on a later run', { day: formatDate(v.stoppedAt.window.startWall), reason: v.stoppedAt.error.message });
+  return { ...pendingOnly(deps, s, state), verified: v.verified, changed: v.changed, apiCalls: v.apiCalls, stoppedAt: v.stoppedAt };
+}
+
+function pendingOnly(deps: EngineDeps, s: RunSettings, state: RunState): VerificationSummary {
+  const pastBound = daysUnverifiedPastBound(state, deps.clock(), s.timeZone);
+  deps.metrics.count(METRIC.daysUnverified, pastBound);
+  return { ...NO_VERIFICATION, pending: state.verifyDays.size, pastBound };
 }
 
 /** Sleeps `ms` in slices, renewing the lease and answering a stop request meanwhile. */
@@ -485,11 +715,12 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     const wanted = newJob(fromWall, toWall, s.timeZone, deps.clock(), refetch);
     let job = state.backfills.find((b) => b.from === wanted.from && b.to === wanted.to && b.refetch === refetch);
     if (job) {
-      // Walked again from its start: what is stored is skipped at one LIST per day, and windows
-      // an earlier run gave up on (quarantined) or that were deleted since are fetched again.
-      // A refetch skips nothing, so it goes on from where it stopped.
+      // Walked again from its start: spans whose windows are all stored cost no call, and
+      // windows an earlier run gave up on (quarantined) or that were deleted since are fetched
+      // again. A refetch skips nothing, and a search cut short resumes on its saved spans:
+      // both go on from where they stopped.
       deps.log.info('resuming the range where an earlier run stopped', { from: job.from, to: job.to, stopped_at: job.next });
-      if (!job.refetch) job.next = job.from;
+      if (!job.refetch && !state.searches.has(jobKey(job))) job.next = job.from;
     } else {
       job = wanted;
       state.backfills.push(job);
@@ -512,8 +743,10 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     let gaveUpWaiting = false;
     let last: JobPass;
     const limit = s.waitForTransientMs ?? 0;
+    const stored = new StoredDays(deps, s);
+    const answers = new DayAnswers();
     for (;;) {
-      last = await workJob(deps, s, state, job, historyCalls(deps, s, state));
+      last = await workJob(deps, s, state, job, historyCalls(deps, s, state), stored, answers);
       mergeSummary(collected, last.result.collected);
       quarantined.push(...last.result.quarantined);
       skipped += last.skipped;
@@ -543,6 +776,8 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     if (last.done) state.backfills.splice(state.backfills.indexOf(job), 1);
     const tokenLimited = last.result.stopReason === 'token-limit' || last.result.stoppedAt?.error instanceof WolkvoxTokenLimitError;
     if (tokenLimited) state.tokenLimitUntil = new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString();
+    // The days the range filled (and any other day due) are checked against the vendor's day totals.
+    const verification = last.result.stopReason === 'done' && !deps.shouldStop?.() ? await verifyPhase(deps, s, state, stored, historyCalls(deps, s, state), answers) : pendingOnly(deps, s, state);
     await closeRun(deps, run);
     return {
       planned,
@@ -563,6 +798,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       waitedMs,
       gaveUpWaiting,
       job: last.done ? null : { next: job.next, to: job.to },
+      verification,
     };
   } finally {
     await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));

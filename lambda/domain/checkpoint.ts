@@ -27,6 +27,37 @@ const backfillJobSchema = z.object({
 
 export type BackfillJob = z.infer<typeof backfillJobSchema>;
 
+const callsByInterval = z.record(z.string(), z.int().check(z.nonnegative()));
+
+/** A span still to settle (domain/settle.ts), as saved between runs. */
+const settleNodeSchema = z.object({
+  from: wallLabel,
+  to: wallLabel,
+  vendor: z.optional(callsByInterval),
+  parent: z.optional(callsByInterval),
+  filled: z.optional(z.boolean()),
+  /** fetch_id of the call its totals came from (the parent's, when derived). */
+  by: z.optional(z.string()),
+});
+
+export type SavedSettleNode = z.infer<typeof settleNodeSchema>;
+
+const dayLabel = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
+
+/** A day waiting to be verified against the vendor's total for it. */
+const pendingDaySchema = z.object({
+  /** When its first window was written (the verification bound counts from the day's end). */
+  since: isoInstant,
+  /** Checks made so far (each one call for the whole day, and what narrowing it needed). */
+  checks: z._default(z.int().check(z.nonnegative()), 0),
+  /** No check before this instant: after a check found changes, the next waits a while. */
+  next_check: z._default(z.nullable(isoInstant), null),
+  /** The check in progress (its narrowing was cut short): what the day call said, and what it has cost so far. */
+  check: z.optional(z.object({ vendor: callsByInterval, stored: callsByInterval, fetch_id: z.string(), calls: z.int().check(z.nonnegative()) })),
+});
+
+export type PendingDay = z.infer<typeof pendingDaySchema>;
+
 /** What a run leaves for the next one. Stored as JSON under `{prefix}/_state/`. */
 export const checkpointSchema = z.object({
   version: z.literal(1),
@@ -55,6 +86,17 @@ export const checkpointSchema = z.object({
    * object is rewritten, so a run that dies in between leaves the day to the next run.
    */
   days_dirty: z._default(z.array(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/))), []),
+  /** Days with stored windows not yet verified against the vendor's day total. */
+  verify_days: z._default(z.record(dayLabel, pendingDaySchema), {}),
+  /**
+   * Searches in progress (spans still to settle), by what they serve (`verify:DAY`,
+   * `reconcile`, `quiet`, `job:FROM|TO`): a killed run loses at most the call in flight.
+   */
+  searches: z._default(z.record(z.string(), z.array(settleNodeSchema)), {}),
+  /** Start of the run of windows without calls that ends at the live cursor (quiet periods); null after a window with calls. */
+  quiet_since: z._default(z.nullable(wallLabel), null),
+  /** Share of calls that reached the report only after a window was first collected (learned at reconciliation). */
+  late_share: z._default(z.nullable(z.number().check(z.gte(0), z.lte(1))), null),
   updated_at: isoInstant,
 });
 

@@ -21,6 +21,8 @@ export interface SettleNode {
   parent?: Totals;
   /** Its missing windows were fetched: what is stored now is taken as it is. */
   filled?: boolean;
+  /** fetch_id of the call `vendor` came from (for a derived half, its parent's call). */
+  by?: string;
 }
 
 /**
@@ -85,7 +87,24 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
   const candidates = fillFirst ? missing : windows;
   const dense = (candidates.length <= policy.directUpTo && distance(vendor, sum) / candidates.length >= policy.denseCallsPerWindow);
   if (dense) return { kind: 'fetch', windows: candidates, all: !fillFirst };
-  return { kind: 'split', halves: splitSpan(span) };
+  return { kind: 'split', halves: splitSpan(span, fillFirst ? undefined : massMiddle(windows, storedTotals)) };
+}
+
+/**
+ * Where half of the stored calls lie behind: windows with more calls are likelier to have
+ * changed (more calls that were still running), so halving their mass halves the suspects.
+ * Undefined (the middle in time) when nothing is stored with calls.
+ */
+function massMiddle(windows: readonly Window[], stored: ReadonlyArray<Totals | undefined>): number | undefined {
+  const mass = stored.map((t) => (t ? callCount(t) : 0));
+  const total = mass.reduce((n, m) => n + m, 0);
+  if (total === 0) return undefined;
+  let seen = 0;
+  for (const [i, w] of windows.entries()) {
+    seen += mass[i]!;
+    if (seen * 2 >= total) return w.startWall + WINDOW_MS;
+  }
+  return undefined;
 }
 
 /** The stack of spans still to settle; the top is worked on first. */
@@ -108,10 +127,11 @@ export class SettleStack {
    * The top span's totals are known: keep them, and derive its right sibling's (parent minus
    * this half), unless calls ended between the two calls and made that negative.
    */
-  resolveTop(totals: Totals): void {
+  resolveTop(totals: Totals, by?: string): void {
     const top = this.top();
     if (!top) return;
     top.vendor = totals;
+    if (by !== undefined) top.by = by;
     const below = this.nodes[this.nodes.length - 2];
     if (below?.parent && below.fromWall === top.toWall) {
       const derived = subtractTotals(below.parent, totals);
@@ -131,7 +151,7 @@ export class SettleStack {
     const parent = this.nodes.pop();
     if (!parent) return;
     const [left, right] = halves;
-    this.nodes.push({ fromWall: right.fromWall, toWall: right.toWall, ...(parent.vendor ? { parent: parent.vendor } : {}) }, { fromWall: left.fromWall, toWall: left.toWall });
+    this.nodes.push({ fromWall: right.fromWall, toWall: right.toWall, ...(parent.vendor ? { parent: parent.vendor } : {}), ...(parent.by ? { by: parent.by } : {}) }, { fromWall: left.fromWall, toWall: left.toWall });
   }
 
   markFilled(): void {

@@ -67,14 +67,15 @@ export function spanHasWindows(s: Span): boolean {
 }
 
 /**
- * Two halves cut at the most natural boundary near the middle: a midnight for spans of
- * several days, else a full hour, else a window boundary. Users read the fetch log by day
- * and hour, and an hour-aligned half is as likely to be empty as any other.
+ * Two halves cut at the most natural boundary near `middle` (default: the middle in time): a
+ * midnight for spans of several days, else a full hour, else a window boundary. Users read
+ * the fetch log by day and hour, and an hour-aligned half is as likely to be empty as any other.
  */
-export function splitSpan(s: Span): [Span, Span] {
+export function splitSpan(s: Span, middle = s.fromWall + (s.toWall - s.fromWall) / 2): [Span, Span] {
   const length = s.toWall - s.fromWall;
   if (length < 2 * WINDOW_MS) throw new RangeError('a single window cannot be split');
-  const middle = s.fromWall + length / 2;
+  // Both halves hold at least one window, wherever the middle was asked for.
+  middle = Math.min(Math.max(middle, s.fromWall + WINDOW_MS), s.toWall - WINDOW_MS);
   for (const unit of [DAY_MS, WALL.HOUR_MS, WINDOW_MS]) {
     const cut = Math.round(middle / unit) * unit;
     const inside = cut > s.fromWall && cut < s.toWall ? cut : [Math.floor(middle / unit) * unit, Math.ceil(middle / unit) * unit].find((c) => c > s.fromWall && c < s.toWall);

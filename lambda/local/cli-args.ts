@@ -32,7 +32,7 @@ another collector running); 130 interrupted (progress saved, a rerun resumes).
 
 Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used),
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
-SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 60, 0 = off),
+SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 90, 0 = off),
 DAILY_CALL_CAP (default: none).`;
 
 function boundary(name: string, text: string): number {

@@ -163,6 +163,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       requestTimeoutMs: env.requestTimeoutMs,
       deadline: Number.POSITIVE_INFINITY,
       dailyCallCap: env.dailyCallCap,
+      verifyAfterMinutes: env.verifyAfterMinutes,
     };
     let report: RunReport;
     if (args.range) {
@@ -183,7 +184,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       );
       progress?.end();
     } else {
-      report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes });
+      report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes, quietFreshnessMinutes: env.quietFreshnessMinutes });
     }
 
     const where = args.bucket ? `s3://${args.bucket}/${env.prefix}` : store.describe(env.prefix);

@@ -90,6 +90,8 @@ export function createHandler(deps: HandlerDeps) {
           requestTimeoutMs: config.requestTimeoutMs,
           restateAfterMinutes: config.restateAfterMinutes,
           dailyCallCap: config.dailyCallCap,
+          verifyAfterMinutes: config.verifyAfterMinutes,
+          quietFreshnessMinutes: config.quietFreshnessMinutes,
           deadline,
           ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall, refetch: request.refetch } } : {}),
         },

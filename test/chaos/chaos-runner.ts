@@ -141,6 +141,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     // Simulated calls last up to an hour and reach the report 2 min after they end.
     restateAfterMinutes: 65,
     dailyCallCap: undefined,
+    verifyAfterMinutes: 240,
+    quietFreshnessMinutes: 30,
     tokenSecretId: 'unused',
     bucket: 'unused',
   };

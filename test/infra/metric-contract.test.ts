@@ -78,6 +78,8 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       requestTimeoutMs: 5_000,
       restateAfterMinutes: 0,
       dailyCallCap: options.dailyCallCap,
+      verifyAfterMinutes: 240,
+      quietFreshnessMinutes: 30,
       tokenSecretId: 'unused',
       bucket: 'unused',
     };

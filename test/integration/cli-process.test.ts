@@ -76,7 +76,7 @@ describe('Command: npm start (separate process, signals)', () => {
     const behind = { startWall: latest.startWall - 332 * WINDOW_MS, timeZone: TZ };
     const cpPath = join(out, checkpointKey('wolkvox', '0032'));
     mkdirSync(join(cpPath, '..'), { recursive: true });
-    writeFileSync(cpPath, serializeCheckpoint({ version: 1, operation: '0032', timezone: TZ, next_window: labelOf(behind), token_limit_until: null, failures: {}, quarantined: [], restate_next: null, backfills: [], budget: null, days_dirty: [], updated_at: new Date().toISOString() }));
+    writeFileSync(cpPath, serializeCheckpoint({ version: 1, operation: '0032', timezone: TZ, next_window: labelOf(behind), token_limit_until: null, failures: {}, quarantined: [], restate_next: null, backfills: [], budget: null, days_dirty: [], verify_days: {}, searches: {}, quiet_since: null, late_share: null, updated_at: new Date().toISOString() }));
     const dataDir = join(out, 'wolkvox/cdr_4');
 
     // Act: kill -9 once 200 calls were answered, then run again in this process.

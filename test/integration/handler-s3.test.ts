@@ -85,6 +85,8 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
       requestTimeoutMs: 5_000,
       restateAfterMinutes: 0,
       dailyCallCap: undefined,
+      verifyAfterMinutes: 240,
+      quietFreshnessMinutes: 30,
       tokenSecretId: SECRET_ID,
       bucket: s3.bucket,
     };

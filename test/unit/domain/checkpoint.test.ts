@@ -19,6 +19,10 @@ const sample: Checkpoint = {
   backfills: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', next: '2026-11-01 06:00:00', requested_at: '2026-11-20T13:00:00.000Z', refetch: false }],
   budget: { day: '2026-11-20', calls: 120 },
   days_dirty: ['2026-11-20'],
+  verify_days: {},
+  searches: {},
+  quiet_since: null,
+  late_share: null,
   updated_at: '2026-11-20T13:12:30.000Z',
 };
 

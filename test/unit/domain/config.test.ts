@@ -27,7 +27,7 @@ describe('Function: readLambdaConfig', () => {
       prefix: 'wolkvox',
       settleMinutes: 5,
       requestTimeoutMs: 65_000,
-      restateAfterMinutes: 60,
+      restateAfterMinutes: 90,
       dailyCallCap: undefined,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
@@ -131,7 +131,7 @@ describe('Function: readCliEnv', () => {
       prefix: 'wolkvox',
       settleMinutes: 5,
       requestTimeoutMs: 65_000,
-      restateAfterMinutes: 60,
+      restateAfterMinutes: 90,
       dailyCallCap: undefined,
       token: undefined,
     });

@@ -1,0 +1,282 @@
+/**
+ * Carries out the settle planner's decisions (domain/settle.ts): one call per span asked, a
+ * call per window fetched, empty objects for windows a span proved empty. The search's
+ * stack lives in the run state and is saved after each aggregate call, so a killed run
+ * resumes it where it stood.
+ */
+import { labelOf } from '../domain/checkpoint.ts';
+import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
+import { dataKey, fetchLogKey } from '../domain/layout.ts';
+import { buildEstablishedRecord, toNdjson } from '../domain/rows.ts';
+import { decide, nodeSpan, SettleStack, storedSum, type SettleMode, type SettleNode, type SettlePolicy } from '../domain/settle.ts';
+import { DAY_MS, describeSpan, windowsOf, type Span } from '../domain/span.ts';
+import { callCount, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
+import { formatDate } from '../domain/wall-clock.ts';
+import { WINDOW_MS, type Window } from '../domain/window.ts';
+import { NDJSON } from '../storage/object-store.ts';
+import { collectWindows, emptySummary, isWindowPoison, mayCall, vendorCaller, type CollectedSummary, type CollectedWindow, type CollectorDeps, type StopReason } from './collect-windows.ts';
+import { readDayTotals } from './day-objects.ts';
+import type { RunState } from './run-state.ts';
+
+/** Writes of empty windows in flight at once (S3 latency, not bandwidth, bounds a month of them). */
+const EMPTY_WRITES_AT_ONCE = 32;
+
+/** Stored calls per window, read back from the store a day at a time, kept level with this run's writes. */
+export class StoredDays {
+  private readonly days = new Map<string, Map<number, Totals>>();
+
+  constructor(
+    private readonly deps: Pick<CollectorDeps, 'store' | 'log'>,
+    private readonly scope: { prefix: string; operation: string },
+  ) {}
+
+  async ensure(span: Span): Promise<void> {
+    for (let day = Math.floor(span.fromWall / DAY_MS) * DAY_MS; day < span.toWall; day += DAY_MS) {
+      const dt = formatDate(day);
+      if (!this.days.has(dt)) this.days.set(dt, await readDayTotals(this.deps.store, this.scope, dt, this.deps.log));
+    }
+  }
+
+  /** Reads the day again from the store (a verification compares with what is there, not with what we wrote). */
+  async reread(day: string): Promise<Map<number, Totals>> {
+    const fresh = await readDayTotals(this.deps.store, this.scope, day, this.deps.log);
+    this.days.set(day, fresh);
+    return fresh;
+  }
+
+  readonly lookup = (w: Window): Totals | undefined => this.days.get(formatDate(w.startWall))?.get(w.startWall);
+
+  set(w: Window, totals: Totals): void {
+    this.days.get(formatDate(w.startWall))?.set(w.startWall, totals);
+  }
+}
+
+export interface SettleDeps extends CollectorDeps {
+  readonly shouldStop?: () => boolean;
+}
+
+export interface SettleSettings {
+  readonly operation: string;
+  readonly prefix: string;
+  readonly timeZone: string;
+  readonly requestTimeoutMs: number;
+  readonly deadline: number;
+  readonly maxAttempts?: number;
+  readonly backoffMs?: readonly number[];
+}
+
+export interface SettleRun {
+  readonly mode: SettleMode;
+  /** Where the stack is kept in the run state (`searches`). */
+  readonly key: string;
+  readonly maxApiCalls: number;
+  /** Windows that fail non-transiently are passed over (quarantined) instead of stopping the search. */
+  readonly quarantine: boolean;
+  readonly policy?: SettlePolicy;
+  readonly onCollected?: (c: CollectedWindow) => void;
+  /** Told about windows passed over because they are stored (fill). */
+  readonly onSkipped?: (windows: readonly Window[]) => void;
+}
+
+/** A call that covered whole days: what the vendor said of each (for verification without another call). */
+export interface DayAnswer {
+  readonly totals: Totals;
+  readonly fetchId: string;
+  readonly at: number;
+}
+
+export interface SettleOutcome {
+  readonly stopReason: StopReason;
+  readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
+  readonly apiCalls: number;
+  /** Windows stored by this search (fetched, or proved empty). */
+  readonly collected: CollectedSummary;
+  readonly quarantined: Window[];
+  /** Windows stored again because their totals changed. */
+  readonly recollected: number;
+  readonly emptied: number;
+  readonly skipped: number;
+  /** Real calls over whole days, by day, made by this search (those without calls: every day of the span). */
+  readonly dayAnswers: Map<string, DayAnswer>;
+  /** Days whose windows this search fetched (their day answers from before no longer prove anything). */
+  readonly fetchedDays: Set<string>;
+}
+
+/** Works the search `run.key` (started with `root` unless one is saved) until it is done or must stop. */
+export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: RunState, stored: StoredDays, run: SettleRun, root: Span): Promise<SettleOutcome> {
+  let nodes = state.searches.get(run.key);
+  if (!nodes || nodes.length === 0) {
+    nodes = [{ fromWall: root.fromWall, toWall: root.toWall }];
+    state.searches.set(run.key, nodes);
+  }
+  const stack = new SettleStack(nodes);
+  const caller = vendorCaller(deps, { ...s, onApiCall: () => state.countCall() });
+  const out = { stopReason: 'done' as StopReason, stoppedAt: undefined as SettleOutcome['stoppedAt'], collected: emptySummary(), quarantined: [] as Window[], recollected: 0, emptied: 0, skipped: 0, dayAnswers: new Map<string, DayAnswer>(), fetchedDays: new Set<string>() };
+  let windowCalls = 0;
+  const callsMade = () => caller.calls + windowCalls;
+  const finish = (): SettleOutcome => {
+    if (stack.empty) state.searches.delete(run.key);
+    return { ...out, apiCalls: callsMade() };
+  };
+
+  const note = (c: CollectedWindow) => {
+    const sum = out.collected;
+    sum.count += 1;
+    sum.rows += c.rows;
+    for (const [k, v] of Object.entries(c.callsByInterval)) sum.callsByInterval[k] = (sum.callsByInterval[k] ?? 0) + v;
+    if (!sum.first || c.window.startWall < sum.first.startWall) sum.first = c.window;
+    if (!sum.last || c.window.startWall > sum.last.startWall) sum.last = c.window;
+    run.onCollected?.(c);
+  };
+
+  while (!stack.empty) {
+    const top = stack.top()!;
+    const span = nodeSpan(top, s.timeZone);
+    await stored.ensure(span);
+    const decision = decide(top, s.timeZone, stored.lookup, run.mode, run.policy);
+    switch (decision.kind) {
+      case 'skip': {
+        const windows = windowsOf(span);
+        out.skipped += windows.length;
+        run.onSkipped?.(windows);
+        stack.pop(storedSum(span, stored.lookup));
+        break;
+      }
+      case 'complete':
+        stack.pop();
+        break;
+      case 'split':
+        stack.split(decision.halves);
+        break;
+      case 'empty': {
+        await storeEmpty(deps, s, state, stored, top, decision.windows, note);
+        out.emptied += decision.windows.length;
+        stack.pop();
+        await state.progress();
+        break;
+      }
+      case 'ask': {
+        const stop = mayCall(deps, { deadline: s.deadline, ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) }, callsMade(), run.maxApiCalls);
+        if (stop) {
+          out.stopReason = stop;
+          await state.save();
+          return finish();
+        }
+        const outcome = await caller.attempt(span, 1);
+        if (!outcome.ok) {
+          await caller.record(span, outcome.meta, { error: outcome.error });
+          if (isWindowPoison(outcome.error)) {
+            // An answer over this span that cannot be read: ask its halves instead.
+            deps.log.warn('span answer unusable; asking its halves', { span: describeSpan(span), message: outcome.error.message });
+            stack.split(splitHalves(span));
+            break;
+          }
+          out.stopReason = outcome.error instanceof WolkvoxTokenLimitError ? 'token-limit' : outcome.error.retryable ? 'transient-error' : 'failed';
+          out.stoppedAt = { window: { startWall: span.fromWall, timeZone: s.timeZone }, error: outcome.error };
+          await state.save();
+          return finish();
+        }
+        const totals = totalsOfReport(outcome.report);
+        await caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 });
+        stack.resolveTop(totals, outcome.meta.fetchId);
+        noteDayAnswers(out.dayAnswers, span, totals, outcome.meta.fetchId, outcome.meta.requestedAt);
+        deps.log.debug('span asked', { span: describeSpan(span), calls: callCount(totals), fetch_id: outcome.meta.fetchId });
+        // The answer is the one thing a kill would lose: keep it.
+        await state.save();
+        break;
+      }
+      case 'fetch': {
+        const previously = new Set(decision.windows.filter((w) => stored.lookup(w) !== undefined).map((w) => w.startWall));
+        let last: Totals | undefined;
+        const result = await collectWindows(
+          deps,
+          {
+            ...s,
+            revision: 1,
+            revisionOf: (w) => (previously.has(w.startWall) ? 2 : 1),
+            maxApiCalls: run.maxApiCalls - callsMade(),
+            quarantine: () => run.quarantine,
+            onApiCall: () => state.countCall(),
+            ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+            onCollected: (c) => {
+              const before = stored.lookup(c.window);
+              stored.set(c.window, c.callsByInterval);
+              out.fetchedDays.add(formatDate(c.window.startWall));
+              if (before !== undefined) out.recollected += 1;
+              last = c.callsByInterval;
+              note(c);
+            },
+            afterHandled: async (w, outcome) => {
+              state.noteHandled(w, outcome);
+              await state.progress();
+            },
+          },
+          markingDays(state, decision.windows),
+        );
+        windowCalls += result.apiCalls;
+        out.quarantined.push(...result.quarantined);
+        if (result.stopReason !== 'done') {
+          out.stopReason = result.stopReason;
+          out.stoppedAt = result.stoppedAt;
+          await state.save();
+          return finish();
+        }
+        if (top.vendor === undefined) {
+          // A window asked on its own: its answer is also what its sibling derives from.
+          stack.resolveTop(last ?? {});
+          stack.pop();
+        } else if (decision.all) stack.pop();
+        else stack.markFilled();
+        break;
+      }
+    }
+  }
+  await state.save();
+  return finish();
+}
+
+function splitHalves(span: Span): readonly [Span, Span] {
+  const cut = span.fromWall + Math.max(1, Math.floor((span.toWall - span.fromWall) / WINDOW_MS / 2)) * WINDOW_MS;
+  return [
+    { ...span, toWall: cut },
+    { ...span, fromWall: cut },
+  ];
+}
+
+/** A call over whole days says what each day holds when it says "no calls", or when it is one day. */
+function noteDayAnswers(into: Map<string, DayAnswer>, span: Span, totals: Totals, fetchId: string, at: number): void {
+  if (span.fromWall % DAY_MS !== 0 || span.toWall % DAY_MS !== 0) return;
+  const days = (span.toWall - span.fromWall) / DAY_MS;
+  if (days !== 1 && !isZero(totals)) return;
+  for (let d = span.fromWall; d < span.toWall; d += DAY_MS) into.set(formatDate(d), { totals, fetchId, at });
+}
+
+/** Marks each window's day (verification, day objects) before its objects can be written. */
+async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
+  for (const w of windows) {
+    await state.markDay(w);
+    yield w;
+  }
+}
+
+/** Empty objects for windows the span's totals proved empty, each with a fetch-log line naming that call. */
+async function storeEmpty(deps: SettleDeps, s: SettleSettings, state: RunState, stored: StoredDays, node: SettleNode, windows: readonly Window[], note: (c: CollectedWindow) => void): Promise<void> {
+  const span = nodeSpan(node, s.timeZone);
+  const meta = { fetchId: node.by ?? 'unknown', requestedAt: deps.clock(), revision: 1 };
+  let batch: Promise<unknown>[] = [];
+  const flush = async () => {
+    await Promise.all(batch);
+    batch = [];
+  };
+  for (const w of windows) {
+    await state.markDay(w);
+    batch.push(deps.store.put(dataKey(s.prefix, s.operation, w), '', NDJSON), deps.store.put(fetchLogKey(s.prefix, s.operation, w, meta.fetchId), toNdjson([buildEstablishedRecord(w, span, meta)]), NDJSON));
+    if (batch.length >= EMPTY_WRITES_AT_ONCE) await flush();
+  }
+  await flush();
+  for (const w of windows) {
+    stored.set(w, {});
+    note({ window: w, rows: 0, callsByInterval: {} });
+  }
+  deps.log.debug('windows proved empty by one call', { span: describeSpan(span), windows: windows.length, first: windows[0] && labelOf(windows[0]), fetch_id: meta.fetchId });
+}

@@ -1,0 +1,142 @@
+/**
+ * Day verification: once a day is past its horizon (long calls have ended), one call for the
+ * whole day is compared with its windows read back from the store. Equal: the day is
+ * verified. Unequal: the search narrows down to the windows that changed and re-collects
+ * them, then the day is asked again. Every check leaves a row in cdr_4_verifications.
+ */
+import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
+import { DAY_MS, daySpan, windowsOf } from '../domain/span.ts';
+import { hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../domain/totals.ts';
+import { parseWall, WALL } from '../domain/wall-clock.ts';
+import { windowEndInstant, WINDOW_MS, type Window } from '../domain/window.ts';
+import { isWindowPoison, mayCall, vendorCaller, type StopReason } from './collect-windows.ts';
+import type { RunState } from './run-state.ts';
+import { settleSearch, type DayAnswer, type SettleDeps, type SettleSettings, type StoredDays } from './settle-span.ts';
+import { verificationRecord, writeVerificationRecord } from './verification-records.ts';
+
+export const DEFAULT_VERIFY_AFTER_MINUTES = 240;
+export const DEFAULT_UNVERIFIED_ALARM_DAYS = 3;
+/** After a check found changes and a second one still did, the day waits this long. */
+const RECHECK_AFTER_MS = 60 * WALL.MINUTE_MS;
+
+export interface VerifySettings extends SettleSettings {
+  /** A day is checked once this long has passed since its last window ended. */
+  readonly verifyAfterMinutes: number;
+}
+
+export interface VerifyOptions {
+  readonly maxApiCalls: number;
+  /** Calls over whole days made earlier in this run (a range's walk), usable when nothing was fetched into the day since. */
+  readonly dayAnswers?: ReadonlyMap<string, DayAnswer>;
+  readonly fetchedDays?: ReadonlySet<string>;
+}
+
+export interface VerifyReport {
+  readonly verified: string[];
+  readonly changed: string[];
+  readonly apiCalls: number;
+  readonly windowsRecollected: number;
+  readonly stopReason: StopReason;
+  readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
+}
+
+/** The instant from which a day may be verified: its last window's end plus the horizon. */
+export function verifiableFrom(day: string, timeZone: string, verifyAfterMinutes: number): number {
+  const last = { startWall: parseWall(`${day} 00:00:00`)! + DAY_MS - WINDOW_MS, timeZone };
+  return windowEndInstant(last) + verifyAfterMinutes * WALL.MINUTE_MS;
+}
+
+/** Pending days whose end lies more than `boundDays` back: what the DaysUnverified alarm counts. */
+export function daysUnverifiedPastBound(state: RunState, now: number, timeZone: string, boundDays = DEFAULT_UNVERIFIED_ALARM_DAYS): number {
+  let n = 0;
+  for (const day of state.verifyDays.keys()) if (verifiableFrom(day, timeZone, 0) + boundDays * DAY_MS < now) n += 1;
+  return n;
+}
+
+export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: RunState, stored: StoredDays, opts: VerifyOptions): Promise<VerifyReport> {
+  const caller = vendorCaller(deps, { ...s, onApiCall: () => state.countCall() });
+  let searchCalls = 0;
+  const spent = () => caller.calls + searchCalls;
+  const report = { verified: [] as string[], changed: [] as string[], windowsRecollected: 0, stopReason: 'done' as StopReason, stoppedAt: undefined as VerifyReport['stoppedAt'] };
+  const done = (): VerifyReport => ({ ...report, apiCalls: spent() });
+  const scope = { prefix: s.prefix, operation: s.operation, timeZone: s.timeZone };
+
+  for (const day of [...state.verifyDays.keys()].sort()) {
+    const pending = state.verifyDays.get(day)!;
+    const now = deps.clock();
+    if (now < verifiableFrom(day, s.timeZone, s.verifyAfterMinutes)) continue;
+    if (pending.next_check !== null && now < Date.parse(pending.next_check)) continue;
+    const span = daySpan(day, s.timeZone);
+    const key = `verify:${day}`;
+    for (let round = 0; round < 2; round += 1) {
+      if (!pending.check) {
+        // One call for the whole day, unless this run already has one that nothing changed since.
+        let answer = opts.dayAnswers?.get(day);
+        if (!answer || opts.fetchedDays?.has(day) || answer.at < verifiableFrom(day, s.timeZone, s.verifyAfterMinutes) || round > 0) {
+          const stop = mayCall(deps, { deadline: s.deadline, ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) }, spent(), opts.maxApiCalls);
+          if (stop) {
+            report.stopReason = stop;
+            return done();
+          }
+          const outcome = await caller.attempt(span, 1);
+          if (!outcome.ok) {
+            await caller.record(span, outcome.meta, { error: outcome.error });
+            if (isWindowPoison(outcome.error)) {
+              // The day's answer cannot be read: try again later; the bound's alarm tells if it never can.
+              deps.log.warn('day total unreadable; the day stays unverified and is checked again later', { day, message: outcome.error.message });
+              pending.next_check = new Date(now + RECHECK_AFTER_MS).toISOString();
+              break;
+            }
+            report.stopReason = outcome.error instanceof WolkvoxTokenLimitError ? 'token-limit' : outcome.error.retryable ? 'transient-error' : 'failed';
+            report.stoppedAt = { window: { startWall: span.fromWall, timeZone: s.timeZone }, error: outcome.error };
+            return done();
+          }
+          await caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 });
+          answer = { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt };
+        }
+        const storedNow = await stored.reread(day);
+        const windows = windowsOf(span);
+        const storedTotals = sumTotals(windows.map((w) => storedNow.get(w.startWall) ?? {}));
+        const complete = windows.every((w) => storedNow.has(w.startWall));
+        const callsSoFar = round === 0 && answer === opts.dayAnswers?.get(day) && !opts.fetchedDays?.has(day) ? 0 : 1;
+        if (complete && sameTotals(answer.totals, storedTotals)) {
+          await writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', deps.clock(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId }));
+          state.verifyDays.delete(day);
+          report.verified.push(day);
+          deps.log.info('day verified', { day, calls: sumOf(answer.totals), fetch_id: answer.fetchId });
+          await state.save();
+          break;
+        }
+        if (hasNegative(subtractTotals(answer.totals, storedTotals))) deps.log.warn('the vendor counts fewer calls for the day than are stored: re-collecting what differs', { day, vendor: answer.totals, stored: storedTotals });
+        pending.check = { vendor: { ...answer.totals }, stored: { ...storedTotals }, fetch_id: answer.fetchId, calls: callsSoFar };
+        state.searches.set(key, [{ fromWall: span.fromWall, toWall: span.toWall, vendor: answer.totals, by: answer.fetchId }]);
+        await state.save();
+      }
+      const check = pending.check;
+      const narrowed = await settleSearch(deps, s, state, stored, { mode: 'check', key, maxApiCalls: opts.maxApiCalls - spent(), quarantine: true }, span);
+      searchCalls += narrowed.apiCalls;
+      check.calls += narrowed.apiCalls;
+      report.windowsRecollected += narrowed.recollected + narrowed.emptied;
+      if (narrowed.stopReason !== 'done') {
+        report.stopReason = narrowed.stopReason;
+        report.stoppedAt = narrowed.stoppedAt;
+        await state.save();
+        return done();
+      }
+      await writeVerificationRecord(deps.store, scope, day, verificationRecord('changed', deps.clock(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected: narrowed.recollected + narrowed.emptied, fetchId: check.fetch_id }));
+      deps.log.info('day changed since its windows were collected: re-collected what differs', { day, vendor_calls: sumOf(check.vendor), stored_calls: sumOf(check.stored), windows_recollected: narrowed.recollected + narrowed.emptied, api_calls: check.calls });
+      delete pending.check;
+      pending.checks += 1;
+      report.changed.push(day);
+      // Asked again at once: the narrowing took a while, and most days are whole after it.
+      // A day that still differs waits before its next check.
+      pending.next_check = round === 0 ? null : new Date(deps.clock() + RECHECK_AFTER_MS).toISOString();
+      await state.save();
+    }
+  }
+  return done();
+}
+
+function sumOf(t: Totals): number {
+  return Object.values(t).reduce((n, v) => n + v, 0);
+}
