@@ -31,6 +31,7 @@ export async function loadCheckpoint(deps: Pick<CollectorDeps, 'store'>, s: Stat
 
 export class RunState {
   nextWindow: string | null;
+  liveFrom: string | null;
   tokenLimitUntil: string | null;
   restateNext: string | null;
   readonly failures: Record<string, number>;
@@ -62,6 +63,7 @@ export class RunState {
   ) {
     const now = deps.clock();
     this.nextWindow = cp?.next_window ?? null;
+    this.liveFrom = cp?.live_from ?? null;
     this.tokenLimitUntil = cp?.token_limit_until ?? null;
     this.restateNext = cp?.restate_next ?? null;
     this.failures = { ...(cp?.failures ?? {}) };
@@ -148,6 +150,7 @@ export class RunState {
       operation: this.s.operation,
       timezone: this.s.timeZone,
       next_window: this.nextWindow,
+      live_from: this.liveFrom,
       token_limit_until: this.tokenLimitUntil,
       failures: this.failures,
       quarantined: [...this.quarantined].sort(),

@@ -19,6 +19,7 @@ import { settleSearch, StoredDays, type DayAnswer } from './settle-span.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, daysUnverifiedPastBound, verifyDays } from './verify-days.ts';
 import { chunkSpan, windowsOf, type Span } from '../domain/span.ts';
 import { callCount, type Totals } from '../domain/totals.ts';
+import type { SettleNode } from '../domain/settle.ts';
 import { labelAfter, loadCheckpoint, RunState } from './run-state.ts';
 
 export interface EngineDeps extends CollectorDeps {
@@ -113,7 +114,7 @@ export interface RunReport {
   /** True when a spell of trouble outlasted `waitForTransientMs`. */
   readonly gaveUpWaiting: boolean;
   /** For a range: where its job stands (null once done). */
-  readonly job?: { readonly next: string; readonly to: string } | null;
+  readonly job?: { readonly next: string; readonly to: string; readonly remaining: number; readonly searching: boolean } | null;
   readonly verification: VerificationSummary;
 }
 
@@ -157,8 +158,17 @@ function liveWindowsLeftToday(now: number, timeZone: string): number {
   return Math.ceil((Math.floor(wall / DAY_MS) * DAY_MS + DAY_MS - wall) / WINDOW_MS);
 }
 
-function backfillRemaining(queue: readonly BackfillJob[]): number {
-  return queue.reduce((n, b) => n + Math.max(0, (parseWall(b.to)! - parseWall(b.next)!) / WINDOW_MS), 0);
+/**
+ * Window labels a job still has to settle: the spans of its search in progress (top down,
+ * these are exactly what is left of its current chunk) and everything after that chunk.
+ */
+function backfillRemaining(queue: readonly BackfillJob[], searches: ReadonlyMap<string, readonly SettleNode[]>): number {
+  return queue.reduce((n, b) => {
+    const nodes = searches.get(jobKey(b)) ?? [];
+    const chunkEnd = nodes[0]?.toWall ?? parseWall(b.next)!;
+    const inSearch = nodes.reduce((m, node) => m + (node.toWall - node.fromWall) / WINDOW_MS, 0);
+    return n + inSearch + Math.max(0, (parseWall(b.to)! - chunkEnd) / WINDOW_MS);
+  }, 0);
 }
 
 function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
@@ -393,11 +403,12 @@ export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<Run
     deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     const latest = latestDueWindow(deps.clock(), s.timeZone, s.settleMinutes);
     const cursor = pre!.next_window ? { startWall: parseWall(pre!.next_window)!, timeZone: s.timeZone } : latest;
-    return emptyReport('token-limit-wait', { budgetExhausted: true, windowsBehind: countWindows(cursor, latest), tokenLimitUntil: pre!.token_limit_until, backfillRemaining: backfillRemaining(pre!.backfills) });
+    return emptyReport('token-limit-wait', { budgetExhausted: true, windowsBehind: countWindows(cursor, latest), tokenLimitUntil: pre!.token_limit_until, backfillRemaining: backfillRemaining(pre!.backfills, new Map()) });
   }
   // A first run that dies still leaves its start, so the next run does not skip past it.
   const run = await openRun(deps, s, (state) => {
     state.nextWindow = labelOf(firstRunStart(deps.clock(), s));
+    state.liveFrom = state.nextWindow;
   });
   try {
     const report = await liveRun(deps, s, run.state);
@@ -432,7 +443,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped' | 'verification'> & { skipped?: number }): RunReport => {
     if (budgetExhausted) deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     deps.metrics.count(METRIC.windowsBehind, report.windowsBehind);
-    const remaining = backfillRemaining(state.backfills);
+    const remaining = backfillRemaining(state.backfills, state.searches);
     deps.metrics.count(METRIC.backfillWindowsRemaining, remaining);
     if (verification === NO_VERIFICATION) verification = pendingOnly(deps, s, state);
     return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false, verification };
@@ -525,7 +536,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     if (pass.done) state.backfills.splice(state.backfills.indexOf(job), 1);
     if (pass.result.stopReason === 'budget' || pass.result.stopReason === 'token-limit') budgetExhausted = true;
     historyStop = pass.result.stopReason;
-    deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills) });
+    deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills, state.searches) });
     if (!pass.done && pass.notYetDue && pass.result.stopReason === 'done') {
       waiting.push(job);
       state.backfills.push(...state.backfills.splice(state.backfills.indexOf(job), 1));
@@ -596,9 +607,9 @@ const INITIAL_LATE_SHARE = 0.15;
 /**
  * Reconciliation, an hour at a time once the hour is `restateAfter` old: windows likely to
  * have changed (many calls, given the share of calls seen to arrive late) are collected
- * again directly; if other windows with calls remain, one call for the hour compares it with
- * its stored windows and the search re-collects only what differs. Windows without calls
- * are left to the day's verification.
+ * again directly; if other windows remain, one call for the hour compares it with its stored
+ * windows and the search re-collects only what differs. Hours of a quiet period are left to
+ * the day's verification.
  */
 async function reconcileHours(deps: EngineDeps, s: LiveRunSettings, state: RunState, stored: StoredDays, o: { ripeBy: number; cursor: number; justCollected: ReadonlySet<number> }): Promise<{ recollected: number; stopReason: StopReason }> {
   let recollected = 0;
@@ -642,7 +653,10 @@ async function reconcileHours(deps: EngineDeps, s: LiveRunSettings, state: RunSt
       recollected += result.collected.count;
       if (result.stopReason !== 'done') return { recollected, stopReason: result.stopReason };
     }
-    const rest = wins.filter((w) => !direct.includes(w) && callCount(before.get(w.startWall) ?? {}) > 0);
+    // Windows without calls are checked too (calls may not have ended yet), except in a quiet
+    // period that began before the hour: the day's verification covers those.
+    const quietAll = state.quietSince !== null && parseWall(state.quietSince)! <= hour.fromWall;
+    const rest = wins.filter((w) => !direct.includes(w) && !o.justCollected.has(w.startWall) && (!quietAll || callCount(before.get(w.startWall) ?? {}) > 0));
     if (resumed || rest.length > 0) {
       const outcome = await settleSearch(deps, s, state, stored, { mode: 'check', key: 'reconcile', maxApiCalls: historyCalls(deps, s, state), quarantine: true }, hour);
       recollected += outcome.recollected + outcome.emptied;
@@ -682,6 +696,16 @@ function pendingOnly(deps: EngineDeps, s: RunSettings, state: RunState): Verific
   return { ...NO_VERIFICATION, pending: state.verifyDays.size, pastBound };
 }
 
+/** Where a range that cannot run now stands: its job as saved, or not started. */
+function pendingJob(cp: Checkpoint | undefined, fromWall: number, toWall: number, timeZone: string, refetch: boolean): NonNullable<RunReport['job']> {
+  const from = labelOf({ startWall: fromWall, timeZone });
+  const to = labelOf({ startWall: toWall, timeZone });
+  const saved = cp?.backfills.find((b) => b.from === from && b.to === to && b.refetch === refetch);
+  const searches = new Map(Object.entries(cp?.searches ?? {}).map(([k, nodes]) => [k, nodes.map((n) => ({ fromWall: parseWall(n.from)!, toWall: parseWall(n.to)! }))]));
+  const job = saved ?? { from, to, next: from, requested_at: '', refetch };
+  return { next: job.next, to, remaining: backfillRemaining([job], searches), searching: searches.has(jobKey(job)) };
+}
+
 /** Sleeps `ms` in slices, renewing the lease and answering a stop request meanwhile. */
 async function pause(deps: EngineDeps, state: RunState, ms: number): Promise<void> {
   const sleep = deps.sleep ?? ((t: number) => new Promise<void>((r) => setTimeout(r, t)));
@@ -703,10 +727,10 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
   const refetch = s.refetch ?? false;
   const preState = new RunState(deps, s, pre);
   if (tokenLimitActive(pre?.token_limit_until, deps.clock())) {
-    return emptyReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: pre!.token_limit_until, callsToday: preState.callsToday(), job: { next: labelOf({ startWall: fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: toWall, timeZone: s.timeZone }) } });
+    return emptyReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: pre!.token_limit_until, callsToday: preState.callsToday(), job: pendingJob(pre, fromWall, toWall, s.timeZone, refetch) });
   }
   if (historyCalls(deps, s, preState) <= 0) {
-    return emptyReport('budget', { budgetExhausted: true, callsToday: preState.callsToday(), job: { next: labelOf({ startWall: fromWall, timeZone: s.timeZone }), to: labelOf({ startWall: toWall, timeZone: s.timeZone }) } });
+    return emptyReport('budget', { budgetExhausted: true, callsToday: preState.callsToday(), job: pendingJob(pre, fromWall, toWall, s.timeZone, refetch) });
   }
 
   const run = await openRun(deps, s);
@@ -727,16 +751,17 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     }
     await state.save();
 
-    const start = { startWall: parseWall(job.next)!, timeZone: s.timeZone };
     let planned = 0;
     let notYetDue = 0;
     // Walked lazily, never held as a list: a year is as cheap as a day.
-    for (const w of iterateWindows(start, toWall)) windowEndInstant(w) <= deps.clock() ? (planned += 1) : (notYetDue += 1);
-    s.onPlanned?.(planned);
+    for (const w of iterateWindows({ startWall: parseWall(job.from)!, timeZone: s.timeZone }, toWall)) windowEndInstant(w) <= deps.clock() ? (planned += 1) : (notYetDue += 1);
+    // What an earlier run settled and this one does not walk again (a refetch or a search cut short goes on from there).
+    const alreadyDone = Math.max(0, planned + notYetDue - backfillRemaining([job], state.searches));
+    s.onPlanned?.(planned - alreadyDone);
 
     const collected = emptySummary();
     const quarantined: Window[] = [];
-    let skipped = 0;
+    let skipped = job.refetch ? 0 : alreadyDone;
     let waitedMs = 0;
     let spell = 0;
     let step = 0;
@@ -788,16 +813,17 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       apiCalls: state.apiCalls,
       windowsBehind: 0,
       notYetDue: last.notYetDue ? notYetDue : 0,
-      skipped,
+      // A finished range knows exactly what it found stored; an unfinished one says what it walked past.
+      skipped: last.done && !job.refetch ? Math.max(0, planned - collected.count - quarantined.length) : skipped,
       restated: 0,
       backfilled: 0,
-      backfillRemaining: backfillRemaining(state.backfills),
+      backfillRemaining: backfillRemaining(state.backfills, state.searches),
       budgetExhausted: last.result.stopReason === 'budget' || tokenLimited,
       callsToday: state.callsToday(),
       tokenLimitUntil: state.tokenLimitUntil,
       waitedMs,
       gaveUpWaiting,
-      job: last.done ? null : { next: job.next, to: job.to },
+      job: last.done ? null : { next: job.next, to: job.to, remaining: backfillRemaining([job], state.searches), searching: state.searches.has(jobKey(job)) },
       verification,
     };
   } finally {

@@ -221,12 +221,14 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
           await state.save();
           return finish();
         }
-        if (top.vendor === undefined) {
+        if (top.vendor === undefined && decision.windows.length === 1 && decision.all) {
           // A window asked on its own: its answer is also what its sibling derives from.
           stack.resolveTop(last ?? {});
           stack.pop();
-        } else if (decision.all) stack.pop();
-        else stack.markFilled();
+        } else if (decision.all || result.quarantined.length > 0) {
+          // Windows given up on stay missing: a later pass (a rerun, the day's verification) tries them again.
+          stack.pop();
+        } else stack.markFilled();
         break;
       }
     }

@@ -5,7 +5,7 @@
  * them, then the day is asked again. Every check leaves a row in cdr_4_verifications.
  */
 import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
-import { DAY_MS, daySpan, windowsOf } from '../domain/span.ts';
+import { DAY_MS, daySpan, windowsOf, type Span } from '../domain/span.ts';
 import { hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../domain/totals.ts';
 import { parseWall, WALL } from '../domain/wall-clock.ts';
 import { windowEndInstant, WINDOW_MS, type Window } from '../domain/window.ts';
@@ -68,6 +68,13 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
     if (pending.next_check !== null && now < Date.parse(pending.next_check)) continue;
     const span = daySpan(day, s.timeZone);
     const key = `verify:${day}`;
+    if (!pending.check && !(await owedWhole(state, stored, day, span))) {
+      // Part of a day (a short range, the day the schedule started): nothing says the rest is wanted.
+      state.verifyDays.delete(day);
+      deps.log.info('day only partly collected: not verified (collect the whole day, e.g. with a range over it, to verify it)', { day });
+      await state.save();
+      continue;
+    }
     for (let round = 0; round < 2; round += 1) {
       if (!pending.check) {
         // One call for the whole day, unless this run already has one that nothing changed since.
@@ -135,6 +142,19 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
     }
   }
   return done();
+}
+
+/**
+ * Whether the whole day is to be verified: every window of it is stored, or the schedule
+ * owns it (it started before the day and its cursor is past it), so missing windows are
+ * gaps to fill (quarantined, lost) rather than windows nobody asked for.
+ */
+async function owedWhole(state: RunState, stored: StoredDays, day: string, span: Span): Promise<boolean> {
+  const have = await stored.reread(day);
+  if (windowsOf(span).every((w) => have.has(w.startWall))) return true;
+  const liveFrom = state.liveFrom === null ? undefined : parseWall(state.liveFrom);
+  const cursor = state.nextWindow === null ? undefined : parseWall(state.nextWindow);
+  return liveFrom !== undefined && cursor !== undefined && liveFrom <= span.fromWall && cursor >= span.toWall;
 }
 
 function sumOf(t: Totals): number {

@@ -68,6 +68,8 @@ export const checkpointSchema = z.object({
    * Null until a scheduled (live) run has run: a store filled only by ranges has no live cursor.
    */
   next_window: z.nullable(wallLabel),
+  /** First window the scheduled path ever collected: days from here on are the schedule's to complete (and verify). */
+  live_from: z._default(z.nullable(wallLabel), null),
   /** No API call before this instant: the vendor said the token's daily limit is spent. */
   token_limit_until: z._default(z.nullable(isoInstant), null),
   /** Consecutive runs in which a window failed with a non-transient error. */

@@ -71,6 +71,8 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
   const vendor = node.vendor;
   if (vendor === undefined) {
     if (mode === 'fill' && missing.length === 0) return { kind: 'skip' };
+    // A gap of a window or two costs less fetched than asked about first.
+    if (mode === 'fill' && missing.length <= 2 && !node.filled) return { kind: 'fetch', windows: missing, all: false };
     // A window's own call is its data: no aggregate first.
     if (node.toWall - node.fromWall === WINDOW_MS) return { kind: 'fetch', windows, all: true };
     return { kind: 'ask' };

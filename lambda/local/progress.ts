@@ -70,7 +70,7 @@ export function progressReporter(total: number, write: (text: string) => void, i
     const eta = done >= total ? 0 : fetched > 0 ? ((total - done) * (elapsed - paused)) / fetched : Number.NaN;
     const etaText = `ETA ${Number.isNaN(eta) ? '?' : formatDuration(eta)}`;
     const width = 30;
-    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
     const pct = total > 0 ? ((done / total) * 100).toFixed(1) : '100.0';
     const stored = skipped > 0 ? ` (${skipped} already stored)` : '';
     const head = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} windows ${pct}%${stored} elapsed ${formatDuration(elapsed)}${paused > 0 ? ` (paused ${formatDuration(paused)})` : ''}`;

@@ -220,7 +220,8 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   const lines: string[] = [];
   const { first, last } = report.collected;
   const rerun = ctx.args.range ? 'rerun the same command' : 'run again';
-  const resumeAt = report.job ? ` at ${report.job.next.slice(0, 16)}` : '';
+  // A job cut short in the middle of its top-down search resumes that search, not at one window.
+  const resumeAt = report.job && !report.job.searching ? ` at ${report.job.next.slice(0, 16)}` : '';
   const span = first && last ? ` (${formatWall(first.startWall).slice(0, 16)} to ${formatWall(last.startWall + WINDOW_MS).slice(0, 16)} ${ctx.timeZone})` : '';
   if (ctx.args.range) {
     const r = ctx.args.range;
@@ -256,7 +257,11 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   if (report.windowsBehind > 0) lines.push(`Still due and not collected: ${report.windowsBehind} window(s)`);
   if (report.restated > 0) lines.push(`Re-collected for late calls (revision 2): ${report.restated} window(s)`);
   if (report.backfilled > 0) lines.push(`Collected for queued backfills: ${report.backfilled} window(s)`);
-  if (ctx.args.range && report.job) lines.push(`Left in this range: ${Math.round((parseWall(report.job.to)! - parseWall(report.job.next)!) / WINDOW_MS)} window label(s) from ${report.job.next.slice(0, 16)}`);
+  if (ctx.args.range && report.job) lines.push(`Left in this range: ${report.job.remaining} window label(s)${report.job.searching ? '' : ` from ${report.job.next.slice(0, 16)}`}`);
+  const v = report.verification;
+  if (v.verified.length || v.changed.length) lines.push(`Days verified against Wolkvox's day totals: ${v.verified.length ? v.verified.join(', ') : 'none'}${v.changed.length ? `; changed since collected (re-collected what differed): ${v.changed.join(', ')}` : ''}; API calls for verification: ${v.apiCalls}`);
+  if (v.pending > 0) lines.push(`Days not verified yet: ${v.pending}${v.pastBound ? ` (${v.pastBound} of them ended more than 3 days ago)` : ''}; a day is checked by the first run (npm start, a range, or the schedule) once VERIFY_AFTER_MINUTES have passed since it ended`);
+  if (v.stoppedAt) lines.push(`Verification stopped: ${v.stoppedAt.error.message}`);
   if (!ctx.args.range && report.backfillRemaining > 0) lines.push(`Backfill still queued: ${report.backfillRemaining} window(s) (worked on after live windows, each run)`);
   if (!ctx.args.range && report.budgetExhausted && report.stopReason === 'done') lines.push('Daily call budget reached: history (restatement, backfill) paused until tomorrow.');
   return `${lines.join('\n')}\n`;

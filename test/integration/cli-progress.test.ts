@@ -106,24 +106,30 @@ describe('Progress line of a range through a maintenance spell', () => {
       ['5m00s', '5m00s', '8m50s'],
       ['5m00s', '5m00s', '13m50s'],
     ]);
+    // 100 calls in: a few of them asked spans (top down), the rest were windows.
+    const before = doneOf(waits[0]!.text);
+    expect(before).toBeGreaterThan(85);
+    expect(before).toBeLessThanOrEqual(100);
+    const paced = ((288 - before) * 100) / before;
     for (const w of waits) {
       expect(w.text).toContain(`| waiting out: ${MAINTENANCE} |`);
       expect(w.text).toContain('once the API answers');
-      expect(doneOf(w.text)).toBe(100);
-      // 188 windows left at 1 s a call (and a few failed calls): about 3 minutes, never the 20 min the waiting made it.
-      expect(etaOf(w.text)).toBeGreaterThanOrEqual(188);
-      expect(etaOf(w.text)).toBeLessThanOrEqual(188 * 1.1);
+      expect(doneOf(w.text)).toBe(before);
+      // The windows left at the pace of the 100 s of calls (and a few failed calls): about 3 minutes, never the 20 min the waiting made it.
+      expect(etaOf(w.text)).toBeGreaterThanOrEqual(paced);
+      expect(etaOf(w.text)).toBeLessThanOrEqual(paced * 1.1);
     }
     expect(waits.at(-1)!.text).toMatch(/elapsed 10m\d\ds \(paused 8m50s\)/);
 
-    // After the spell: no wait named, and the ETA tells how long the run really took from there.
+    // After the spell: no wait named, and the ETA tells how long the run really took from there
+    // (within 15%: the calls that ask spans come first, top down, so the early pace is a little slow).
     const after = drawn.filter((d) => d.at >= spell.to && d.text.match(/ETA/));
     expect(after.length).toBeGreaterThan(150);
     for (const d of after) {
       expect(d.text).not.toContain('waiting');
       expect(d.text).toContain('(paused 13m50s)');
       const truth = (end - d.at) / 1000;
-      expect(Math.abs(etaOf(d.text) - truth), d.text).toBeLessThanOrEqual(Math.max(2, 0.1 * truth));
+      expect(Math.abs(etaOf(d.text) - truth), d.text).toBeLessThanOrEqual(Math.max(2, 0.15 * truth));
     }
     expect(after.at(-1)!.text).toContain('288/288 windows 100.0%');
   });
@@ -140,12 +146,14 @@ describe('Progress line of a range through a maintenance spell', () => {
     const lastWait = lines.findLastIndex((l) => l.includes('waiting out'));
     expect(lastWait - firstWait + 1).toBe(7);
     expect(lines.slice(firstWait, lastWait + 1).every((l) => l.includes(`waiting out: ${MAINTENANCE}`))).toBe(true);
-    // The first line after the spell: the range went on at window 101, and the ETA says what is left of it.
+    // The first line after the spell: the range went on with the next window, and the ETA says what is left of it.
     const resumed = drawn[lastWait + 1]!;
-    expect(resumed.text).toMatch(/^\[#+\.+\] 101\/288 windows 35\.1% elapsed 15m\d\ds \(paused 13m50s\) ETA \S+$/);
+    const before = doneOf(drawn[lastWait]!.text);
+    expect(resumed.text).toMatch(/^\[#+\.+\] \d+\/288 windows [\d.]+% elapsed 15m\d\ds \(paused 13m50s\) ETA \S+$/);
+    expect(doneOf(resumed.text)).toBe(before + 1);
     const truth = (end - resumed.at) / 1000;
-    expect(Math.abs(etaOf(resumed.text) - truth)).toBeLessThanOrEqual(0.1 * truth);
+    expect(Math.abs(etaOf(resumed.text) - truth)).toBeLessThanOrEqual(0.15 * truth);
     // Then every 10% as before.
-    expect(lines.slice(lastWait + 2).map(doneOf)).toEqual([116, 144, 173, 202, 231, 260, 288]);
+    expect(lines.slice(lastWait + 2).map(doneOf)).toEqual([116, 144, 173, 202, 231, 260, 288].filter((n) => n > before + 1));
   });
 });

@@ -54,7 +54,7 @@ describe('Function: handler (module wiring)', () => {
     expect(result.windowsCollected).toBe(1);
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.every((p) => p.Bucket === 'data-bucket')).toBe(true);
-    expect([...new Set(puts.map((p) => p.Key!.split('/').slice(0, 2).join('/')))].sort()).toEqual(['lake/_state', 'lake/cdr_4', 'lake/cdr_4_fetches']);
+    expect([...new Set(puts.map((p) => p.Key!.split('/').slice(0, 2).join('/')))].sort()).toEqual(['lake/_state', 'lake/cdr_4', 'lake/cdr_4_fetches', 'lake/cdr_4_verifications']);
     // The run took the operation's lease with a create-if-absent before its first API call.
     expect(puts.find((p) => p.Key!.endsWith('/lease.json'))?.IfNoneMatch).toBe('*');
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe('wolkvox/0032');

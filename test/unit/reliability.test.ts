@@ -69,7 +69,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(restated.every((r) => r.revision === 2)).toBe(true);
     expect(restated.reduce((n, r) => n + r.calls, 0)).toBe(truth());
     expect(truth()).toBeGreaterThan(seenAtFirst);
-    const fetchRevisions = store.keys('p/cdr_4_fetches/').filter((k) => k.includes('20261120095000')).map((k) => JSON.parse(store.objects.get(k)!).revision).sort();
+    const fetchRevisions = store.keys('p/cdr_4_fetches/').filter((k) => k.includes('20261120095000-20261120095459')).map((k) => JSON.parse(store.objects.get(k)!).revision).sort();
     expect(fetchRevisions).toEqual([1, 2]);
     expect((await checkpoint()).restate_next > '2026-11-20 09:50:00').toBe(true);
   });
@@ -109,7 +109,9 @@ describe('Function: runLive (late data, backfill, budget)', () => {
 
     // Assess
     expect(remaining[0]).toBeGreaterThan(0);
-    expect(remaining[0]).toBeLessThan(72);
+    // Top down, a run may spend itself asking spans before it stores a window: progress shows
+    // over the runs, never going back.
+    expect(remaining.some((r) => r > 0 && r < 72)).toBe(true);
     expect(remaining.at(-1)).toBe(0);
     expect([...remaining].sort((a, b) => b - a)).toEqual(remaining);
     // Each run still took the live window that became due since the one before.

@@ -12,6 +12,7 @@ const sample: Checkpoint = {
   operation: '0032',
   timezone: 'America/Bogota',
   next_window: '2026-11-20 08:05:00',
+  live_from: '2026-11-20 07:00:00',
   token_limit_until: '2026-11-21T05:00:00.000Z',
   failures: { '2026-11-20 07:00:00': 2 },
   quarantined: ['2026-11-19 10:15:00'],

@@ -29,6 +29,8 @@ describe('Function: readLambdaConfig', () => {
       requestTimeoutMs: 65_000,
       restateAfterMinutes: 90,
       dailyCallCap: undefined,
+      verifyAfterMinutes: 240,
+      quietFreshnessMinutes: 30,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
     });
@@ -133,6 +135,8 @@ describe('Function: readCliEnv', () => {
       requestTimeoutMs: 65_000,
       restateAfterMinutes: 90,
       dailyCallCap: undefined,
+      verifyAfterMinutes: 240,
+      quietFreshnessMinutes: 30,
       token: undefined,
     });
   });
