@@ -12,6 +12,7 @@ import { benchFreshness } from './freshness.ts';
 import { benchMemory } from './memory.ts';
 import { benchHandlerTelemetry, benchRequestsPerWindow } from './requests-per-window.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchVerification } from './verification.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const only = process.argv.slice(2);
@@ -34,6 +35,7 @@ if (want('memory')) show('4. Memory: local backfill, peak RSS', (results.memory 
 if (want('freshness')) show('5. Freshness: due moment to object written, live runs every 5 min', (results.freshness = await benchFreshness()));
 if (want('daily-tables')) show('7. Day objects (cdr_4_daily): a simulated year, queries over window vs day objects, cost per run', (results.daily = await benchDailyTables()));
 if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window when interrupted or under faults (bounds 1.1 and 1.4)', (results.backfill = await benchBackfillResume()));
+if (want('verification')) show('9. Call economy: verified days at a fraction of the calls (issue 13)', (results.verification = await benchVerification()));
 
 if (results.requests_restated && results.telemetry && results.cold_start && results.freshness) {
   const rq = results.requests_restated as Awaited<ReturnType<typeof benchRequestsPerWindow>>;
