@@ -49,6 +49,7 @@ export class RunState {
   private readonly newlyPending: string[] = [];
   /** API calls made by this run (all phases). */
   apiCalls = 0;
+  private lastRecordAt = 0;
   private handledSinceSave = 0;
   private savedAt: number;
   private savedDirty = new Set<string>();
@@ -124,7 +125,7 @@ export class RunState {
     // After the save: a pending row for a day the checkpoint does not owe is never written.
     if (this.newlyPending.includes(day)) {
       this.newlyPending.splice(this.newlyPending.indexOf(day), 1);
-      await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.deps.clock(), this.s.timeZone));
+      await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.recordTime(), this.s.timeZone));
     }
   }
 
@@ -135,6 +136,15 @@ export class RunState {
    */
   touchDay(w: Window): void {
     if (this.dayObjects) this.daysDirty.add(formatDate(w.startWall));
+  }
+
+  /**
+   * When a verification row is made: never the same instant as the row before it, so that the
+   * latest row of a day (max_by(status, checked_at)) is always one row.
+   */
+  recordTime(): number {
+    this.lastRecordAt = Math.max(this.deps.clock(), this.lastRecordAt + 1);
+    return this.lastRecordAt;
   }
 
   /** Saves when enough work piled up since the last save; renews the lease when due. */
@@ -177,9 +187,9 @@ export function labelAfter(w: Window): string {
 }
 
 function nodeFromSaved(n: SavedSettleNode): SettleNode {
-  return { fromWall: parseWall(n.from)!, toWall: parseWall(n.to)!, ...(n.vendor ? { vendor: n.vendor } : {}), ...(n.parent ? { parent: n.parent } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}) };
+  return { fromWall: parseWall(n.from)!, toWall: parseWall(n.to)!, ...(n.vendor ? { vendor: n.vendor } : {}), ...(n.parent ? { parent: n.parent } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}), ...(n.fetched ? { fetched: parseWall(n.fetched)! } : {}) };
 }
 
 function nodeToSaved(n: SettleNode): SavedSettleNode {
-  return { from: formatWall(n.fromWall), to: formatWall(n.toWall), ...(n.vendor ? { vendor: { ...n.vendor } } : {}), ...(n.parent ? { parent: { ...n.parent } } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}) };
+  return { from: formatWall(n.fromWall), to: formatWall(n.toWall), ...(n.vendor ? { vendor: { ...n.vendor } } : {}), ...(n.parent ? { parent: { ...n.parent } } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}), ...(n.fetched !== undefined ? { fetched: formatWall(n.fetched) } : {}) };
 }

@@ -543,6 +543,11 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     }
   }
   deps.metrics.count(METRIC.windowsBackfilled, backfilled);
+  // Days a backfill has just filled are checked in the same run when time and budget allow.
+  if (backfilled > 0 && historyAllowed() && historyCalls(deps, s, state) > 0) {
+    const after = await verifyPhase(deps, s, state, stored, historyCalls(deps, s, state), answers);
+    verification = { ...after, verified: [...verification.verified, ...after.verified], changed: [...verification.changed, ...after.changed], apiCalls: verification.apiCalls + after.apiCalls };
+  }
 
   tokenLimited ||= historyStop === 'token-limit';
   state.tokenLimitUntil = tokenLimited ? new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString() : null;

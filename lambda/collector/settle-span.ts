@@ -186,7 +186,9 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
         break;
       }
       case 'fetch': {
-        const previously = new Set(decision.windows.filter((w) => stored.lookup(w) !== undefined).map((w) => w.startWall));
+        // A check cut short while fetching goes on after the last window it fetched again.
+        const todo = top.fetched === undefined ? decision.windows : decision.windows.filter((w) => w.startWall > top.fetched!);
+        const previously = new Set(todo.filter((w) => stored.lookup(w) !== undefined).map((w) => w.startWall));
         let last: Totals | undefined;
         const result = await collectWindows(
           deps,
@@ -208,10 +210,14 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
             },
             afterHandled: async (w, outcome) => {
               state.noteHandled(w, outcome);
-              await state.progress();
+              if (run.mode === 'check') {
+                // A check re-collects a handful of windows: each is kept, so a kill costs at most the call in flight.
+                top.fetched = w.startWall;
+                await state.save();
+              } else await state.progress();
             },
           },
-          markingDays(state, decision.windows),
+          markingDays(state, todo),
         );
         windowCalls += result.apiCalls;
         out.quarantined.push(...result.quarantined);
@@ -221,6 +227,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
           await state.save();
           return finish();
         }
+        delete top.fetched;
         if (top.vendor === undefined && decision.windows.length === 1 && decision.all) {
           // A window asked on its own: its answer is also what its sibling derives from.
           stack.resolveTop(last ?? {});

@@ -16,8 +16,13 @@ import { verificationRecord, writeVerificationRecord } from './verification-reco
 
 export const DEFAULT_VERIFY_AFTER_MINUTES = 240;
 export const DEFAULT_UNVERIFIED_ALARM_DAYS = 3;
-/** After a check found changes and a second one still did, the day waits this long. */
+/** After a check found changes and a second one still did, the day waits this long, doubled with each such check (at most 12 h). */
 const RECHECK_AFTER_MS = 60 * WALL.MINUTE_MS;
+const RECHECK_MAX_MS = 12 * WALL.HOUR_MS;
+
+function recheckAfter(checks: number): number {
+  return Math.min(RECHECK_MAX_MS, RECHECK_AFTER_MS * 2 ** Math.max(0, checks - 1));
+}
 
 export interface VerifySettings extends SettleSettings {
   /** A day is checked once this long has passed since its last window ended. */
@@ -69,6 +74,8 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
     const span = daySpan(day, s.timeZone);
     const key = `verify:${day}`;
     if (!pending.check && !(await owedWhole(state, stored, day, span))) {
+      // A queued job will still fill it: checked once it has.
+      if (state.backfills.some((b) => parseWall(b.next)! < span.toWall && parseWall(b.to)! > span.fromWall)) continue;
       // Part of a day (a short range, the day the schedule started): nothing says the rest is wanted.
       state.verifyDays.delete(day);
       deps.log.info('day only partly collected: not verified (collect the whole day, e.g. with a range over it, to verify it)', { day });
@@ -91,7 +98,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
             if (isWindowPoison(outcome.error)) {
               // The day's answer cannot be read: try again later; the bound's alarm tells if it never can.
               deps.log.warn('day total unreadable; the day stays unverified and is checked again later', { day, message: outcome.error.message });
-              pending.next_check = new Date(now + RECHECK_AFTER_MS).toISOString();
+              pending.next_check = new Date(now + recheckAfter(pending.checks)).toISOString();
               break;
             }
             report.stopReason = outcome.error instanceof WolkvoxTokenLimitError ? 'token-limit' : outcome.error.retryable ? 'transient-error' : 'failed';
@@ -107,7 +114,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
         const complete = windows.every((w) => storedNow.has(w.startWall));
         const callsSoFar = round === 0 && answer === opts.dayAnswers?.get(day) && !opts.fetchedDays?.has(day) ? 0 : 1;
         if (complete && sameTotals(answer.totals, storedTotals)) {
-          await writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', deps.clock(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId }));
+          await writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId }));
           state.verifyDays.delete(day);
           report.verified.push(day);
           deps.log.info('day verified', { day, calls: sumOf(answer.totals), fetch_id: answer.fetchId });
@@ -130,15 +137,19 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
         await state.save();
         return done();
       }
-      await writeVerificationRecord(deps.store, scope, day, verificationRecord('changed', deps.clock(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected: narrowed.recollected + narrowed.emptied, fetchId: check.fetch_id }));
+      await writeVerificationRecord(deps.store, scope, day, verificationRecord('changed', state.recordTime(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected: narrowed.recollected + narrowed.emptied, fetchId: check.fetch_id }));
       deps.log.info('day changed since its windows were collected: re-collected what differs', { day, vendor_calls: sumOf(check.vendor), stored_calls: sumOf(check.stored), windows_recollected: narrowed.recollected + narrowed.emptied, api_calls: check.calls });
       delete pending.check;
       pending.checks += 1;
       report.changed.push(day);
-      // Asked again at once: the narrowing took a while, and most days are whole after it.
-      // A day that still differs waits before its next check.
-      pending.next_check = round === 0 ? null : new Date(deps.clock() + RECHECK_AFTER_MS).toISOString();
+      // Asked again at once when the re-collected windows now add up to what the vendor said
+      // (the usual case: long calls that ended late); a day that still differs waits, longer
+      // after each check, for whatever keeps it from adding up.
+      const nowStored = sumTotals(windowsOf(span).map((w) => stored.lookup(w) ?? {}));
+      const again = round === 0 && sameTotals(nowStored, check.vendor);
+      pending.next_check = again ? null : new Date(deps.clock() + recheckAfter(pending.checks)).toISOString();
       await state.save();
+      if (!again) break;
     }
   }
   return done();

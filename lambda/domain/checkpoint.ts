@@ -38,6 +38,8 @@ const settleNodeSchema = z.object({
   filled: z.optional(z.boolean()),
   /** fetch_id of the call its totals came from (the parent's, when derived). */
   by: z.optional(z.string()),
+  /** The last window it fetched again, when a check was cut short while fetching. */
+  fetched: z.optional(wallLabel),
 });
 
 export type SavedSettleNode = z.infer<typeof settleNodeSchema>;

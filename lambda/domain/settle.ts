@@ -23,6 +23,8 @@ export interface SettleNode {
   filled?: boolean;
   /** fetch_id of the call `vendor` came from (for a derived half, its parent's call). */
   by?: string;
+  /** Check mode: the last window of its fetch already fetched again (a resumed run goes on after it). */
+  fetched?: number;
 }
 
 /**
