@@ -19,8 +19,12 @@ Collects the Wolkvox cdr_4 report in 5-minute windows.
                  both on 5-minute boundaries; any length. A resumable backfill job:
                  windows already stored are skipped, the same command again resumes
                  where a stopped run left off, trouble at the API is waited out (up to
-                 15 minutes at a stretch). Without them: the windows due since the last
-                 run (first run: the last hour), late-data restatement, queued backfills.
+                 15 minutes at a stretch). History is walked top down: one call proves a
+                 span without calls empty, only spans with calls are split down to
+                 windows. Without them: the windows due since the last run (first run:
+                 the last hour; in quiet periods one call for all of them), hourly
+                 reconciliation for late calls, day verification, queued backfills.
+                 Every run verifies the days that are due against Wolkvox's day totals.
   --refetch      with a range: collect stored windows again too (revision 2)
   --out DIR      local output folder (default ./data)
   --bucket NAME  write to this S3 bucket instead (default AWS credentials and region)
@@ -33,6 +37,7 @@ another collector running); 130 interrupted (progress saved, a rerun resumes).
 Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used),
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
 SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 90, 0 = off),
+VERIFY_AFTER_MINUTES (default 240), QUIET_FRESHNESS_MINUTES (default 30, 0 = off),
 DAILY_CALL_CAP (default: none).`;
 
 function boundary(name: string, text: string): number {

@@ -46,6 +46,15 @@ export interface HandlerResult {
   readonly backfilled: number;
   readonly backfillRemaining: number;
   readonly budgetExhausted: boolean;
+  /** Days this run verified against Wolkvox's day totals. */
+  readonly daysVerified: readonly string[];
+  /** Days whose check found changes this run (the windows that differed were re-collected). */
+  readonly daysChanged: readonly string[];
+  /** API calls this run spent on verification (day calls, narrowing, re-collected windows). */
+  readonly verificationCalls: number;
+  /** Days with windows stored and not verified yet; of those, ended more than 3 days ago (the DaysUnverified alarm). */
+  readonly daysPending: number;
+  readonly daysUnverifiedPastBound: number;
 }
 
 /** Stop this long before Lambda would kill the run: room to write the checkpoint. */
@@ -102,7 +111,7 @@ export function createHandler(deps: HandlerDeps) {
         return undefined;
       });
       if (report === undefined) {
-        const skipped: HandlerResult = { windowsCollected: 0, windowsQuarantined: 0, windowsBehind: 0, apiCalls: 0, stopReason: 'lease-held', firstWindow: null, lastWindow: null, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false };
+        const skipped: HandlerResult = { windowsCollected: 0, windowsQuarantined: 0, windowsBehind: 0, apiCalls: 0, stopReason: 'lease-held', firstWindow: null, lastWindow: null, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false, daysVerified: [], daysChanged: [], verificationCalls: 0, daysPending: 0, daysUnverifiedPastBound: 0 };
         return skipped;
       }
       const { first, last } = report.collected;
@@ -118,6 +127,11 @@ export function createHandler(deps: HandlerDeps) {
         backfilled: report.backfilled,
         backfillRemaining: report.backfillRemaining,
         budgetExhausted: report.budgetExhausted,
+        daysVerified: report.verification.verified,
+        daysChanged: report.verification.changed,
+        verificationCalls: report.verification.apiCalls,
+        daysPending: report.verification.pending,
+        daysUnverifiedPastBound: report.verification.pastBound,
       };
       deps.log.info('run finished', { ...result });
       if (report.stoppedAt && !report.stoppedAt.error.retryable) {
