@@ -15,7 +15,9 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
-import { settleSearch, StoredDays, type DayAnswer } from './settle-span.ts';
+import { DayAnswers, markingDays, settleSearch, StoredDays } from './settle-span.ts';
+import { collectQuiet, noteQuiet, quietPlan } from './quiet-period.ts';
+import { reconcileHours } from './reconcile-hours.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, daysUnverifiedPastBound, verifyDays } from './verify-days.ts';
 import { chunkSpan, windowsOf, type Span } from '../domain/span.ts';
 import { callCount, type Totals } from '../domain/totals.ts';
@@ -242,14 +244,6 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   await state.save();
 }
 
-/** Yields the windows, marking each window's day before its objects can be written. */
-async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
-  for (const w of windows) {
-    await state.markDay(w);
-    yield w;
-  }
-}
-
 interface JobPass {
   readonly result: CollectResult;
   readonly skipped: number;
@@ -312,17 +306,6 @@ async function walkJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, s
   }
   if (result.stopReason === 'done' && notYetDue && parseWall(job.next)! < notYetDue.startWall) job.next = labelOf(notYetDue);
   return { result, skipped, notYetDue, done: parseWall(job.next)! >= end };
-}
-
-/** What calls over whole days said in this run, and which days got windows fetched since. */
-class DayAnswers {
-  readonly answers = new Map<string, DayAnswer>();
-  readonly fetchedDays = new Set<string>();
-  /** Top down, a day is asked before any of its windows is fetched: a fetch into it makes its answer stale. */
-  merge(o: { dayAnswers: ReadonlyMap<string, DayAnswer>; fetchedDays: ReadonlySet<string> }): void {
-    for (const [d, a] of o.dayAnswers) this.answers.set(d, a);
-    for (const d of o.fetchedDays) this.fetchedDays.add(d);
-  }
 }
 
 async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, job: BackfillJob, maxApiCalls: number, storedDays?: StoredDays, answers?: DayAnswers): Promise<JobPass> {
@@ -513,7 +496,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   if (state.restateNext !== null && historyAllowed() && historyCalls(deps, s, state) > 0) {
     // A window collected in this very run is already as late as a re-collection would be.
     const justCollected = new Set(windows.slice(0, live.handledCount).map((w) => w.startWall));
-    const r = await reconcileHours(deps, s, state, stored, { ripeBy: deps.clock() - restateAfter * WALL.MINUTE_MS, cursor: nextCursor.startWall, justCollected });
+    const r = await reconcileHours(deps, s, state, stored, { ripeBy: deps.clock() - restateAfter * WALL.MINUTE_MS, cursor: nextCursor.startWall, justCollected, budget: () => historyCalls(deps, s, state) });
     restated = r.recollected;
     deps.metrics.count(METRIC.windowsRestated, restated);
     historyStop = r.stopReason;
@@ -557,135 +540,6 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   // Windows a quiet period defers on purpose are within their freshness bound: not behind.
   const behind = quiet.kind === 'defer' || nextCursor.startWall > latest.startWall ? 0 : countWindows(nextCursor, latest);
   return finish({ planned: windows.length, collected: live.collected, quarantined: live.quarantined, stopReason: live.stopReason, stoppedAt: live.stoppedAt, windowsBehind: behind, notYetDue: 0, restated, backfilled });
-}
-
-/** Half an hour of windows without calls before the live cursor makes the operation quiet. */
-const QUIET_AFTER_MS = 30 * WALL.MINUTE_MS;
-/** The schedule's period: a deferred window must be collected before the run after this one would be late. */
-const SCHEDULE_MS = 5 * WALL.MINUTE_MS;
-export const DEFAULT_QUIET_FRESHNESS_MINUTES = 30;
-
-type QuietPlan = { kind: 'windows' } | { kind: 'defer' } | { kind: 'span'; span: Span };
-
-/**
- * While the operation is quiet, due windows wait (up to the freshness bound) and are then
- * collected with one call over all of them; a window with calls ends the quiet period.
- */
-function quietPlan(now: number, s: LiveRunSettings, state: RunState, windows: readonly Window[]): QuietPlan {
-  const boundMs = (s.quietFreshnessMinutes ?? DEFAULT_QUIET_FRESHNESS_MINUTES) * WALL.MINUTE_MS;
-  const first = windows[0];
-  const last = windows[windows.length - 1];
-  if (boundMs <= 0 || !first || !last || state.quietSince === null || state.nextWindow === null) return { kind: 'windows' };
-  if (parseWall(state.nextWindow)! - parseWall(state.quietSince)! < QUIET_AFTER_MS) return { kind: 'windows' };
-  if (windowEndInstant(first) + boundMs >= now + SCHEDULE_MS) return { kind: 'defer' };
-  return { kind: 'span', span: { fromWall: first.startWall, toWall: last.startWall + WINDOW_MS, timeZone: s.timeZone } };
-}
-
-/** Tracks where the run of windows without calls at the live cursor began. */
-function noteQuiet(state: RunState, w: Window, calls: Totals): void {
-  if (callCount(calls) > 0) state.quietSince = labelAfter(w);
-  else state.quietSince ??= labelOf(w);
-}
-
-/** The due windows of a quiet period, settled top down from one call over all of them. */
-async function collectQuiet(deps: EngineDeps, s: LiveRunSettings, state: RunState, stored: StoredDays, answers: DayAnswers, span: Span, maxApiCalls: number): Promise<CollectResult> {
-  const outcome = await settleSearch(deps, s, state, stored, { mode: 'fill', key: 'quiet', maxApiCalls, quarantine: true, ...(s.onCollected ? { onCollected: s.onCollected } : {}) }, span);
-  answers.merge(outcome);
-  const done = outcome.stopReason === 'done';
-  if (done) {
-    state.nextWindow = labelOf({ startWall: span.toWall, timeZone: s.timeZone });
-    // The quiet period goes on from after the last window that had calls, if any had.
-    for (const w of windowsOf(span).reverse()) {
-      if (callCount(stored.lookup(w) ?? {}) > 0) {
-        state.quietSince = labelAfter(w);
-        break;
-      }
-    }
-  }
-  const handledCount = done ? windowsOf(span).length : 0;
-  return { collected: outcome.collected, quarantined: outcome.quarantined, handledCount, stopReason: outcome.stopReason, ...(outcome.stoppedAt ? { stoppedAt: outcome.stoppedAt } : {}), apiCalls: outcome.apiCalls };
-}
-
-/** What the share of late calls is taken to be before any hour was reconciled. */
-const INITIAL_LATE_SHARE = 0.15;
-
-/**
- * Reconciliation, an hour at a time once the hour is `restateAfter` old: windows likely to
- * have changed (many calls, given the share of calls seen to arrive late) are collected
- * again directly; if other windows remain, one call for the hour compares it with its stored
- * windows and the search re-collects only what differs. Hours of a quiet period are left to
- * the day's verification.
- */
-async function reconcileHours(deps: EngineDeps, s: LiveRunSettings, state: RunState, stored: StoredDays, o: { ripeBy: number; cursor: number; justCollected: ReadonlySet<number> }): Promise<{ recollected: number; stopReason: StopReason }> {
-  let recollected = 0;
-  while (state.restateNext !== null) {
-    const from = parseWall(state.restateNext)!;
-    const hourEnd = Math.min(Math.floor(from / WALL.HOUR_MS) * WALL.HOUR_MS + WALL.HOUR_MS, o.cursor);
-    if (hourEnd <= from) break;
-    const hour: Span = { fromWall: from, toWall: hourEnd, timeZone: s.timeZone };
-    const wins = windowsOf(hour);
-    const lastWin = wins[wins.length - 1];
-    // Only whole hours (or the part before the live cursor once it is ripe), once ripe.
-    if (lastWin && windowEndInstant(lastWin) > o.ripeBy) break;
-    if (hourEnd === o.cursor && hourEnd % WALL.HOUR_MS !== 0) break;
-    await stored.ensure(hour);
-    const before = new Map(wins.map((w) => [w.startWall, stored.lookup(w)]));
-    const resumed = state.searches.has('reconcile');
-    const p = state.lateShare ?? INITIAL_LATE_SHARE;
-    const likelyChanged = (w: Window) => {
-      const n = callCount(before.get(w.startWall) ?? {});
-      return n > 0 && 1 - (1 - p) ** n >= 0.2;
-    };
-    const direct = resumed ? [] : wins.filter((w) => likelyChanged(w) && !o.justCollected.has(w.startWall) && !state.quarantined.has(labelOf(w)));
-    if (direct.length > 0) {
-      const result = await collectWindows(
-        deps,
-        {
-          ...s,
-          revision: 2,
-          maxApiCalls: historyCalls(deps, s, state),
-          quarantine: () => true,
-          onApiCall: () => state.countCall(),
-          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
-          onCollected: (c) => stored.set(c.window, c.callsByInterval),
-          afterHandled: async (w, outcome) => {
-            state.noteHandled(w, outcome);
-            await state.progress();
-          },
-        },
-        markingDays(state, direct),
-      );
-      recollected += result.collected.count;
-      if (result.stopReason !== 'done') return { recollected, stopReason: result.stopReason };
-    }
-    // Windows without calls are checked too (calls may not have ended yet), except in a quiet
-    // period that began before the hour: the day's verification covers those.
-    const quietAll = state.quietSince !== null && parseWall(state.quietSince)! <= hour.fromWall;
-    const rest = wins.filter((w) => !direct.includes(w) && !o.justCollected.has(w.startWall) && (!quietAll || callCount(before.get(w.startWall) ?? {}) > 0));
-    if (resumed || rest.length > 0) {
-      const outcome = await settleSearch(deps, s, state, stored, { mode: 'check', key: 'reconcile', maxApiCalls: historyCalls(deps, s, state), quarantine: true }, hour);
-      recollected += outcome.recollected + outcome.emptied;
-      if (outcome.stopReason !== 'done') return { recollected, stopReason: outcome.stopReason };
-    }
-    learnLateShare(state, wins.map((w) => [before.get(w.startWall), stored.lookup(w)]));
-    state.restateNext = labelOf({ startWall: hourEnd, timeZone: s.timeZone });
-    await state.progress();
-  }
-  return { recollected, stopReason: 'done' };
-}
-
-/** The share of calls that reached the report after a window's first collection, smoothed over hours. */
-function learnLateShare(state: RunState, pairs: ReadonlyArray<readonly [Totals | undefined, Totals | undefined]>): void {
-  let added = 0;
-  let total = 0;
-  for (const [was, now] of pairs) {
-    const after = callCount(now ?? {});
-    total += after;
-    added += Math.max(0, after - callCount(was ?? {}));
-  }
-  if (total === 0) return;
-  const seen = added / total;
-  state.lateShare = state.lateShare === null ? seen : 0.7 * state.lateShare + 0.3 * seen;
 }
 
 /** Verifies the days that are due, on the budget left; the DaysUnverified gauge is emitted here. */

@@ -102,6 +102,18 @@ export interface SettleOutcome {
   readonly fetchedDays: Set<string>;
 }
 
+/** What calls over whole days said in this run, and which days got windows fetched since. */
+export class DayAnswers {
+  readonly answers = new Map<string, DayAnswer>();
+  readonly fetchedDays = new Set<string>();
+  /** Top down, a day is asked before any of its windows is fetched: a fetch into it makes its answer stale. */
+  merge(o: { dayAnswers: ReadonlyMap<string, DayAnswer>; fetchedDays: ReadonlySet<string> }): void {
+    for (const [d, a] of o.dayAnswers) this.answers.set(d, a);
+    for (const d of o.fetchedDays) this.fetchedDays.add(d);
+  }
+}
+
+
 /** Works the search `run.key` (started with `root` unless one is saved) until it is done or must stop. */
 export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: RunState, stored: StoredDays, run: SettleRun, root: Span): Promise<SettleOutcome> {
   let nodes = state.searches.get(run.key);
@@ -261,7 +273,7 @@ function noteDayAnswers(into: Map<string, DayAnswer>, span: Span, totals: Totals
 }
 
 /** Marks each window's day (verification, day objects) before its objects can be written. */
-async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
+export async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
   for (const w of windows) {
     await state.markDay(w);
     yield w;
