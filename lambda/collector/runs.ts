@@ -125,6 +125,8 @@ export interface VerificationSummary {
   readonly verified: readonly string[];
   /** Days whose check found changes this run (the windows that changed were re-collected). */
   readonly changed: readonly string[];
+  /** Days found collected only in part: not verified, and no longer waited for. */
+  readonly partial: readonly string[];
   /** API calls spent on verification (day calls, narrowing, re-collected windows). */
   readonly apiCalls: number;
   /** Days with windows stored that are not verified yet, after this run. */
@@ -135,7 +137,7 @@ export interface VerificationSummary {
   readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
 }
 
-const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], apiCalls: 0, pending: 0, pastBound: 0 };
+const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pastBound: 0 };
 
 const DAY_MS = 24 * WALL.HOUR_MS;
 const DEFAULT_RESTATE_MINUTES = 90;
@@ -529,7 +531,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   // Days a backfill has just filled are checked in the same run when time and budget allow.
   if (backfilled > 0 && historyAllowed() && historyCalls(deps, s, state) > 0) {
     const after = await verifyPhase(deps, s, state, stored, historyCalls(deps, s, state), answers);
-    verification = { ...after, verified: [...verification.verified, ...after.verified], changed: [...verification.changed, ...after.changed], apiCalls: verification.apiCalls + after.apiCalls };
+    verification = { ...after, verified: [...verification.verified, ...after.verified], changed: [...verification.changed, ...after.changed], partial: [...verification.partial, ...after.partial], apiCalls: verification.apiCalls + after.apiCalls };
   }
 
   tokenLimited ||= historyStop === 'token-limit';
@@ -546,7 +548,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
 async function verifyPhase(deps: EngineDeps, s: RunSettings, state: RunState, stored: StoredDays, maxApiCalls: number, answers?: DayAnswers): Promise<VerificationSummary> {
   const v = await verifyDays(deps, { ...s, verifyAfterMinutes: s.verifyAfterMinutes ?? DEFAULT_VERIFY_AFTER_MINUTES }, state, stored, { maxApiCalls, ...(answers ? { dayAnswers: answers.answers, fetchedDays: answers.fetchedDays } : {}) });
   if (v.stoppedAt) deps.log.warn('verification stopped before it was through; the days left are checked on a later run', { day: formatDate(v.stoppedAt.window.startWall), reason: v.stoppedAt.error.message });
-  return { ...pendingOnly(deps, s, state), verified: v.verified, changed: v.changed, apiCalls: v.apiCalls, stoppedAt: v.stoppedAt };
+  return { ...pendingOnly(deps, s, state), verified: v.verified, changed: v.changed, partial: v.partial, apiCalls: v.apiCalls, stoppedAt: v.stoppedAt };
 }
 
 function pendingOnly(deps: EngineDeps, s: RunSettings, state: RunState): VerificationSummary {

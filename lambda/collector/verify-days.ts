@@ -39,6 +39,8 @@ export interface VerifyOptions {
 export interface VerifyReport {
   readonly verified: string[];
   readonly changed: string[];
+  /** Days found collected only in part (no longer waiting for verification). */
+  readonly partial: string[];
   readonly apiCalls: number;
   readonly windowsRecollected: number;
   readonly stopReason: StopReason;
@@ -62,7 +64,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
   const caller = vendorCaller(deps, { ...s, onApiCall: () => state.countCall() });
   let searchCalls = 0;
   const spent = () => caller.calls + searchCalls;
-  const report = { verified: [] as string[], changed: [] as string[], windowsRecollected: 0, stopReason: 'done' as StopReason, stoppedAt: undefined as VerifyReport['stoppedAt'] };
+  const report = { verified: [] as string[], changed: [] as string[], partial: [] as string[], windowsRecollected: 0, stopReason: 'done' as StopReason, stoppedAt: undefined as VerifyReport['stoppedAt'] };
   const done = (): VerifyReport => ({ ...report, apiCalls: spent() });
   const scope = { prefix: s.prefix, operation: s.operation, timeZone: s.timeZone };
 
@@ -78,6 +80,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
       if (state.backfills.some((b) => parseWall(b.next)! < span.toWall && parseWall(b.to)! > span.fromWall)) continue;
       // Part of a day (a short range, the day the schedule started): nothing says the rest is wanted.
       state.verifyDays.delete(day);
+      report.partial.push(day);
       deps.log.info('day only partly collected: not verified (collect the whole day, e.g. with a range over it, to verify it)', { day });
       await state.save();
       continue;

@@ -260,6 +260,7 @@ function summarize(report: RunReport, ctx: { server: string; timeZone: string; w
   if (ctx.args.range && report.job) lines.push(`Left in this range: ${report.job.remaining} window label(s)${report.job.searching ? '' : ` from ${report.job.next.slice(0, 16)}`}`);
   const v = report.verification;
   if (v.verified.length || v.changed.length) lines.push(`Days verified against Wolkvox's day totals: ${v.verified.length ? v.verified.join(', ') : 'none'}${v.changed.length ? `; changed since collected (re-collected what differed): ${v.changed.join(', ')}` : ''}; API calls for verification: ${v.apiCalls}`);
+  if (v.partial.length) lines.push(`Not verified, collected only in part: ${v.partial.join(', ')} (a range over the whole day fills and verifies it)`);
   if (v.pending > 0) lines.push(`Days waiting for verification: ${v.pending}${v.pastBound ? ` (${v.pastBound} of them ended more than 3 days ago)` : ''}; a whole day is checked against Wolkvox's day total by the first run (npm start, a range, or the schedule) once VERIFY_AFTER_MINUTES have passed since it ended; a day collected only in part is not (a range over it completes it)`);
   if (v.stoppedAt) lines.push(`Verification stopped: ${v.stoppedAt.error.message}`);
   if (!ctx.args.range && report.backfillRemaining > 0) lines.push(`Backfill still queued: ${report.backfillRemaining} window(s) (worked on after live windows, each run)`);
