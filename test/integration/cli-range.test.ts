@@ -95,6 +95,12 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(third).toBe(EXIT.ok);
     expect(sim.stats.requests).toBe(bothCalls);
     expect(stdout.join('')).toContain('Due windows: 576; collected now: 0; already stored, skipped: 576');
+    // Both days verified by the run that finished them, with the day calls the simulator logged after the last window call.
+    const isDay = (e: { dateIni: string | null; dateEnd: string | null }) => e.dateIni?.endsWith('000000') && e.dateEnd === `${e.dateIni.slice(0, 8)}235959`;
+    const lastWindowCall = sim.stats.log.findLastIndex((e) => !isDay(e));
+    const verifyCalls = sim.stats.log.slice(lastWindowCall + 1).filter(isDay).length;
+    expect(verifyCalls).toBe(2);
+    expect(stdout.join('')).toContain(`Days verified against Wolkvox's day totals: 2026-11-20, 2026-11-21; API calls for verification: ${verifyCalls}`);
     await checkDay('2026-11-20');
     await checkDay('2026-11-21');
     // Every call has its fetch-log record (windows a span call proved empty name that call's

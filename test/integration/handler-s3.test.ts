@@ -154,6 +154,30 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(leaks).toEqual([]);
   });
 
+  it('verifies a whole day once it is past its horizon, says so in its result and leaves a verified row in S3', async () => {
+    // Prepare: a day collected run by run, then a run 4 h 30 min after it ended.
+    const { handler, context, scheduled, prefix } = setup();
+    while (clock.ms <= instantOfWall('2026-11-21 00:30', TZ)) {
+      await handler(scheduled, context);
+      clock.advance(60 * MINUTE);
+    }
+    clock.set(instantOfWall('2026-11-21 04:30', TZ));
+    const before = sim.stats.requests;
+
+    // Act
+    const result = await handler(scheduled, context);
+
+    // Assess
+    expect(result.daysVerified).toEqual(['2026-11-20']);
+    const dayCalls = sim.stats.log.slice(before).filter((e) => e.dateIni === '20261120000000' && e.dateEnd === '20261120235959').length;
+    expect(result.verificationCalls).toBe(dayCalls);
+    expect(dayCalls).toBeGreaterThanOrEqual(1);
+    const rows = [...(await readAll(prefix)).entries()].filter(([k]) => k.startsWith(`${prefix}/cdr_4_verifications/operation=${SERVER}/dt=2026-11-20/verified-`));
+    expect(rows).toHaveLength(1);
+    const truth = Object.values(sim.trueTotals('20261120000000', '20261120235959')).reduce((n, t) => n + t.calls, 0);
+    expect(JSON.parse(rows[0]![1])).toMatchObject({ status: 'verified', vendor_calls: truth, stored_calls: truth });
+  });
+
   it('resumes at the failed window and duplicates nothing when S3 writes fail mid-run', async () => {
     // Prepare
     clock.set(instantOfWall('2026-11-20 03:10', TZ));
