@@ -11,6 +11,7 @@ import { runLive, runRange } from '../../lambda/collector/runs.ts';
 import { parseWall, WALL } from '../../lambda/domain/wall-clock.ts';
 import type { Cdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
 import type { ObjectStore } from '../../lambda/storage/object-store.ts';
+import { instantOfWall } from '../support/clock.ts';
 import { callsCoveringDay, compareWithTruth, OP, openOperation, runRangeOnce, runScheduleUntil, verificationRows, type Operation } from '../support/scheduled-operation.ts';
 
 const DAY = '2026-11-18'; // a Wednesday
@@ -39,6 +40,48 @@ describe('Verification: every day proven complete against the report\'s own tota
     expect(rows.map((r) => r.status)).toContain('verified');
     expect(rows.at(-1)).toMatchObject({ status: 'verified', vendor_calls: truth.truthCalls, stored_calls: truth.truthCalls });
     expect(callsCoveringDay(op.sim, DAY)).toBeLessThanOrEqual(320);
+  });
+
+  it('stores a quiet night within QUIET_FRESHNESS_MINUTES of each window\'s end with a call per span, and busy windows within 10 minutes one call each', async () => {
+    // Prepare
+    op = await openOperation('2026-11-17 12:00', { traffic: { kind: 'business-hours' }, seed: 1 });
+
+    // Act
+    await runScheduleUntil(op, '2026-11-19 01:00');
+
+    // Assess: the first fetch-log record of each window of the day (its first collection).
+    const records = fetchRecords(op, DAY);
+    const first = new Map<string, FetchLine>();
+    // Window records only (a span call's own record spans more than 5 minutes).
+    const isWindowRecord = (r: FetchLine) => Date.parse(`${r.window_end.replace(' ', 'T')}Z`) - Date.parse(`${r.window_start.replace(' ', 'T')}Z`) === 5 * 60_000;
+    for (const r of records.sort((a, b) => a.requested_at.localeCompare(b.requested_at))) if (isWindowRecord(r) && !first.has(r.window_start)) first.set(r.window_start, r);
+    const lateness = (r: FetchLine) => (Date.parse(r.requested_at) - windowEnd(r.window_start)) / 60_000;
+    const busy = [...first.values()].filter((r) => r.window_start >= `${DAY} 08:30` && r.window_start < `${DAY} 18:00`);
+    const night = [...first.values()].filter((r) => r.window_start >= `${DAY} 19:00` || r.window_start < `${DAY} 07:00`);
+    expect(busy).toHaveLength(114);
+    expect(busy.every((r) => r.date_ini === r.window_start.replace(/\D/g, '') && lateness(r) <= 10)).toBe(true);
+    expect(night.length).toBeGreaterThan(100);
+    expect(Math.max(...night.map(lateness))).toBeLessThanOrEqual(30);
+    // Night windows were proved empty by calls over spans: each names its call, whose own record and request exist.
+    const spanCalls = new Set(night.filter((r) => r.date_ini !== r.window_start.replace(/\D/g, '')).map((r) => `${r.fetch_id} ${r.date_ini} ${r.date_end}`));
+    expect(spanCalls.size).toBeGreaterThan(10);
+    expect(spanCalls.size).toBeLessThan(night.length / 4);
+    for (const call of spanCalls) {
+      const [, ini, end] = call.split(' ');
+      expect(op.sim.stats.log.some((e) => e.dateIni === ini && e.dateEnd === end), call).toBe(true);
+    }
+  });
+
+  it('collects every window with a call of its own when quiet periods are off (QUIET_FRESHNESS_MINUTES=0)', async () => {
+    // Prepare
+    op = await openOperation('2026-11-17 12:00', { traffic: { kind: 'business-hours' }, seed: 1 });
+
+    // Act
+    await runScheduleUntil(op, '2026-11-19 01:00', { quietFreshnessMinutes: 0 });
+
+    // Assess
+    const windowCalls = op.sim.stats.log.filter((e) => e.dateIni?.startsWith('20261118') && Number(e.dateEnd) - Number(e.dateIni) === 459);
+    expect(new Set(windowCalls.map((e) => e.dateIni)).size).toBe(288);
   });
 
   it('verifies a day of a busy operation exactly without more calls than restating every window (576)', async () => {
@@ -173,6 +216,26 @@ describe('Verification: every day proven complete against the report\'s own tota
     }
   });
 });
+
+interface FetchLine {
+  fetch_id: string;
+  window_start: string;
+  window_end: string;
+  date_ini: string;
+  date_end: string;
+  requested_at: string;
+  outcome: string;
+}
+
+/** The fetch-log lines filed under a day's partitions. */
+function fetchRecords(op: Operation, day: string): FetchLine[] {
+  const prefix = `${OP.prefix}/cdr_4_fetches/operation=${OP.operation}/dt=${day}/`;
+  return [...op.store.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([, body]) => JSON.parse(body.trim()) as FetchLine);
+}
+
+function windowEnd(windowStart: string): number {
+  return instantOfWall(windowStart, OP.timeZone) + 5 * 60_000;
+}
 
 /** A store that, once `dead()` says so, keeps nothing more: what a kill -9 leaves behind. */
 function freezeAfter(store: ObjectStore, dead: () => boolean): ObjectStore {
