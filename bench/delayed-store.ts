@@ -1,6 +1,6 @@
 import type { ObjectStore, StoredObject } from '../lambda/storage/object-store.ts';
 
-/** Wraps a store: every put takes at least `delayMs` (S3's PUT latency), and puts/gets are counted. */
+/** Wraps a store: every put takes at least `delayMs` (S3's PUT latency), every read `readDelayMs`, and puts/gets are counted. */
 export class MeasuredStore implements ObjectStore {
   puts = 0;
   gets = 0;
@@ -9,7 +9,9 @@ export class MeasuredStore implements ObjectStore {
   constructor(
     private readonly inner: ObjectStore,
     private readonly delayMs = 0,
+    private readonly readDelayMs = 0,
   ) {}
+  private readonly pause = () => (this.readDelayMs > 0 ? new Promise((r) => setTimeout(r, this.readDelayMs)) : Promise.resolve());
   lists = 0;
   async put(key: string, body: string | Uint8Array, type: string): Promise<void> {
     this.puts += 1;
@@ -20,14 +22,17 @@ export class MeasuredStore implements ObjectStore {
   }
   async get(key: string): Promise<string | null> {
     this.gets += 1;
+    await this.pause();
     return this.inner.get(key);
   }
   async getBytes(key: string): Promise<Uint8Array | null> {
     this.gets += 1;
+    await this.pause();
     return this.inner.getBytes(key);
   }
   async list(prefix: string): Promise<StoredObject[]> {
     this.lists += 1;
+    await this.pause();
     return this.inner.list(prefix);
   }
   describe(key: string): string {

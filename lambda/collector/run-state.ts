@@ -50,6 +50,9 @@ export class RunState {
   /** API calls made by this run (all phases). */
   apiCalls = 0;
   private lastRecordAt = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private failure: unknown;
   private handledSinceSave = 0;
   private savedAt: number;
   private savedDirty = new Set<string>();
@@ -153,7 +156,49 @@ export class RunState {
     else if (this.lease?.renewDue()) await this.lease.renew();
   }
 
-  async save(): Promise<void> {
+  /**
+   * A write that need not hold up the next call (the fetch-log line of a span call): the next
+   * save waits for it, and its failure stops the run there.
+   */
+  track(write: Promise<unknown>): void {
+    const tracked: Promise<unknown> = write
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  /** Saves while the next call goes out; saves stay in order, and the next one awaited reports a failure. */
+  saveSoon(): void {
+    this.save().catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Saves in order: each writes the state as it stands when its turn comes. */
+  save(): Promise<void> {
+    const turn = this.saving.then(() => this.saveNow());
+    this.saving = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Throws the failure of a write that did not hold up the calls, once it is known: no call after a save failed. */
+  throwIfFailed(): void {
+    if (this.failure === undefined) return;
+    const failure = this.failure;
+    this.failure = undefined;
+    throw failure;
+  }
+
+  /** Waits for every tracked write, then saves: nothing this run started is left unsaid. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.inflight]);
+    await this.save();
+  }
+
+  private async saveNow(): Promise<void> {
+    this.throwIfFailed();
     if (this.lease?.renewDue()) await this.lease.renew();
     const cp: Checkpoint = {
       version: 1,

@@ -142,6 +142,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
   };
 
   while (!stack.empty) {
+    state.throwIfFailed();
     const top = stack.top()!;
     const span = nodeSpan(top, s.timeZone);
     await stored.ensure(span);
@@ -171,7 +172,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
         const stop = mayCall(deps, { deadline: s.deadline, ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}) }, callsMade(), run.maxApiCalls);
         if (stop) {
           out.stopReason = stop;
-          await state.save();
+          await state.flush();
           return finish();
         }
         const outcome = await caller.attempt(span, 1);
@@ -185,16 +186,17 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
           }
           out.stopReason = outcome.error instanceof WolkvoxTokenLimitError ? 'token-limit' : outcome.error.retryable ? 'transient-error' : 'failed';
           out.stoppedAt = { window: { startWall: span.fromWall, timeZone: s.timeZone }, error: outcome.error };
-          await state.save();
+          await state.flush();
           return finish();
         }
         const totals = totalsOfReport(outcome.report);
-        await caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 });
         stack.resolveTop(totals, outcome.meta.fetchId);
         noteDayAnswers(out.dayAnswers, span, totals, outcome.meta.fetchId, outcome.meta.requestedAt);
         deps.log.debug('span asked', { span: describeSpan(span), calls: callCount(totals), fetch_id: outcome.meta.fetchId });
-        // The answer is the one thing a kill would lose: keep it.
-        await state.save();
+        // The answer is the one thing a kill would lose: keep it, while the next call goes out
+        // (the token is what is scarce; the store keeps up).
+        state.track(caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));
+        state.saveSoon();
         break;
       }
       case 'fetch': {
@@ -225,7 +227,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
               if (run.mode === 'check') {
                 // A check re-collects a handful of windows: each is kept, so a kill costs at most the call in flight.
                 top.fetched = w.startWall;
-                await state.save();
+                await state.flush();
               } else await state.progress();
             },
           },
@@ -236,7 +238,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
         if (result.stopReason !== 'done') {
           out.stopReason = result.stopReason;
           out.stoppedAt = result.stoppedAt;
-          await state.save();
+          await state.flush();
           return finish();
         }
         delete top.fetched;
@@ -252,7 +254,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
       }
     }
   }
-  await state.save();
+  await state.flush();
   return finish();
 }
 

@@ -66,7 +66,12 @@ export function offsetAt(instantMs: number, timeZone: string): number {
  * Every real instant showing this wall-clock label: none inside a spring-forward gap,
  * two inside a fall-back repeat, one otherwise. Sorted ascending.
  */
-export function instantsOf(wallMs: number, timeZone: string): number[] {
+export function instantsOf(wallMs: number, timeZone: string): readonly number[] {
+  // Asked for every window of every span the collector plans (a day node is 288 labels), and
+  // each answer costs several Intl calls: remembered, as a pure function of its arguments.
+  const key = `${timeZone}|${wallMs}`;
+  const known = instantsCache.get(key);
+  if (known) return known;
   // Zone offsets change at most once in any 24 h span in practice, so the offsets half a
   // day either side cover every candidate.
   const candidates = new Set([offsetAt(wallMs - 12 * HOUR_MS, timeZone), offsetAt(wallMs + 12 * HOUR_MS, timeZone)]);
@@ -75,8 +80,15 @@ export function instantsOf(wallMs: number, timeZone: string): number[] {
     const instant = wallMs - offset;
     if (toWallClock(instant, timeZone) === wallMs) found.push(instant);
   }
-  return [...new Set(found)].sort((a, b) => a - b);
+  const result = Object.freeze([...new Set(found)].sort((a, b) => a - b));
+  if (instantsCache.size >= INSTANTS_CACHE_SIZE) instantsCache.clear();
+  instantsCache.set(key, result);
+  return result;
 }
+
+/** About a year of 5-minute labels of one zone: a long range walks them once, a run reuses them. */
+const INSTANTS_CACHE_SIZE = 120_000;
+const instantsCache = new Map<string, readonly number[]>();
 
 /** The real instant a wall-clock label ends up meaning; a label inside a gap maps to the gap's end. */
 export function firstInstantOf(wallMs: number, timeZone: string): number {

@@ -202,9 +202,11 @@ describe('Verification: every day proven complete against the report\'s own tota
     for (const killAt of [1, 2, Math.floor(cost / 2), cost - 1]) {
       const o = await collectedEarly();
       const start = o.sim.stats.requests;
-      // A kill: from the killAt-th call of the verification on, nothing more reaches the store.
-      const frozen = freezeAfter(o.store, () => o.sim.stats.requests - start >= killAt);
-      await verifyRun(o, { ...o.deps, store: frozen }).catch(() => undefined);
+      // A kill: from the killAt-th call of the verification on, nothing more reaches the store or the API.
+      const dead = () => o.sim.stats.requests - start >= killAt;
+      const client = o.deps.client;
+      const deadClient: Cdr4Client = { busyUntil: () => client.busyUntil(), fetchWindow: (w, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchWindow(w, t)), fetchSpan: (sp, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchSpan(sp, t)) };
+      await verifyRun(o, { ...o.deps, store: freezeAfter(o.store, dead), client: deadClient }).catch(() => undefined);
       o.clock.advance(5 * WALL.MINUTE_MS);
       await verifyUntilDone(o);
 

@@ -2,28 +2,13 @@
  * The settle planner driven as the engine drives it (lambda/collector/settle-span.ts), against
  * an in-memory vendor (the truth: calls per interval per window) and an in-memory store.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide, SettleStack, storedSum, type Decision, type SettleMode, type SettleNode, type StoredLookup } from '../../../lambda/domain/settle.ts';
 import { daySpan, splitSpan, windowsOf, type Span } from '../../../lambda/domain/span.ts';
 import { addTotals, NO_CALLS, sameTotals, subtractTotals, sumTotals, type Totals } from '../../../lambda/domain/totals.ts';
 import { formatWall, WALL } from '../../../lambda/domain/wall-clock.ts';
 import { WINDOW_MS, type Window } from '../../../lambda/domain/window.ts';
 import { INTERVAL_KEYS, prng } from '../../simulator/synthetic-calls.ts';
-
-// decide() lists a span's windows at every step, and each window asks Intl whether its label
-// exists: remembering those answers (a pure function of label and zone) keeps the property
-// tests fast without changing any result.
-vi.mock('../../../lambda/domain/wall-clock.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../lambda/domain/wall-clock.ts')>();
-  const known = new Map<string, number[]>();
-  const instantsOf = (wallMs: number, timeZone: string): number[] => {
-    const key = `${timeZone} ${wallMs}`;
-    let found = known.get(key);
-    if (!found) known.set(key, (found = real.instantsOf(wallMs, timeZone)));
-    return [...found];
-  };
-  return { ...real, instantsOf };
-});
 
 const BOGOTA = 'America/Bogota';
 const SANTIAGO = 'America/Santiago';
