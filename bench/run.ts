@@ -12,6 +12,7 @@ import { benchFreshness } from './freshness.ts';
 import { benchMemory } from './memory.ts';
 import { benchHandlerTelemetry, benchRequestsPerWindow } from './requests-per-window.ts';
 import { benchThroughput } from './throughput.ts';
+import { benchRangeThroughput } from './range-throughput.ts';
 import { benchVerification } from './verification.ts';
 
 const ROOT = new URL('../', import.meta.url);
@@ -36,6 +37,7 @@ if (want('freshness')) show('5. Freshness: due moment to object written, live ru
 if (want('daily-tables')) show('7. Day objects (cdr_4_daily): a simulated year, queries over window vs day objects, cost per run', (results.daily = await benchDailyTables()));
 if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window when interrupted or under faults (bounds 1.1 and 1.4)', (results.backfill = await benchBackfillResume()));
 if (want('verification')) show('9. Call economy: verified days at a fraction of the calls (issue 13)', (results.verification = await benchVerification()));
+if (want('range-throughput')) show('10. The token kept busy: calls per second over a busy day\'s range, end to end, against 1/L (L = 100 ms)', (results.range_throughput = await benchRangeThroughput()));
 
 if (results.requests_restated && results.telemetry && results.cold_start && results.freshness) {
   const rq = results.requests_restated as Awaited<ReturnType<typeof benchRequestsPerWindow>>;

@@ -6,7 +6,7 @@ import { readLambdaConfig } from './config.ts';
 import { s3Client, secretsClient } from './runtime/aws-clients.ts';
 import { createHandler } from './runtime/collector-handler.ts';
 import { lambdaTelemetry } from './runtime/telemetry.ts';
-import { S3LeaseStore } from './storage/lease-store.ts';
+import { S3LeaseStore } from './storage/s3-lease-store.ts';
 import { S3Store } from './storage/s3-store.ts';
 import { createCdr4Client } from './wolkvox/cdr4-client.ts';
 import { secretTokenProvider } from './wolkvox/secret-token.ts';

@@ -115,25 +115,36 @@ export async function refreshDays(store: ObjectStore, scope: DayScope, days: Ite
  * listed version, a GET for each window object newer than it. Keys: window start (wall ms).
  */
 export async function readDayTotals(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<Map<number, Totals>> {
-  const prefix = dayWindowsPrefix(scope, day);
-  const [listed, held] = await Promise.all([listWindows(store, prefix, log), readDayObject(store, dailyKey(scope.prefix, scope.operation, day), log)]);
-  const heldByKey = new Map((held.windows ?? []).map((w) => [w.key, w]));
-  const stale = listed.filter((o) => heldByKey.get(o.key)?.version !== o.version);
-  const fresh = await mapPool(stale, READ_CONCURRENCY, (o) => readWindow(store, o));
+  return totalsByStart((await dayWindows(store, scope, day, log)).windows);
+}
+
+/**
+ * The same, after bringing the day object level (what a verification reads: the windows it
+ * reads back are then in the day object, so the run's closing refresh has nothing to read).
+ */
+export async function levelDayTotals(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<Map<number, Totals>> {
+  return totalsByStart((await refreshDay(store, scope, day, log)).windows);
+}
+
+/** Which windows of a day are stored (one LIST, nothing read). */
+export async function storedWindowStarts(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<Set<number>> {
+  return new Set((await listWindows(store, dayWindowsPrefix(scope, day), log)).map((o) => parseWall(o.start)!));
+}
+
+function totalsByStart(windows: readonly DayWindow[]): Map<number, Totals> {
   const out = new Map<number, Totals>();
-  const freshByKey = new Map(stale.map((o, i) => [o.key, fresh[i]]));
-  for (const o of listed) {
-    const w = freshByKey.has(o.key) ? freshByKey.get(o.key) : heldByKey.get(o.key);
-    if (w) out.set(parseWall(o.start)!, totalsOfRows(w.rows));
+  for (const w of windows) {
+    const m = WINDOW_KEY.exec(w.key);
+    if (m) out.set(parseWall(`${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`)!, totalsOfRows(w.rows));
   }
   return out;
 }
 
-async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number }> {
+/** The day's window objects as stored now: from the day object where it is current, read where not. */
+async function dayWindows(store: ObjectStore, scope: DayScope, day: string, log: Log) {
   const prefix = dayWindowsPrefix(scope, day);
   const dayKey = dailyKey(scope.prefix, scope.operation, day);
   const [listed, held] = await Promise.all([listWindows(store, prefix, log), readDayObject(store, dayKey, log)]);
-
   const heldByKey = new Map((held.windows ?? []).map((w) => [w.key, w]));
   const stale = listed.filter((o) => heldByKey.get(o.key)?.version !== o.version);
   const fresh = new Map((await mapPool(stale, READ_CONCURRENCY, (o) => readWindow(store, o))).map((w, i) => [stale[i]!.key, w]));
@@ -143,18 +154,22 @@ async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log:
     const w = fresh.has(o.key) ? fresh.get(o.key) : heldByKey.get(o.key);
     if (w) windows.push(w);
   }
+  return { dayKey, held, heldByKey, stale, windows };
+}
 
+async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number; windows: readonly DayWindow[] }> {
+  const { dayKey, held, heldByKey, stale, windows } = await dayWindows(store, scope, day, log);
   const kept = new Set(windows.map((w) => w.key));
   const gone = [...heldByKey.keys()].some((k) => !kept.has(k));
   // Without a usable day object, write one when there are windows, or to replace an unusable one.
   const changed = held.windows === null ? windows.length > 0 || held.existed : stale.length > 0 || gone;
-  if (!changed) return { rewritten: false, windowsRead: stale.length, rows: 0 };
+  if (!changed) return { rewritten: false, windowsRead: stale.length, rows: 0, windows };
 
   const bytes = encodeDay(windows);
   await store.put(dayKey, bytes, PARQUET);
   const rowCount = windows.reduce((n, w) => n + w.rows.length, 0);
   log.debug('day object written', { day, operation: scope.operation, windows: windows.length, windowsRead: stale.length, rows: rowCount, bytes: bytes.byteLength });
-  return { rewritten: true, windowsRead: stale.length, rows: rowCount };
+  return { rewritten: true, windowsRead: stale.length, rows: rowCount, windows };
 }
 
 /** A window object of the day: its key below the day's folder, as the manifest records it. */

@@ -152,8 +152,11 @@ export class RunState {
 
   /** Saves when enough work piled up since the last save; renews the lease when due. */
   async progress(): Promise<void> {
-    if (this.handledSinceSave >= PROGRESS_EVERY || this.deps.clock() - this.savedAt >= PROGRESS_EVERY_MS) await this.save();
-    else if (this.lease?.renewDue()) await this.lease.renew();
+    // Progress is saved while the next call goes out: a kill costs at most the windows since the save before.
+    if (this.handledSinceSave >= PROGRESS_EVERY || this.deps.clock() - this.savedAt >= PROGRESS_EVERY_MS) {
+      this.throwIfFailed();
+      this.saveSoon();
+    } else if (this.lease?.renewDue()) await this.lease.renew();
   }
 
   /**
@@ -219,10 +222,12 @@ export class RunState {
       late_share: this.lateShare,
       updated_at: new Date(this.deps.clock()).toISOString(),
     };
-    await this.deps.store.put(checkpointKey(this.s.prefix, this.s.operation), serializeCheckpoint(cp), JSON_TYPE);
-    this.savedDirty = new Set(this.daysDirty);
+    // What this save holds is what counts as saved once it lands, whatever changes meanwhile.
+    const dirty = new Set(this.daysDirty);
     this.handledSinceSave = 0;
     this.savedAt = this.deps.clock();
+    await this.deps.store.put(checkpointKey(this.s.prefix, this.s.operation), serializeCheckpoint(cp), JSON_TYPE);
+    this.savedDirty = dirty;
   }
 }
 

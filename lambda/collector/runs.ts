@@ -243,7 +243,8 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
     if (state.nextWindow !== null) keep.add(state.nextWindow.slice(0, 10));
     for (const d of days) if (!keep.has(d)) state.daysDirty.delete(d);
   }
-  await state.save();
+  // Every write started in the background lands before the run returns (a Lambda is frozen after).
+  await state.flush();
 }
 
 interface JobPass {
@@ -462,7 +463,10 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
         revision: 1,
         maxApiCalls: cap - state.callsToday(),
         quarantine: (w) => (state.failures[labelOf(w)] ?? 0) + 1 >= quarantineAfter,
-        onCollected: (c) => noteQuiet(state, c.window, c.callsByInterval),
+        onCollected: (c) => {
+          noteQuiet(state, c.window, c.callsByInterval);
+          s.onCollected?.(c);
+        },
         afterHandled: async (w, outcome) => {
           state.noteHandled(w, outcome);
           state.nextWindow = labelAfter(w);

@@ -15,7 +15,7 @@ import { formatDate } from '../domain/wall-clock.ts';
 import { WINDOW_MS, type Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
 import { collectWindows, emptySummary, isWindowPoison, mayCall, vendorCaller, type CollectedSummary, type CollectedWindow, type CollectorDeps, type StopReason } from './collect-windows.ts';
-import { readDayTotals } from './day-objects.ts';
+import { levelDayTotals, readDayTotals, storedWindowStarts } from './day-objects.ts';
 import type { RunState } from './run-state.ts';
 
 /** Writes of empty windows in flight at once (S3 latency, not bandwidth, bounds a month of them). */
@@ -37,11 +37,19 @@ export class StoredDays {
     }
   }
 
-  /** Reads the day again from the store (a verification compares with what is there, not with what we wrote). */
+  /**
+   * Reads the day again from the store (a verification compares with what is there, not with
+   * what we wrote), bringing its day object level on the way.
+   */
   async reread(day: string): Promise<Map<number, Totals>> {
-    const fresh = await readDayTotals(this.deps.store, this.scope, day, this.deps.log);
+    const fresh = await levelDayTotals(this.deps.store, this.scope, day, this.deps.log);
     this.days.set(day, fresh);
     return fresh;
+  }
+
+  /** Which windows of the day are stored now (one LIST). */
+  storedStarts(day: string): Promise<Set<number>> {
+    return storedWindowStarts(this.deps.store, this.scope, day, this.deps.log);
   }
 
   readonly lookup = (w: Window): Totals | undefined => this.days.get(formatDate(w.startWall))?.get(w.startWall);

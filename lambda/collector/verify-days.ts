@@ -87,6 +87,9 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
     }
     for (let round = 0; round < 2; round += 1) {
       if (!pending.check) {
+        // The day read back while its call is out: nothing writes to it in between.
+        const reading = stored.reread(day);
+        reading.catch(() => undefined);
         // One call for the whole day, unless this run already has one that nothing changed since.
         let answer = opts.dayAnswers?.get(day);
         if (!answer || opts.fetchedDays?.has(day) || answer.at < verifiableFrom(day, s.timeZone, s.verifyAfterMinutes) || round > 0) {
@@ -108,10 +111,10 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
             report.stoppedAt = { window: { startWall: span.fromWall, timeZone: s.timeZone }, error: outcome.error };
             return done();
           }
-          await caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 });
+          state.track(caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));
           answer = { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt };
         }
-        const storedNow = await stored.reread(day);
+        const storedNow = await reading;
         const windows = windowsOf(span);
         const storedTotals = sumTotals(windows.map((w) => storedNow.get(w.startWall) ?? {}));
         const complete = windows.every((w) => storedNow.has(w.startWall));
@@ -164,7 +167,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
  * gaps to fill (quarantined, lost) rather than windows nobody asked for.
  */
 async function owedWhole(state: RunState, stored: StoredDays, day: string, span: Span): Promise<boolean> {
-  const have = await stored.reread(day);
+  const have = await stored.storedStarts(day);
   if (windowsOf(span).every((w) => have.has(w.startWall))) return true;
   const liveFrom = state.liveFrom === null ? undefined : parseWall(state.liveFrom);
   const cursor = state.nextWindow === null ? undefined : parseWall(state.nextWindow);

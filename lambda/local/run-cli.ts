@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { defaultBaseUrl, readCliEnv } from '../config.ts';
 import { MetricsTally } from '../collector/ports.ts';
 import { refreshDays } from '../collector/day-objects.ts';
@@ -12,10 +12,9 @@ import { AwsSetupError, CollectorError, ConfigError, StorageError, WolkvoxError,
 import { DATA_TABLE, tableRoot } from '../domain/layout.ts';
 import { formatWall, parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
-import { LocalLeaseStore, S3LeaseStore, type LeaseStore } from '../storage/lease-store.ts';
+import { LocalLeaseStore, type LeaseStore } from '../storage/lease-store.ts';
 import { LocalStore } from '../storage/local-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { S3Store } from '../storage/s3-store.ts';
 import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './cli-args.ts';
@@ -122,6 +121,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     let store: ObjectStore;
     let leases: LeaseStore;
     if (args.bucket) {
+      // Loaded only for a bucket: a run into a folder starts without the AWS SDK.
+      const [{ S3Client }, { S3Store }, { S3LeaseStore }] = await Promise.all([import('@aws-sdk/client-s3'), import('../storage/s3-store.ts'), import('../storage/s3-lease-store.ts')]);
       const s3 = deps.s3Client ?? new S3Client({});
       await checkAws(s3, args.bucket);
       store = new S3Store(s3, args.bucket);
@@ -131,6 +132,15 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       store = new LocalStore(args.out);
       leases = new LocalLeaseStore(args.out);
     }
+
+    // DuckDB (about 120 ms to load) is needed only for the closing summary: loaded while the
+    // first window's call is out, not before it (it would hold up the first call) nor after the last.
+    let duckdb: Promise<typeof import('./duckdb-tables.ts')> | undefined;
+    const loadDuckdb = () => {
+      if (args.bucket || duckdb) return;
+      duckdb = import('./duckdb-tables.ts');
+      duckdb.catch(() => undefined);
+    };
 
     if (env.token === undefined) {
       // Imported only here: the Lambda bundle and real-API runs never load the simulator.
@@ -175,7 +185,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
           refetch: args.refetch,
           waitForTransientMs: RANGE_WAIT_MS,
           onPlanned: (due) => (progress = progressReporter(due, io.stderr, io.stderrIsTty ?? false, clock)),
-          onCollected: () => progress?.tick(),
+          onCollected: () => {
+            loadDuckdb();
+            progress?.tick();
+          },
           onSkipped: () => progress?.skip(),
           onWaiting: (wait) => progress?.waiting(wait),
         },
@@ -184,14 +197,15 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       );
       progress?.end();
     } else {
-      report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes, quietFreshnessMinutes: env.quietFreshnessMinutes });
+      report = await runLive(collector, { ...settings, firstRunWindows: 12, restateAfterMinutes: env.restateAfterMinutes, quietFreshnessMinutes: env.quietFreshnessMinutes, onCollected: loadDuckdb });
     }
 
     const where = args.bucket ? `s3://${args.bucket}/${env.prefix}` : store.describe(env.prefix);
     const interrupted = report.stopReason === 'interrupted';
     io.stdout(summarize(report, { server, timeZone: env.timeZone, where, args, cap: env.dailyCallCap }));
     if (!args.bucket && (report.collected.count > 0 || report.skipped > 0)) {
-      const { openLocalTables, query, formatTable } = await import('./duckdb-tables.ts');
+      loadDuckdb();
+      const { openLocalTables, query, formatTable } = await duckdb!;
       const connection = await openLocalTables(args.out, env.prefix);
       const sql = SUMMARY_QUERY.replace('$operation', `'${server}'`);
       const windowRoot = `${tableRoot(env.prefix, DATA_TABLE)}operation=${server}/`;

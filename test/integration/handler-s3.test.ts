@@ -1,4 +1,4 @@
-import { S3LeaseStore } from '../../lambda/storage/lease-store.ts';
+import { S3LeaseStore } from '../../lambda/storage/s3-lease-store.ts';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

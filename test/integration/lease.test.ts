@@ -12,7 +12,8 @@ import { acquireLease, type LeaseHolder } from '../../lambda/collector/lease.ts'
 import { LeaseHeldError } from '../../lambda/domain/errors.ts';
 import { leaseKey } from '../../lambda/domain/layout.ts';
 import { EXIT, runCli } from '../../lambda/local/run-cli.ts';
-import { LocalLeaseStore, S3LeaseStore, type LeaseStore } from '../../lambda/storage/lease-store.ts';
+import { LocalLeaseStore, type LeaseStore } from '../../lambda/storage/lease-store.ts';
+import { S3LeaseStore } from '../../lambda/storage/s3-lease-store.ts';
 import { startSimulator, type Simulator } from '../simulator/index.ts';
 import { instantOfWall, ManualClock } from '../support/clock.ts';
 import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
