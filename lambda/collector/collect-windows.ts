@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseCdr4Response, type ParsedReport } from '../domain/cdr4-report.ts';
 import {
   CollectorError,
+  StorageError,
   WolkvoxAuthError,
   WolkvoxBadJsonError,
   WolkvoxConcurrencyError,
@@ -61,6 +62,8 @@ export interface CollectOptions {
   readonly onApiCall?: () => void;
   /** Revision of a window's rows when it differs per window (a refetch of stored windows: 2). */
   readonly revisionOf?: (w: Window) => number;
+  /** Return without waiting for the last window's writes (they overlap the caller's next call): see CollectResult.tail. */
+  readonly leaveLastWrite?: boolean;
 }
 
 export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed' | 'interrupted';
@@ -100,6 +103,8 @@ export interface CollectResult {
   /** First window not handled when the run stopped early (for any reason): where a resumed job starts. */
   resumeAt?: Window;
   apiCalls: number;
+  /** With `leaveLastWrite`: the last window's writes and its afterHandled, still landing. */
+  tail?: Promise<void>;
 }
 
 /** Reserve kept after a request for writing its objects and the checkpoint. */
@@ -341,7 +346,15 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         },
       };
     }
-    await settlePending();
+    if (opts.leaveLastWrite && pending && result.stopReason === 'done') {
+      // The caller goes on while the last window's objects land; it must await `tail` before
+      // anything that reads them, and before saving progress past them.
+      const tail = settlePending().then((ok) => {
+        if (!ok) throw result.stoppedAt?.error ?? new StorageError('the last window could not be written', {});
+      });
+      tail.catch(() => undefined);
+      result.tail = tail;
+    } else await settlePending();
   } catch (error) {
     // Failed calls and writes are outcomes above; this is for the unexpected (a callback, a bug).
     if (await settlePending()) {

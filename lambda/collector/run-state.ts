@@ -52,6 +52,7 @@ export class RunState {
   private lastRecordAt = 0;
   private saving: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly landing = new Set<Promise<unknown>>();
   private failure: unknown;
   private handledSinceSave = 0;
   private savedAt: number;
@@ -163,13 +164,18 @@ export class RunState {
    * A write that need not hold up the next call (the fetch-log line of a span call): the next
    * save waits for it, and its failure stops the run there.
    */
-  track(write: Promise<unknown>): void {
+  track(write: Promise<unknown>, opts: { beforeSave?: boolean } = {}): void {
     const tracked: Promise<unknown> = write
       .catch((error: unknown) => {
         this.failure ??= error;
       })
-      .finally(() => this.inflight.delete(tracked));
+      .finally(() => {
+        this.inflight.delete(tracked);
+        this.landing.delete(tracked);
+      });
     this.inflight.add(tracked);
+    // Window objects still landing: no save may record progress past them before they have.
+    if (opts.beforeSave) this.landing.add(tracked);
   }
 
   /** Saves while the next call goes out; saves stay in order, and the next one awaited reports a failure. */
@@ -201,6 +207,7 @@ export class RunState {
   }
 
   private async saveNow(): Promise<void> {
+    await Promise.all([...this.landing]);
     this.throwIfFailed();
     if (this.lease?.renewDue()) await this.lease.renew();
     const cp: Checkpoint = {

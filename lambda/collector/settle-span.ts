@@ -218,6 +218,8 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
             ...s,
             revision: 1,
             revisionOf: (w) => (previously.has(w.startWall) ? 2 : 1),
+            // A span whose windows are all fetched is done once they land: its last write overlaps the next call.
+            leaveLastWrite: decision.all && !(top.vendor === undefined && decision.windows.length === 1) && run.mode === 'fill',
             maxApiCalls: run.maxApiCalls - callsMade(),
             quarantine: () => run.quarantine,
             onApiCall: () => state.countCall(),
@@ -242,6 +244,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
           markingDays(state, todo),
         );
         windowCalls += result.apiCalls;
+        if (result.tail) state.track(result.tail, { beforeSave: true });
         out.quarantined.push(...result.quarantined);
         if (result.stopReason !== 'done') {
           out.stopReason = result.stopReason;

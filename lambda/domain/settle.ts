@@ -90,7 +90,9 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
   const fillFirst = missing.length > 0 && !hasNegative(diff) && !node.filled;
   const candidates = fillFirst ? missing : windows;
   const dense = (candidates.length <= policy.directUpTo && distance(vendor, sum) / candidates.length >= policy.denseCallsPerWindow);
-  if (dense) return { kind: 'fetch', windows: candidates, all: !fillFirst };
+  // Fetched into a span that held nothing, the windows are taken as they come (the day's
+  // verification checks them against the vendor); else the span is looked at again after.
+  if (dense) return { kind: 'fetch', windows: candidates, all: !fillFirst || missing.length === windows.length };
   return { kind: 'split', halves: splitSpan(span, fillFirst ? undefined : massMiddle(windows, storedTotals)) };
 }
 

@@ -189,8 +189,20 @@ describe('Function: decide', () => {
     // Act
     const d = decide(node(s, { vendor: { '0_5_seg': 12 } }), BOGOTA, none, 'fill');
 
+    // Assess: the span held nothing, so the fetched windows are taken as they come (verification checks them later).
+    expect(d).toEqual<Decision>({ kind: 'fetch', windows: windowsOf(s), all: true });
+  });
+
+  it('returns fetch of the missing windows to be looked at again after when the span held some', () => {
+    // Prepare: 08:00-08:30, vendor 12 calls, 08:00 stored without calls, the rest missing
+    const s: Span = { fromWall: wall(8), toWall: wall(8, 30), timeZone: BOGOTA };
+    const stored: StoredLookup = (w): Totals | undefined => (w.startWall === wall(8) ? NO_CALLS : undefined);
+
+    // Act
+    const d = decide(node(s, { vendor: { '0_5_seg': 12 } }), BOGOTA, stored, 'fill');
+
     // Assess
-    expect(d).toEqual<Decision>({ kind: 'fetch', windows: windowsOf(s), all: false });
+    expect(d).toEqual<Decision>({ kind: 'fetch', windows: windowsOf(s).slice(1), all: false });
   });
 
   it('returns fetch of every window, not of the missing ones only, when the vendor has fewer calls than stored in the span', () => {
