@@ -61,7 +61,7 @@ async function cliFolder() {
   try {
     const started = Date.now();
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, '--max-semi-space-size=1', '--import', 'tsx', 'lambda/cli.ts', '--from', FROM, '--to', TO, '--out', out], {
+      const child = spawn(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', 'lambda/cli.ts', '--from', FROM, '--to', TO, '--out', out], {
         env: { ...process.env, WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN: BENCH_TOKEN, WOLKVOX_BASE_URL: sim.origin },
         stdio: 'ignore',
       });
