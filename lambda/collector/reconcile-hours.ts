@@ -32,7 +32,7 @@ export async function reconcileHours(deps: SettleDeps, s: SettleSettings, state:
     const hour: Span = { fromWall: from, toWall: hourEnd, timeZone: s.timeZone };
     const wins = windowsOf(hour);
     const lastWin = wins[wins.length - 1];
-    // Only whole hours (or the part before the live cursor once it is ripe), once ripe.
+    // An hour once all its windows are collected (the live cursor is past it) and the last is ripe.
     if (lastWin && windowEndInstant(lastWin) > o.ripeBy) break;
     if (hourEnd === o.cursor && hourEnd % WALL.HOUR_MS !== 0) break;
     await stored.ensure(hour);

@@ -8,7 +8,7 @@ import { labelOf, type BackfillJob, type Checkpoint } from '../domain/checkpoint
 import { CollectorError, LeaseHeldError, StorageError, WolkvoxTokenBusyError, WolkvoxTokenLimitError } from '../domain/errors.ts';
 import { dataKey, dayPrefix, DATA_TABLE } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
-import { iterateWindows, latestDueWindow, planDueWindows, windowsBetween } from '../domain/planner.ts';
+import { iterateWindows, latestDueWindow, planDueWindows } from '../domain/planner.ts';
 import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../domain/wall-clock.ts';
 import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -19,8 +19,7 @@ import { DayAnswers, markingDays, settleSearch, StoredDays } from './settle-span
 import { collectQuiet, noteQuiet, quietPlan } from './quiet-period.ts';
 import { reconcileHours } from './reconcile-hours.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, daysUnverifiedPastBound, verifyDays } from './verify-days.ts';
-import { chunkSpan, windowsOf, type Span } from '../domain/span.ts';
-import { callCount, type Totals } from '../domain/totals.ts';
+import { chunkSpan } from '../domain/span.ts';
 import type { SettleNode } from '../domain/settle.ts';
 import { labelAfter, loadCheckpoint, RunState } from './run-state.ts';
 
@@ -58,11 +57,11 @@ export interface LiveRunSettings extends RunSettings {
   readonly maxWindowsPerRun?: number;
   /** Runs in a row a window may fail non-transiently before it is quarantined. Default 3. */
   readonly quarantineAfter?: number;
-  /** Re-collect each window once this long after it ended (late calls); 0 turns it off. Default 60. */
+  /** Reconcile each hour (late calls) once its last window ended this long ago; 0 turns it off. Default 90. */
   readonly restateAfterMinutes?: number;
   /**
-   * After an hour without calls, due windows wait up to this long after they end and are then
-   * collected with one call over all of them; 0 turns it off. Default 30.
+   * After half an hour without calls, due windows wait up to this long after they end and are
+   * then collected with one call over all of them; 0 turns it off. Default 30.
    */
   readonly quietFreshnessMinutes?: number;
   /** Queue this wall-clock range [from, to) for backfill before running. */
@@ -255,11 +254,6 @@ interface JobPass {
   readonly done: boolean;
 }
 
-/**
- * One pass over a backfill job: windows from `job.next`, oldest first, skipping those
- * already stored (unless refetch) and stopping before the first that has not ended.
- * `job.next` moves only past windows that are handled or stored.
- */
 export function jobKey(job: Pick<BackfillJob, 'from' | 'to'>): string {
   return `job:${job.from}|${job.to}`;
 }
@@ -311,6 +305,11 @@ async function walkJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, s
   return { result, skipped, notYetDue, done: parseWall(job.next)! >= end };
 }
 
+/**
+ * One pass over a backfill job (a refetch; every other job is walked top down by walkJob): windows from `job.next`, oldest first, skipping those
+ * already stored (unless refetch) and stopping before the first that has not ended.
+ * `job.next` moves only past windows that are handled or stored.
+ */
 async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, job: BackfillJob, maxApiCalls: number, storedDays?: StoredDays, answers?: DayAnswers): Promise<JobPass> {
   if (!job.refetch && storedDays && answers) return walkJob(deps, s, state, storedDays, job, maxApiCalls, answers);
   const end = parseWall(job.to)!;

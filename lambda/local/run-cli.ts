@@ -10,7 +10,7 @@ import { runLive, runRange, type EngineDeps, type RunReport } from '../collector
 import { labelOf } from '../domain/checkpoint.ts';
 import { AwsSetupError, CollectorError, ConfigError, StorageError, WolkvoxError, WolkvoxHostNotFoundError } from '../domain/errors.ts';
 import { DATA_TABLE, tableRoot } from '../domain/layout.ts';
-import { formatWall, parseWall } from '../domain/wall-clock.ts';
+import { formatWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 import { LocalLeaseStore, type LeaseStore } from '../storage/lease-store.ts';
 import { LocalStore } from '../storage/local-store.ts';
