@@ -130,7 +130,7 @@ export interface VerificationSummary {
   readonly apiCalls: number;
   /** Days with windows stored that are not verified yet, after this run. */
   readonly pending: number;
-  /** ...of which ended more than the bound (3 days) ago: the DaysUnverified alarm. */
+  /** ...of which unverified past the bound (3 days after the day ended, or after its first window was stored if later): the DaysUnverified alarm. */
   readonly pastBound: number;
   /** Why verification stopped before it was through, if it did. */
   readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;

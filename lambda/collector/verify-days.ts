@@ -53,10 +53,13 @@ export function verifiableFrom(day: string, timeZone: string, verifyAfterMinutes
   return windowEndInstant(last) + verifyAfterMinutes * WALL.MINUTE_MS;
 }
 
-/** Pending days whose end lies more than `boundDays` back: what the DaysUnverified alarm counts. */
+/**
+ * Pending days unverified more than `boundDays` after they ended, or after their first window
+ * was written if that came later (history loaded today is not late): what DaysUnverified counts.
+ */
 export function daysUnverifiedPastBound(state: RunState, now: number, timeZone: string, boundDays = DEFAULT_UNVERIFIED_ALARM_DAYS): number {
   let n = 0;
-  for (const day of state.verifyDays.keys()) if (verifiableFrom(day, timeZone, 0) + boundDays * DAY_MS < now) n += 1;
+  for (const [day, pending] of state.verifyDays) if (Math.max(verifiableFrom(day, timeZone, 0), Date.parse(pending.since)) + boundDays * DAY_MS < now) n += 1;
   return n;
 }
 
