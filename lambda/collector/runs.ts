@@ -134,6 +134,8 @@ export interface VerificationSummary {
   readonly pastBound: number;
   /** Why verification stopped before it was through, if it did. */
   readonly stoppedAt?: { window: Window; error: CollectorError } | undefined;
+  /** True when a stop request (Ctrl-C) ended verification early. */
+  readonly interrupted?: boolean;
 }
 
 const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pastBound: 0 };
@@ -551,7 +553,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
 async function verifyPhase(deps: EngineDeps, s: RunSettings, state: RunState, stored: StoredDays, maxApiCalls: number, answers?: DayAnswers): Promise<VerificationSummary> {
   const v = await verifyDays(deps, { ...s, verifyAfterMinutes: s.verifyAfterMinutes ?? DEFAULT_VERIFY_AFTER_MINUTES }, state, stored, { maxApiCalls, ...(answers ? { dayAnswers: answers.answers, fetchedDays: answers.fetchedDays } : {}) });
   if (v.stoppedAt) deps.log.warn('verification stopped before it was through; the days left are checked on a later run', { day: formatDate(v.stoppedAt.window.startWall), reason: v.stoppedAt.error.message });
-  return { ...pendingOnly(deps, s, state), verified: v.verified, changed: v.changed, partial: v.partial, apiCalls: v.apiCalls, stoppedAt: v.stoppedAt };
+  return { ...pendingOnly(deps, s, state), verified: v.verified, changed: v.changed, partial: v.partial, apiCalls: v.apiCalls, stoppedAt: v.stoppedAt, interrupted: v.stopReason === 'interrupted' };
 }
 
 function pendingOnly(deps: EngineDeps, s: RunSettings, state: RunState): VerificationSummary {
@@ -672,7 +674,8 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       planned,
       collected,
       quarantined,
-      stopReason: last.result.stopReason,
+      // A Ctrl-C during the verification that follows a finished walk is still an interruption.
+      stopReason: last.result.stopReason === 'done' && verification.interrupted ? 'interrupted' : last.result.stopReason,
       stoppedAt: last.result.stoppedAt,
       apiCalls: state.apiCalls,
       windowsBehind: 0,

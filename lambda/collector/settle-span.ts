@@ -260,6 +260,13 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
         } else if (decision.all || result.quarantined.length > 0) {
           // Windows given up on stay missing: a later pass (a rerun, the day's verification) tries them again.
           stack.pop();
+        } else if (top.vendor === undefined) {
+          // A gap of a window or two filled without asking: the span's other windows were stored already.
+          const fetched = new Set(decision.windows.map((w) => w.startWall));
+          const others = windowsOf(span).filter((w) => !fetched.has(w.startWall));
+          out.skipped += others.length;
+          run.onSkipped?.(others);
+          stack.pop(storedSum(span, stored.lookup));
         } else stack.markFilled();
         break;
       }

@@ -90,6 +90,8 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(first).toBe(EXIT.interrupted);
     expect(firstCalls).toBe(stopAt);
     expect(firstOut).toContain('Interrupted: what was collected is stored and progress is saved; rerun the same command to resume.');
+    // A fresh folder: nothing was stored before, whatever gaps the walk filled on its way.
+    expect(firstOut).toContain('already stored, skipped: 0');
     expect(second).toBe(EXIT.ok);
     expect(bothCalls).toBeLessThanOrEqual(Math.floor(1.1 * 576));
     expect(third).toBe(EXIT.ok);
@@ -108,6 +110,30 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const fetchIds = new Set(Object.values(snapshot(join(out, 'wolkvox/cdr_4_fetches'))).map((body) => (JSON.parse(body) as { fetch_id: string }).fetch_id));
     expect(fetchIds.size).toBe(bothCalls);
     expect(JSON.stringify(snapshot(out)) + stdout.join('') + stderr.join('')).not.toContain(TOKEN);
+  });
+
+  it('exits 130 and says so when Ctrl-C comes while the finished range\'s days are being verified, and the rerun verifies the rest', async () => {
+    // Prepare: Ctrl-C once the first day call after the walk has gone out.
+    const isDay = (e: { dateIni: string | null; dateEnd: string | null }) => e.dateIni?.endsWith('000000') && e.dateEnd === `${e.dateIni.slice(0, 8)}235959`;
+    const stopDuringVerification = () => {
+      const log = sim.stats.log;
+      const lastWindow = log.findLastIndex((e) => !isDay(e));
+      return lastWindow >= 0 && log.slice(lastWindow + 1).some(isDay) && log.length > 500;
+    };
+
+    // Act
+    const first = await cli([...TWO_DAYS, '--out', out], { shouldStop: stopDuringVerification });
+    const firstOut = stdout.join('');
+    const calls = sim.stats.requests;
+    const second = await cli([...TWO_DAYS, '--out', out]);
+
+    // Assess
+    expect(first).toBe(EXIT.interrupted);
+    expect(firstOut).toContain('Interrupted: what was collected is stored and progress is saved; rerun the same command to resume.');
+    expect(firstOut).toContain('Days waiting for verification: 1');
+    expect(second).toBe(EXIT.ok);
+    expect(sim.stats.requests - calls).toBe(1);
+    expect(stdout.join('').slice(firstOut.length)).toContain("Days verified against Wolkvox's day totals: 2026-11-21; API calls for verification: 1");
   });
 
   it('gives the exact day with at most 1.4 calls per window when reruns go through 5xx, bad JSON, hangs and a maintenance half hour', async () => {
@@ -277,6 +303,28 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(second).toBe(EXIT.ok);
     expect(sim.stats.requests - calls).toBe(1);
     expect(Object.keys(snapshot(join(out, 'wolkvox/cdr_4')))).toHaveLength(6);
+  });
+
+  it('counts a refilled gap once: one window deleted and the range rerun shows 1 collected, 11 stored, and a progress line that ends at 12/12', async () => {
+    // Prepare
+    const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 09:00', '--out', out];
+    expect(await cli(range)).toBe(EXIT.ok);
+    rmSync(join(out, 'wolkvox/cdr_4/operation=0032/dt=2026-11-20/hour=08/20261120083000-20261120083459.json'));
+    const calls = sim.stats.requests;
+    stderr = [];
+    stdout = [];
+
+    // Act: on a terminal, where every window redraws the progress line.
+    const code = await runCli(range, { env: env(), io: { ...io, stderrIsTty: true }, clock: clock.now, sleep });
+
+    // Assess
+    expect(code).toBe(EXIT.ok);
+    expect(sim.stats.requests - calls).toBe(1);
+    expect(stdout.join('')).toContain('Due windows: 12; collected now: 1 (2026-11-20 08:30 to 2026-11-20 08:35 America/Bogota); already stored, skipped: 11');
+    const counts = [...stderr.join('').matchAll(/\] (\d+)\/(\d+) windows/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.every(([done, total]) => done! <= total!)).toBe(true);
+    expect(counts.at(-1)).toEqual([12, 12]);
   });
 
   it('builds the day objects of history collected before they existed when the range is rerun, with no API call', async () => {
