@@ -256,7 +256,7 @@ interface JobPass {
   readonly done: boolean;
 }
 
-export function jobKey(job: Pick<BackfillJob, 'from' | 'to'>): string {
+function jobKey(job: Pick<BackfillJob, 'from' | 'to'>): string {
   return `job:${job.from}|${job.to}`;
 }
 

@@ -9,10 +9,10 @@ import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
 import { dataKey, fetchLogKey } from '../domain/layout.ts';
 import { buildEstablishedRecord, toNdjson } from '../domain/rows.ts';
 import { decide, nodeSpan, SettleStack, storedSum, type SettleMode, type SettleNode, type SettlePolicy } from '../domain/settle.ts';
-import { DAY_MS, describeSpan, windowsOf, type Span } from '../domain/span.ts';
+import { DAY_MS, describeSpan, splitSpan, windowsOf, type Span } from '../domain/span.ts';
 import { callCount, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
 import { formatDate } from '../domain/wall-clock.ts';
-import { WINDOW_MS, type Window } from '../domain/window.ts';
+import type { Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
 import { collectWindows, emptySummary, isWindowPoison, mayCall, vendorCaller, type CollectedSummary, type CollectedWindow, type CollectorDeps, type StopReason } from './collect-windows.ts';
 import { levelDayTotals, readDayTotals, storedWindowStarts } from './day-objects.ts';
@@ -189,7 +189,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
           if (isWindowPoison(outcome.error)) {
             // An answer over this span that cannot be read: ask its halves instead.
             deps.log.warn('span answer unusable; asking its halves', { span: describeSpan(span), message: outcome.error.message });
-            stack.split(splitHalves(span));
+            stack.split(splitSpan(span));
             break;
           }
           out.stopReason = outcome.error instanceof WolkvoxTokenLimitError ? 'token-limit' : outcome.error.retryable ? 'transient-error' : 'failed';
@@ -274,14 +274,6 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
   }
   await state.flush();
   return finish();
-}
-
-function splitHalves(span: Span): readonly [Span, Span] {
-  const cut = span.fromWall + Math.max(1, Math.floor((span.toWall - span.fromWall) / WINDOW_MS / 2)) * WINDOW_MS;
-  return [
-    { ...span, toWall: cut },
-    { ...span, fromWall: cut },
-  ];
 }
 
 /** A call over whole days says what each day holds when it says "no calls", or when it is one day. */

@@ -6,7 +6,7 @@
  */
 import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
 import { DAY_MS, daySpan, windowsOf, type Span } from '../domain/span.ts';
-import { hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../domain/totals.ts';
+import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport } from '../domain/totals.ts';
 import { parseWall, WALL } from '../domain/wall-clock.ts';
 import { windowEndInstant, WINDOW_MS, type Window } from '../domain/window.ts';
 import { isWindowPoison, mayCall, vendorCaller, type StopReason } from './collect-windows.ts';
@@ -126,7 +126,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
           await writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId }));
           state.verifyDays.delete(day);
           report.verified.push(day);
-          deps.log.info('day verified', { day, calls: sumOf(answer.totals), fetch_id: answer.fetchId });
+          deps.log.info('day verified', { day, calls: callCount(answer.totals), fetch_id: answer.fetchId });
           await state.save();
           break;
         }
@@ -147,7 +147,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
         return done();
       }
       await writeVerificationRecord(deps.store, scope, day, verificationRecord('changed', state.recordTime(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected: narrowed.recollected + narrowed.emptied, fetchId: check.fetch_id }));
-      deps.log.info('day changed since its windows were collected: re-collected what differs', { day, vendor_calls: sumOf(check.vendor), stored_calls: sumOf(check.stored), windows_recollected: narrowed.recollected + narrowed.emptied, api_calls: check.calls });
+      deps.log.info('day changed since its windows were collected: re-collected what differs', { day, vendor_calls: callCount(check.vendor), stored_calls: callCount(check.stored), windows_recollected: narrowed.recollected + narrowed.emptied, api_calls: check.calls });
       delete pending.check;
       pending.checks += 1;
       report.changed.push(day);
@@ -175,8 +175,4 @@ async function owedWhole(state: RunState, stored: StoredDays, day: string, span:
   const liveFrom = state.liveFrom === null ? undefined : parseWall(state.liveFrom);
   const cursor = state.nextWindow === null ? undefined : parseWall(state.nextWindow);
   return liveFrom !== undefined && cursor !== undefined && liveFrom <= span.fromWall && cursor >= span.toWall;
-}
-
-function sumOf(t: Totals): number {
-  return Object.values(t).reduce((n, v) => n + v, 0);
 }

@@ -3,8 +3,8 @@
  * clock, asked of the vendor in one call (`cdr_4` sums any range of up to 31 days).
  */
 import { iterateWindows } from './planner.ts';
-import { formatDate, formatVendor, formatWall, lastInstantOf, parseWall, WALL } from './wall-clock.ts';
-import { WINDOW_MS, windowExists, type Window } from './window.ts';
+import { formatVendor, formatWall, parseWall, WALL } from './wall-clock.ts';
+import { WINDOW_MS, type Window } from './window.ts';
 
 export const DAY_MS = 24 * WALL.HOUR_MS;
 /** The vendor's longest range for one call. */
@@ -19,15 +19,6 @@ export interface Span {
 
 export function spanOf(w: Window): Span {
   return { fromWall: w.startWall, toWall: w.startWall + WINDOW_MS, timeZone: w.timeZone };
-}
-
-export function isWindowSpan(s: Span): boolean {
-  return s.toWall - s.fromWall === WINDOW_MS;
-}
-
-/** The one window of a window-long span. */
-export function windowOfSpan(s: Span): Window {
-  return { startWall: s.fromWall, timeZone: s.timeZone };
 }
 
 /** The vendor's `date_ini` and `date_end` (last second, inclusive) of the span. */
@@ -49,21 +40,6 @@ export function daySpan(day: string, timeZone: string): Span {
   const fromWall = parseWall(`${day} 00:00:00`);
   if (fromWall === undefined) throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
   return { fromWall, toWall: fromWall + DAY_MS, timeZone };
-}
-
-export function dayOfWall(wall: number): string {
-  return formatDate(wall);
-}
-
-/** Real instant after which no call can still start in the span. */
-export function spanEndInstant(s: Span): number {
-  return lastInstantOf(s.toWall - WINDOW_MS, s.timeZone) + WINDOW_MS;
-}
-
-/** True when some window of the span exists. */
-export function spanHasWindows(s: Span): boolean {
-  for (let w = s.fromWall; w < s.toWall; w += WINDOW_MS) if (windowExists({ startWall: w, timeZone: s.timeZone })) return true;
-  return false;
 }
 
 /**
