@@ -45,8 +45,6 @@ export class RunState {
   quietSince: string | null;
   lateShare: number | null;
   budget: { day: string; calls: number };
-  /** Days that became pending and whose pending row is not written yet. */
-  private readonly newlyPending: string[] = [];
   /** API calls made by this run (all phases). */
   apiCalls = 0;
   private lastRecordAt = 0;
@@ -114,23 +112,14 @@ export class RunState {
    */
   async markDay(w: Window): Promise<void> {
     const day = formatDate(w.startWall);
-    let changed = false;
     // Written windows make the day owe a verification (again, if it was verified before).
-    if (!this.verifyDays.has(day)) {
-      this.verifyDays.set(day, { since: new Date(this.deps.clock()).toISOString(), checks: 0, next_check: null });
-      this.newlyPending.push(day);
-      changed = true;
-    }
-    if (this.dayObjects && !this.savedDirty.has(day)) {
-      this.daysDirty.add(day);
-      changed = true;
-    }
-    if (changed) await this.save();
+    const newlyPending = !this.verifyDays.has(day);
+    if (newlyPending) this.verifyDays.set(day, { since: new Date(this.deps.clock()).toISOString(), checks: 0, next_check: null });
+    const newlyDirty = this.dayObjects && !this.savedDirty.has(day);
+    if (newlyDirty) this.daysDirty.add(day);
+    if (newlyPending || newlyDirty) await this.save();
     // After the save: a pending row for a day the checkpoint does not owe is never written.
-    if (this.newlyPending.includes(day)) {
-      this.newlyPending.splice(this.newlyPending.indexOf(day), 1);
-      await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.recordTime(), this.s.timeZone));
-    }
+    if (newlyPending) await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.recordTime(), this.s.timeZone));
   }
 
   /**
@@ -161,8 +150,9 @@ export class RunState {
   }
 
   /**
-   * A write that need not hold up the next call (the fetch-log line of a span call): the next
-   * save waits for it, and its failure stops the run there.
+   * A write that need not hold up the next call (a span call's fetch-log line, a window's last
+   * objects): `flush` waits for it, a save waits for it only with `beforeSave`, and its failure
+   * stops the run at the next save or search step.
    */
   track(write: Promise<unknown>, opts: { beforeSave?: boolean } = {}): void {
     const tracked: Promise<unknown> = write
