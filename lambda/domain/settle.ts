@@ -89,7 +89,7 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
   // vendor has fewer calls than stored (our reading of the report is wrong there) or none is missing.
   const fillFirst = missing.length > 0 && !hasNegative(diff) && !node.filled;
   const candidates = fillFirst ? missing : windows;
-  const dense = (candidates.length <= policy.directUpTo && distance(vendor, sum) / candidates.length >= policy.denseCallsPerWindow);
+  const dense = candidates.length <= policy.directUpTo && distance(vendor, sum) / candidates.length >= policy.denseCallsPerWindow;
   // Fetched into a span that held nothing, the windows are taken as they come (the day's
   // verification checks them against the vendor); else the span is looked at again after.
   if (dense) return { kind: 'fetch', windows: candidates, all: !fillFirst || missing.length === windows.length };
