@@ -67,7 +67,10 @@ async function folderBytes(store: LocalStore, prefix: string): Promise<{ objects
 /** Wraps a store: every request waits its modelled S3 latency first; requests are counted. */
 class S3LatencyStore implements ObjectStore {
   readonly count = { list: 0, get: 0, put: 0 };
-  constructor(private readonly inner: ObjectStore) {}
+  private readonly inner: ObjectStore;
+  constructor(inner: ObjectStore) {
+    this.inner = inner;
+  }
   private async wait(kind: keyof typeof S3_LATENCY_MS) {
     this.count[kind] += 1;
     await new Promise((r) => setTimeout(r, S3_LATENCY_MS[kind]));

@@ -6,11 +6,14 @@ export class MeasuredStore implements ObjectStore {
   gets = 0;
   bytes = 0;
   readonly putKeys: string[] = [];
-  constructor(
-    private readonly inner: ObjectStore,
-    private readonly delayMs = 0,
-    private readonly readDelayMs = 0,
-  ) {}
+  private readonly inner: ObjectStore;
+  private readonly delayMs: number;
+  private readonly readDelayMs: number;
+  constructor(inner: ObjectStore, delayMs = 0, readDelayMs = 0) {
+    this.inner = inner;
+    this.delayMs = delayMs;
+    this.readDelayMs = readDelayMs;
+  }
   private readonly pause = () => (this.readDelayMs > 0 ? new Promise((r) => setTimeout(r, this.readDelayMs)) : Promise.resolve());
   lists = 0;
   async put(key: string, body: string | Uint8Array, type: string): Promise<void> {

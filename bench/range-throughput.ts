@@ -16,6 +16,7 @@ import { startSimulator, type Simulator } from '../test/simulator/index.ts';
 import { instantOfWall, ManualClock } from '../test/support/clock.ts';
 import { MemoryLeaseStore } from '../test/support/memory-lease-store.ts';
 import { MemoryStore } from '../test/support/memory-store.ts';
+import { nodeArgsOf } from '../test/support/npm-script.ts';
 import { BENCH_TOKEN, baseSettings, benchDeps } from './collector-deps.ts';
 import { MeasuredStore } from './delayed-store.ts';
 import { round } from './stats.ts';
@@ -61,7 +62,7 @@ async function cliFolder() {
   try {
     const started = Date.now();
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--max-semi-space-size=1', '--import', 'tsx', 'lambda/cli.ts', '--from', FROM, '--to', TO, '--out', out], {
+      const child = spawn(process.execPath, [...nodeArgsOf('start'), '--from', FROM, '--to', TO, '--out', out], {
         env: { ...process.env, WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN: BENCH_TOKEN, WOLKVOX_BASE_URL: sim.origin },
         stdio: 'ignore',
       });

@@ -73,7 +73,10 @@ export async function benchRequestsPerWindow(restateAfterMinutes: number, hours 
 class CountedLeases implements LeaseStore {
   reads = 0;
   writes = 0;
-  constructor(private readonly inner: LeaseStore) {}
+  private readonly inner: LeaseStore;
+  constructor(inner: LeaseStore) {
+    this.inner = inner;
+  }
   getVersioned(key: string) {
     this.reads += 1;
     return this.inner.getVersioned(key);

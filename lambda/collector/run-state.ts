@@ -56,14 +56,17 @@ export class RunState {
   private savedAt: number;
   private savedDirty = new Set<string>();
 
-  constructor(
-    private readonly deps: Pick<CollectorDeps, 'store' | 'clock'>,
-    private readonly s: StateSettings,
-    cp: Checkpoint | undefined,
-    private readonly lease?: Lease,
-    /** Whether day objects are kept (cdr_4_daily): only then are days marked before writes. */
-    private readonly dayObjects = false,
-  ) {
+  private readonly deps: Pick<CollectorDeps, 'store' | 'clock'>;
+  private readonly s: StateSettings;
+  private readonly lease: Lease | undefined;
+  /** Whether day objects are kept (cdr_4_daily): only then are days marked before writes. */
+  private readonly dayObjects: boolean;
+
+  constructor(deps: Pick<CollectorDeps, 'store' | 'clock'>, s: StateSettings, cp: Checkpoint | undefined, lease?: Lease, dayObjects = false) {
+    this.deps = deps;
+    this.s = s;
+    this.lease = lease;
+    this.dayObjects = dayObjects;
     const now = deps.clock();
     this.nextWindow = cp?.next_window ?? null;
     this.liveFrom = cp?.live_from ?? null;

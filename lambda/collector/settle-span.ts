@@ -25,10 +25,13 @@ const EMPTY_WRITES_AT_ONCE = 32;
 export class StoredDays {
   private readonly days = new Map<string, Map<number, Totals>>();
 
-  constructor(
-    private readonly deps: Pick<CollectorDeps, 'store' | 'log'>,
-    private readonly scope: { prefix: string; operation: string },
-  ) {}
+  private readonly deps: Pick<CollectorDeps, 'store' | 'log'>;
+  private readonly scope: { prefix: string; operation: string };
+
+  constructor(deps: Pick<CollectorDeps, 'store' | 'log'>, scope: { prefix: string; operation: string }) {
+    this.deps = deps;
+    this.scope = scope;
+  }
 
   async ensure(span: Span): Promise<void> {
     for (let day = Math.floor(span.fromWall / DAY_MS) * DAY_MS; day < span.toWall; day += DAY_MS) {

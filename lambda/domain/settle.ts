@@ -115,7 +115,11 @@ function massMiddle(windows: readonly Window[], stored: ReadonlyArray<Totals | u
 
 /** The stack of spans still to settle; the top is worked on first. */
 export class SettleStack {
-  constructor(readonly nodes: SettleNode[] = []) {}
+  readonly nodes: SettleNode[];
+
+  constructor(nodes: SettleNode[] = []) {
+    this.nodes = nodes;
+  }
 
   static of(span: Span): SettleStack {
     return new SettleStack([{ fromWall: span.fromWall, toWall: span.toWall }]);

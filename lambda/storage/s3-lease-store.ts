@@ -13,10 +13,13 @@ function preconditionFailed(error: unknown): boolean {
 }
 
 export class S3LeaseStore implements LeaseStore {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-  ) {}
+  private readonly client: S3Client;
+  private readonly bucket: string;
+
+  constructor(client: S3Client, bucket: string) {
+    this.client = client;
+    this.bucket = bucket;
+  }
 
   async getVersioned(key: string) {
     try {

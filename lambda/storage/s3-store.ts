@@ -3,10 +3,13 @@ import { StorageError } from '../domain/errors.ts';
 import type { ObjectStore, StoredObject } from './object-store.ts';
 
 export class S3Store implements ObjectStore {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-  ) {}
+  private readonly client: S3Client;
+  private readonly bucket: string;
+
+  constructor(client: S3Client, bucket: string) {
+    this.client = client;
+    this.bucket = bucket;
+  }
 
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
     try {

@@ -52,7 +52,10 @@ async function decide(r: Request): Promise<string> {
 
 /** The policies of a deployed stack, by what they protect. */
 class Policies {
-  constructor(readonly t: ResolvedTemplate) {}
+  readonly t: ResolvedTemplate;
+  constructor(t: ResolvedTemplate) {
+    this.t = t;
+  }
 
   /** Identity policies attached to a role (by the role's logical id). */
   identity(roleId: string): Policy[] {

@@ -13,6 +13,7 @@ import { latestDueWindow } from '../../lambda/domain/planner.ts';
 import { WINDOW_MS } from '../../lambda/domain/window.ts';
 import { EXIT, runCli } from '../../lambda/local/run-cli.ts';
 import { startSimulator, type Simulator } from '../simulator/index.ts';
+import { nodeArgsOf } from '../support/npm-script.ts';
 
 const TZ = 'America/Bogota';
 const TOKEN = 'tok-PROCESS-SECRET-19fe03b2';
@@ -63,7 +64,7 @@ describe('Command: npm start (separate process, signals)', () => {
   function start(args: string[]): { done: Promise<number | null>; stdout: () => string; stderr: () => string } {
     let stdout = '';
     let stderr = '';
-    child = spawn(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', ...args], { env: { ...env, WOLKVOX_BASE_URL: sim.origin }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...nodeArgsOf('start'), ...args], { env: { ...env, WOLKVOX_BASE_URL: sim.origin }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
     const done = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));

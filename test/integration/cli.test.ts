@@ -9,6 +9,7 @@ import { EXIT, runCli } from '../../lambda/local/run-cli.ts';
 import { startSimulator, type Simulator } from '../simulator/index.ts';
 import { instantOfWall, ManualClock } from '../support/clock.ts';
 import { startLocalS3, type LocalS3 } from '../support/s3rver.ts';
+import { nodeArgsOf } from '../support/npm-script.ts';
 
 const run = promisify(execFile);
 const TZ = 'America/Bogota';
@@ -211,8 +212,8 @@ describe('Command: npm start / npm run query (fresh process, embedded simulator)
     const env = { ...process.env, WOLKVOX_TOKEN: '', WOLKVOX_BASE_URL: '', WOLKVOX_SERVER: '' };
 
     // Act
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'lambda/cli.ts', '--out', out], { env, timeout: 60_000 });
-    const query = await run(process.execPath, ['--import', 'tsx', 'lambda/query-cli.ts', '--out', out, 'SELECT count(DISTINCT window_start) AS windows FROM cdr_4'], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [...nodeArgsOf('start'), '--out', out], { env, timeout: 60_000 });
+    const query = await run(process.execPath, [...nodeArgsOf('query'), '--out', out, 'SELECT count(DISTINCT window_start) AS windows FROM cdr_4'], { env, timeout: 60_000 });
 
     // Assess
     expect(stderr).toContain('built-in Wolkvox simulator');
@@ -226,7 +227,7 @@ describe('Command: npm start / npm run query (fresh process, embedded simulator)
     const empty = mkdtempSync(join(tmpdir(), 'npm-query-empty-'));
 
     // Act
-    const result = await run(process.execPath, ['--import', 'tsx', 'lambda/query-cli.ts', '--out', empty, 'SELECT count(*) AS n FROM cdr_4'], { env: process.env, timeout: 60_000 }).then(
+    const result = await run(process.execPath, [...nodeArgsOf('query'), '--out', empty, 'SELECT count(*) AS n FROM cdr_4'], { env: process.env, timeout: 60_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => e,
     );

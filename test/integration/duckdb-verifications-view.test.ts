@@ -10,6 +10,7 @@ import { toNdjson } from '../../lambda/domain/rows.ts';
 import { openLocalTables, query } from '../../lambda/local/duckdb-tables.ts';
 import { LocalStore } from '../../lambda/storage/local-store.ts';
 import { NDJSON } from '../../lambda/storage/object-store.ts';
+import { nodeArgsOf } from '../support/npm-script.ts';
 
 const run = promisify(execFile);
 const PREFIX = 'wolkvox';
@@ -110,7 +111,7 @@ describe('Function: openLocalTables (view cdr_4_verifications)', () => {
     await seedDays();
 
     // Act
-    const result = await run(process.execPath, ['--import', 'tsx', 'lambda/query-cli.ts', '--out', out, NOT_VERIFIED], { env: { ...process.env, DATA_PREFIX: PREFIX }, timeout: 60_000 });
+    const result = await run(process.execPath, [...nodeArgsOf('query'), '--out', out, NOT_VERIFIED], { env: { ...process.env, DATA_PREFIX: PREFIX }, timeout: 60_000 });
 
     // Assess: a header, a rule and one row; a folder with verification records only is not "no data".
     expect(result.stdout.trim().split('\n')).toEqual(['dt        ', '----------', '2026-11-19']);

@@ -29,10 +29,12 @@ const secrets = mockClient(SecretsManagerClient);
 /** A store that fails chosen puts, as S3 does on a bad day. */
 class FlakyStore implements ObjectStore {
   puts = 0;
-  constructor(
-    private readonly inner: ObjectStore,
-    private readonly failPut: (n: number, key: string) => boolean,
-  ) {}
+  private readonly inner: ObjectStore;
+  private readonly failPut: (n: number, key: string) => boolean;
+  constructor(inner: ObjectStore, failPut: (n: number, key: string) => boolean) {
+    this.inner = inner;
+    this.failPut = failPut;
+  }
   async put(key: string, body: string, type: string) {
     this.puts += 1;
     if (this.failPut(this.puts, key)) throw new (await import('../../lambda/domain/errors.ts')).StorageError(`injected failure writing ${key}`);

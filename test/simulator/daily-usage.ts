@@ -4,10 +4,13 @@ import { formatVendor, toWallClock } from '../../lambda/domain/wall-clock.ts';
 export class DailyUsage {
   private readonly byToken = new Map<string, { day: string; used: number }>();
 
-  constructor(
-    readonly limit: number,
-    readonly timeZone: string,
-  ) {}
+  readonly limit: number;
+  readonly timeZone: string;
+
+  constructor(limit: number, timeZone: string) {
+    this.limit = limit;
+    this.timeZone = timeZone;
+  }
 
   private dayOf(nowMs: number): string {
     return formatVendor(toWallClock(nowMs, this.timeZone)).slice(0, 8);

@@ -78,8 +78,10 @@ export class SimulatorServer implements Simulator {
   private closing: Promise<void> | undefined;
   private port = 0;
   readonly stats: SimulatorStats;
+  private readonly config: SimulatorConfig;
 
-  constructor(private readonly config: SimulatorConfig) {
+  constructor(config: SimulatorConfig) {
+    this.config = config;
     this.acceptedToken = config.token;
     this.calls = new CallSource(config.seed, config.timeZone, config.traffic);
     this.usage = new DailyUsage(config.dailyLimit, config.timeZone);

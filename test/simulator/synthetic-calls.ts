@@ -189,11 +189,15 @@ export interface PlacedCall {
 export class CallSource {
   private readonly hourOffsets = new Map<number, number>();
 
-  constructor(
-    readonly seed: number,
-    readonly timeZone: string,
-    readonly traffic: TrafficProfile = OFFICE,
-  ) {}
+  readonly seed: number;
+  readonly timeZone: string;
+  readonly traffic: TrafficProfile;
+
+  constructor(seed: number, timeZone: string, traffic: TrafficProfile = OFFICE) {
+    this.seed = seed;
+    this.timeZone = timeZone;
+    this.traffic = traffic;
+  }
 
   private offsetAtHour(hourIndex: number): number {
     let offset = this.hourOffsets.get(hourIndex);

@@ -2,7 +2,10 @@ import { firstInstantOf, parseWall } from '../../lambda/domain/wall-clock.ts';
 
 /** A clock the test moves by hand; the collector and the simulator both read it. */
 export class ManualClock {
-  constructor(public ms: number) {}
+  public ms: number;
+  constructor(ms: number) {
+    this.ms = ms;
+  }
   readonly now = (): number => this.ms;
   set(ms: number): void {
     this.ms = ms;

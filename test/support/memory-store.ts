@@ -13,7 +13,10 @@ export class MemoryStore implements ObjectStore {
   lists = 0;
   /** Wall-clock ms at which each put finished, by key. */
   readonly putEndedAt = new Map<string, number>();
-  constructor(private readonly writeDelayMs = 0) {}
+  private readonly writeDelayMs: number;
+  constructor(writeDelayMs = 0) {
+    this.writeDelayMs = writeDelayMs;
+  }
   async put(key: string, body: string | Uint8Array, _contentType = ''): Promise<void> {
     this.puts += 1;
     if (this.writeDelayMs) await new Promise((r) => setTimeout(r, this.writeDelayMs));

@@ -27,7 +27,10 @@ type Refresh = (store: ObjectStore, scope: DayScope, days: Iterable<string>) => 
 /** Fails day-object writes on demand, as S3 or a dying process would. */
 class FaultyStore implements ObjectStore {
   failDayWrites = false;
-  constructor(readonly inner: MemoryStore) {}
+  readonly inner: MemoryStore;
+  constructor(inner: MemoryStore) {
+    this.inner = inner;
+  }
   async put(key: string, body: string | Uint8Array, type: string) {
     if (this.failDayWrites && key.includes(`/${DAILY_TABLE}/`)) throw new StorageError(`injected failure writing ${key}`);
     return this.inner.put(key, body, type);
