@@ -1,4 +1,9 @@
-import { runCli } from './local/run-cli.ts';
+import { enableCompileCache } from 'node:module';
+
+// Node keeps the stripped and compiled modules in its cache folder (os.tmpdir()): a run after
+// the first starts its first call about 180 ms sooner. Before any import of ours, which is why
+// run-cli is imported below rather than at the top.
+enableCompileCache();
 
 // First Ctrl-C (or SIGTERM): finish the window in flight, save progress, print the summary,
 // exit 130. A second one quits at once: what is stored stays, the saved progress is at most
@@ -15,6 +20,7 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+const { runCli } = await import('./local/run-cli.ts');
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   io: { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), stderrIsTty: process.stderr.isTTY === true },
