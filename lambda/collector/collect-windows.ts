@@ -64,6 +64,12 @@ export interface CollectOptions {
   readonly revisionOf?: (w: Window) => number;
   /** Return without waiting for the last window's writes (they overlap the caller's next call): see CollectResult.tail. */
   readonly leaveLastWrite?: boolean;
+  /**
+   * What must be durable before a window's objects are written (its day marked in the
+   * checkpoint): started as the window's call goes out, so that it lands while the call is
+   * out, and awaited before the objects are written.
+   */
+  readonly beforeWrite?: (w: Window) => Promise<void>;
 }
 
 export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed' | 'interrupted';
@@ -299,9 +305,22 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         result.stoppedAt = { window: w, error: new WolkvoxTokenBusyError(`an earlier request timed out and may still hold the token until ${new Date(busyUntil).toISOString()}`, {}) };
         break;
       }
+      const ready = opts.beforeWrite?.(w).then(
+        () => undefined,
+        (error: unknown) => asCollectorError(error),
+      );
       // A throw here is not a failed call (a failed write or secret read): nothing to record for it.
       const outcome: Attempt | { ok: false; error: CollectorError; meta?: undefined } = await attemptWithRetries(w).catch((error: unknown) => ({ ok: false as const, error: asCollectorError(error) }));
+      // Awaited on every path: nothing this window started is left running when the loop ends.
+      const notReady = await ready;
       if (!(await settlePending())) break;
+      if (notReady && outcome.ok) {
+        // Its day could not be marked: the answer is not written (a run that died after writing
+        // it would leave the day unmarked). The next run asks for the window again.
+        result.stoppedAt = { window: w, error: notReady };
+        result.stopReason = notReady.retryable ? 'transient-error' : 'failed';
+        break;
+      }
 
       if (!outcome.ok) {
         const error = outcome.error;

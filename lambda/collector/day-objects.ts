@@ -48,8 +48,17 @@ export interface RefreshOptions {
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 /** A window object's key below its day's folder, as layout.dataKey writes it. */
 const WINDOW_KEY = /^hour=\d{2}\/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-\d{14}\.json$/;
-/** GETs in flight while a backfilled day's windows are read (S3 latency, not bandwidth, bounds a day). */
-const READ_CONCURRENCY = 16;
+/**
+ * GETs in flight while a day's windows are read (S3 latency, not bandwidth, bounds a day): a
+ * day read back for its verification takes about as long as the day's call when 48 are out.
+ * Below the SDK's 50 sockets, so the writes that overlap it do not queue.
+ */
+const READ_CONCURRENCY = 48;
+/**
+ * Days refreshed at once: a run's closing refresh is mostly days its verification already
+ * levelled (a LIST and the day object read) and today's; two at once keep reads under twice the sockets.
+ */
+const DAYS_AT_ONCE = 2;
 
 const rowSchema = z.object({
   window_start: z.string(),
@@ -88,10 +97,10 @@ export async function refreshDays(store: ObjectStore, scope: DayScope, days: Ite
   let rows = 0;
   const failedDays: string[] = [];
   const skippedDays: string[] = [];
-  for (const day of unique) {
+  await mapPool(unique, DAYS_AT_ONCE, async (day) => {
     if (skippedDays.length > 0 || options.shouldStop?.()) {
       skippedDays.push(day);
-      continue;
+      return;
     }
     try {
       const out = await refreshDay(store, scope, day, log);
@@ -104,7 +113,9 @@ export async function refreshDays(store: ObjectStore, scope: DayScope, days: Ite
       failedDays.push(day);
       log.error('day object not refreshed; it stays as it was until a later refresh', { day, operation: scope.operation, error: (error as Error).message, errorClass: (error as Error).name });
     }
-  }
+  });
+  failedDays.sort();
+  skippedDays.sort();
   if (skippedDays.length) log.info('day objects left for a later run (out of time)', { operation: scope.operation, days: skippedDays.length, first: skippedDays[0] });
   return { days: unique.length, daysRewritten, windowsRead, rows, failedDays, skippedDays };
 }
@@ -119,11 +130,16 @@ export async function readDayTotals(store: ObjectStore, scope: DayScope, day: st
 }
 
 /**
- * The same, after bringing the day object level (what a verification reads: the windows it
- * reads back are then in the day object, so the run's closing refresh has nothing to read).
+ * The same, bringing the day object level on the way (what a verification reads: the windows
+ * it reads back are then in the day object, so the run's closing refresh has nothing to read).
+ * The totals come as soon as the windows are read; `written` lands with the day object.
  */
-export async function levelDayTotals(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<Map<number, Totals>> {
-  return totalsByStart((await refreshDay(store, scope, day, log)).windows);
+export async function levelDayTotals(store: ObjectStore, scope: DayScope, day: string, log: Log = silentLog): Promise<{ totals: Map<number, Totals>; written: Promise<void> }> {
+  const read = await dayWindows(store, scope, day, log);
+  // Encoded on a later turn: the caller acts on the totals (its own writes go out) first.
+  const written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => writeIfChanged(store, scope, day, read, log)).then(() => undefined);
+  written.catch(() => undefined);
+  return { totals: totalsByStart(read.windows), written };
 }
 
 /** Which windows of a day are stored (one LIST, nothing read). */
@@ -157,19 +173,24 @@ async function dayWindows(store: ObjectStore, scope: DayScope, day: string, log:
   return { dayKey, held, heldByKey, stale, windows };
 }
 
-async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number; windows: readonly DayWindow[] }> {
-  const { dayKey, held, heldByKey, stale, windows } = await dayWindows(store, scope, day, log);
+async function refreshDay(store: ObjectStore, scope: DayScope, day: string, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number }> {
+  return writeIfChanged(store, scope, day, await dayWindows(store, scope, day, log), log);
+}
+
+/** Writes the day object from the day's windows as read, unless it already holds exactly them. */
+async function writeIfChanged(store: ObjectStore, scope: DayScope, day: string, read: Awaited<ReturnType<typeof dayWindows>>, log: Log): Promise<{ rewritten: boolean; windowsRead: number; rows: number }> {
+  const { dayKey, held, heldByKey, stale, windows } = read;
   const kept = new Set(windows.map((w) => w.key));
   const gone = [...heldByKey.keys()].some((k) => !kept.has(k));
   // Without a usable day object, write one when there are windows, or to replace an unusable one.
   const changed = held.windows === null ? windows.length > 0 || held.existed : stale.length > 0 || gone;
-  if (!changed) return { rewritten: false, windowsRead: stale.length, rows: 0, windows };
+  if (!changed) return { rewritten: false, windowsRead: stale.length, rows: 0 };
 
   const bytes = encodeDay(windows);
   await store.put(dayKey, bytes, PARQUET);
   const rowCount = windows.reduce((n, w) => n + w.rows.length, 0);
   log.debug('day object written', { day, operation: scope.operation, windows: windows.length, windowsRead: stale.length, rows: rowCount, bytes: bytes.byteLength });
-  return { rewritten: true, windowsRead: stale.length, rows: rowCount, windows };
+  return { rewritten: true, windowsRead: stale.length, rows: rowCount };
 }
 
 /** A window object of the day: its key below the day's folder, as the manifest records it. */

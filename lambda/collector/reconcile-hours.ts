@@ -11,7 +11,7 @@ import { parseWall, WALL } from '../domain/wall-clock.ts';
 import { windowEndInstant, type Window } from '../domain/window.ts';
 import { collectWindows, type StopReason } from './collect-windows.ts';
 import type { RunState } from './run-state.ts';
-import { markingDays, settleSearch, type SettleDeps, type SettleSettings, type StoredDays } from './settle-span.ts';
+import { settleSearch, type SettleDeps, type SettleSettings, type StoredDays } from './settle-span.ts';
 
 /** What the share of late calls is taken to be before any hour was reconciled. */
 const INITIAL_LATE_SHARE = 0.15;
@@ -55,12 +55,13 @@ export async function reconcileHours(deps: SettleDeps, s: SettleSettings, state:
           onApiCall: () => state.countCall(),
           ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
           onCollected: (c) => stored.set(c.window, c.callsByInterval),
+          beforeWrite: (w) => state.markDay(w),
           afterHandled: async (w, outcome) => {
             state.noteHandled(w, outcome);
             await state.progress();
           },
         },
-        markingDays(state, direct),
+        direct,
       );
       recollected += result.collected.count;
       if (result.stopReason !== 'done') return { recollected, stopReason: result.stopReason };

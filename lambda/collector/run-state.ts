@@ -55,6 +55,8 @@ export class RunState {
   private handledSinceSave = 0;
   private savedAt: number;
   private savedDirty = new Set<string>();
+  /** Day objects a verification's read-back wrote, by day; `clean` until a window of the day is written after it. */
+  private readonly levelling = new Map<string, { written: Promise<void>; clean: boolean }>();
 
   private readonly deps: Pick<CollectorDeps, 'store' | 'clock'>;
   private readonly s: StateSettings;
@@ -115,6 +117,8 @@ export class RunState {
    */
   async markDay(w: Window): Promise<void> {
     const day = formatDate(w.startWall);
+    const levelled = this.levelling.get(day);
+    if (levelled) levelled.clean = false;
     // Written windows make the day owe a verification (again, if it was verified before).
     const newlyPending = !this.verifyDays.has(day);
     if (newlyPending) this.verifyDays.set(day, { since: new Date(this.deps.clock()).toISOString(), checks: 0, next_check: null });
@@ -193,9 +197,30 @@ export class RunState {
     throw failure;
   }
 
+  /** A verification read the day back and is writing its day object from what it read. */
+  noteLevelled(day: string, written: Promise<void>): void {
+    this.track(written);
+    this.levelling.set(day, { written, clean: true });
+  }
+
+  /** Whether the day's object was written from a read-back with no window of the day written since. */
+  levelledClean(day: string): boolean {
+    return this.levelling.get(day)?.clean === true;
+  }
+
+  /** The day's object as a read-back is writing it, landed (before anything else reads or writes it). */
+  async levelledLanded(day: string): Promise<void> {
+    await this.levelling.get(day)?.written.catch(() => undefined);
+  }
+
+  /** Waits for every tracked write (a failed one is reported by the next save). */
+  async landed(): Promise<void> {
+    await Promise.all([...this.inflight]);
+  }
+
   /** Waits for every tracked write, then saves: nothing this run started is left unsaid. */
   async flush(): Promise<void> {
-    await Promise.all([...this.inflight]);
+    await this.landed();
     await this.save();
   }
 

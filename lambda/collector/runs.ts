@@ -15,7 +15,7 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
-import { DayAnswers, markingDays, settleSearch, StoredDays } from './settle-span.ts';
+import { DayAnswers, settleSearch, StoredDays } from './settle-span.ts';
 import { collectQuiet, noteQuiet, quietPlan } from './quiet-period.ts';
 import { reconcileHours } from './reconcile-hours.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, daysUnverifiedPastBound, verifyDays } from './verify-days.ts';
@@ -236,7 +236,11 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
     const days = [...state.daysDirty].sort();
-    const { failedDays, skippedDays = [] } = await deps.refreshDays(days);
+    // A day a verification read back has its object written from that read, unless windows came after it.
+    const todo = days.filter((d) => !state.levelledClean(d));
+    // A refresh never races a verification's write of the same object.
+    await Promise.all(todo.map((d) => state.levelledLanded(d)));
+    const { failedDays, skippedDays = [] } = todo.length > 0 ? await deps.refreshDays(todo) : { failedDays: [], skippedDays: [] };
     // A day that failed, or was left for lack of time, stays marked: the next run tries it again.
     // So does the live cursor's day: the next scheduled run writes into it, and finding it
     // already marked spares that run a checkpoint write before its first window.
@@ -334,7 +338,6 @@ async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, j
         continue;
       }
       if (isStored) storedBefore.add(w.startWall);
-      await state.markDay(w);
       yield w;
     }
   }
@@ -353,6 +356,7 @@ async function workJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, j
         job.next = labelAfter(w);
         await state.progress();
       },
+      beforeWrite: (w) => state.markDay(w),
     },
     todo(),
   );
@@ -473,8 +477,9 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
           state.nextWindow = labelAfter(w);
           await state.progress();
         },
+        beforeWrite: (w) => state.markDay(w),
       },
-      markingDays(state, windows),
+      windows,
     );
   }
   if (live.stopReason === 'budget') budgetExhausted = true;

@@ -42,11 +42,11 @@ export class StoredDays {
 
   /**
    * Reads the day again from the store (a verification compares with what is there, not with
-   * what we wrote), bringing its day object level on the way.
+   * what we wrote), bringing its day object level on the way: `written` lands with it.
    */
-  async reread(day: string): Promise<Map<number, Totals>> {
+  async reread(day: string): Promise<{ totals: Map<number, Totals>; written: Promise<void> }> {
     const fresh = await levelDayTotals(this.deps.store, this.scope, day, this.deps.log);
-    this.days.set(day, fresh);
+    this.days.set(day, fresh.totals);
     return fresh;
   }
 
@@ -223,6 +223,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
             revisionOf: (w) => (previously.has(w.startWall) ? 2 : 1),
             // A span whose windows are all fetched is done once they land: its last write overlaps the next call.
             leaveLastWrite: decision.all && !(top.vendor === undefined && decision.windows.length === 1) && run.mode === 'fill',
+            beforeWrite: (w) => state.markDay(w),
             maxApiCalls: run.maxApiCalls - callsMade(),
             quarantine: () => run.quarantine,
             onApiCall: () => state.countCall(),
@@ -244,7 +245,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
               } else await state.progress();
             },
           },
-          markingDays(state, todo),
+          todo,
         );
         windowCalls += result.apiCalls;
         if (result.tail) state.track(result.tail, { beforeSave: true });
@@ -275,7 +276,10 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
       }
     }
   }
-  await state.flush();
+  // Every window counted as collected has landed; the save that says the search is done
+  // overlaps whatever comes next (a day's verification call), and the next save reports it failing.
+  await state.landed();
+  state.saveSoon();
   return finish();
 }
 
@@ -285,14 +289,6 @@ function noteDayAnswers(into: Map<string, DayAnswer>, span: Span, totals: Totals
   const days = (span.toWall - span.fromWall) / DAY_MS;
   if (days !== 1 && !isZero(totals)) return;
   for (let d = span.fromWall; d < span.toWall; d += DAY_MS) into.set(formatDate(d), { totals, fetchId, at });
-}
-
-/** Marks each window's day (verification, day objects) before its objects can be written. */
-export async function* markingDays(state: RunState, windows: Iterable<Window>): AsyncGenerator<Window> {
-  for (const w of windows) {
-    await state.markDay(w);
-    yield w;
-  }
 }
 
 /** Empty objects for windows the span's totals proved empty, each with a fetch-log line naming that call. */

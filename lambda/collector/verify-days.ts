@@ -90,8 +90,9 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
     }
     for (let round = 0; round < 2; round += 1) {
       if (!pending.check) {
-        // The day read back while its call is out: nothing writes to it in between.
-        const reading = stored.reread(day);
+        // The day read back while its call is out: nothing writes to it in between (nor does an
+        // earlier read-back's write of its object, which could land after this one's).
+        const reading = state.levelledLanded(day).then(() => stored.reread(day));
         reading.catch(() => undefined);
         // One call for the whole day, unless this run already has one that nothing changed since.
         let answer = opts.dayAnswers?.get(day);
@@ -117,17 +118,21 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
           state.track(caller.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));
           answer = { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt };
         }
-        const storedNow = await reading;
+        const { totals: storedNow, written } = await reading;
+        // The day object's write need not hold up the verdict; the run's closing refresh skips the day.
+        state.noteLevelled(day, written);
         const windows = windowsOf(span);
         const storedTotals = sumTotals(windows.map((w) => storedNow.get(w.startWall) ?? {}));
         const complete = windows.every((w) => storedNow.has(w.startWall));
         const callsSoFar = round === 0 && answer === opts.dayAnswers?.get(day) && !opts.fetchedDays?.has(day) ? 0 : 1;
         if (complete && sameTotals(answer.totals, storedTotals)) {
-          await writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId }));
+          // The verified row lands before any save that no longer owes the day (beforeSave);
+          // both overlap what comes next (the next day's call, the closing refresh).
+          state.track(writeVerificationRecord(deps.store, scope, day, verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: callsSoFar, windowsRecollected: 0, fetchId: answer.fetchId })), { beforeSave: true });
           state.verifyDays.delete(day);
           report.verified.push(day);
           deps.log.info('day verified', { day, calls: callCount(answer.totals), fetch_id: answer.fetchId });
-          await state.save();
+          state.saveSoon();
           break;
         }
         if (hasNegative(subtractTotals(answer.totals, storedTotals))) deps.log.warn('the vendor counts fewer calls for the day than are stored: re-collecting what differs', { day, vendor: answer.totals, stored: storedTotals });
@@ -170,6 +175,8 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
  * gaps to fill (quarantined, lost) rather than windows nobody asked for.
  */
 async function owedWhole(state: RunState, stored: StoredDays, day: string, span: Span): Promise<boolean> {
+  // What this run read and wrote says every window is there (the read-back checks it): no LIST.
+  if (windowsOf(span).every((w) => stored.lookup(w) !== undefined)) return true;
   const have = await stored.storedStarts(day);
   if (windowsOf(span).every((w) => have.has(w.startWall))) return true;
   const liveFrom = state.liveFrom === null ? undefined : parseWall(state.liveFrom);

@@ -12,7 +12,7 @@ import { parseWall, WALL } from '../../lambda/domain/wall-clock.ts';
 import type { Cdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
 import type { ObjectStore } from '../../lambda/storage/object-store.ts';
 import { instantOfWall } from '../support/clock.ts';
-import { callsCoveringDay, compareWithTruth, OP, openOperation, runRangeOnce, runScheduleUntil, verificationRows, type Operation } from '../support/scheduled-operation.ts';
+import { callsCoveringDay, compareWithTruth, dayObjectLevel, OP, openOperation, runRangeOnce, runScheduleUntil, verificationRows, type Operation } from '../support/scheduled-operation.ts';
 
 const DAY = '2026-11-18'; // a Wednesday
 const MONTH_DAYS = Array.from({ length: 31 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
@@ -96,6 +96,7 @@ describe('Verification: every day proven complete against the report\'s own tota
     expect(truth.wrongWindows).toEqual([]);
     expect(verificationRows(op, DAY).at(-1)?.status).toBe('verified');
     expect(callsCoveringDay(op.sim, DAY)).toBeLessThanOrEqual(576);
+    expect(await dayObjectLevel(op.store, DAY)).toBe(true);
   });
 
   it('loads a month of history with one range at most 0.42 calls per window, every day exact and verified, and a Lambda backfill spends the same', async () => {
@@ -128,6 +129,9 @@ describe('Verification: every day proven complete against the report\'s own tota
         expect(verificationRows(op, day).at(-1)?.status, day).toBe('verified');
         expect(compareWithTruth(backfill, day).wrongWindows, day).toEqual([]);
         expect(verificationRows(backfill, day).at(-1)?.status, day).toBe('verified');
+        // Written from each day's verification read-back (no closing refresh reads them again): level all the same.
+        expect(await dayObjectLevel(op.store, day), day).toBe(true);
+        expect(await dayObjectLevel(backfill.store, day), day).toBe(true);
       }
       expect(run.backfillRemaining).toBe(0);
       // The backfill's calls over October (its runs also collect the live windows of their own day).
@@ -176,6 +180,8 @@ describe('Verification: every day proven complete against the report\'s own tota
     expect(metrics.totals.get(METRIC.daysUnverified)).toBeGreaterThan(0);
     // Every other day is verified.
     expect(verificationRows(op, '2026-11-19').at(-1)?.status).toBe('verified');
+    // Windows re-collected after a check's read-back still reach the day object.
+    expect(await dayObjectLevel(op.store, DAY)).toBe(true);
   });
 
   it('loses no verification work beyond the call in flight when a run is killed at any point of it', async () => {

@@ -7,7 +7,8 @@
 import { refreshDays } from '../../lambda/collector/day-objects.ts';
 import { MetricsTally, silentLog } from '../../lambda/collector/ports.ts';
 import { runLive, runRange, type EngineDeps, type LiveRunSettings, type RunReport } from '../../lambda/collector/runs.ts';
-import { DATA_TABLE, dayPrefix, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
+import { decodeDay } from '../../lambda/domain/daily-parquet.ts';
+import { dailyKey, DATA_TABLE, dayPrefix, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { daySpan, spanDates, spanOf, windowsOf } from '../../lambda/domain/span.ts';
 import { formatVendor, parseWall, WALL } from '../../lambda/domain/wall-clock.ts';
 import type { Window } from '../../lambda/domain/window.ts';
@@ -123,4 +124,22 @@ export function verificationRows(op: Operation, day: string): Array<{ key: strin
     .filter(([k]) => k.startsWith(prefix))
     .map(([key, body]) => ({ key, ...(JSON.parse(body.trim()) as { status: string; vendor_calls: number | null; stored_calls: number | null; api_calls: number; checked_at: string }) }))
     .sort((a, b) => a.checked_at.localeCompare(b.checked_at));
+}
+
+/**
+ * Whether the day's object (cdr_4_daily) holds exactly the day's window objects as stored now:
+ * the same window keys in its manifest, the same rows. A day with no window has no object.
+ */
+export async function dayObjectLevel(store: MemoryStore, day: string): Promise<boolean> {
+  const folder = `${dayPrefix(OP.prefix, DATA_TABLE, OP.operation, day)}`;
+  const windowKeys = store.keys(folder);
+  const bytes = await store.getBytes(dailyKey(OP.prefix, OP.operation, day));
+  if (windowKeys.length === 0) return bytes === null;
+  if (bytes === null) return false;
+  const decoded = await decodeDay(bytes);
+  const canon = (r: object) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'hour').sort(([a], [b]) => a.localeCompare(b))));
+  const expected: string[] = [];
+  for (const key of windowKeys) for (const line of (await store.get(key))!.split('\n').filter(Boolean)) expected.push(canon(JSON.parse(line) as object));
+  const sameKeys = JSON.stringify(decoded.manifest.windows.map((w) => w.key).sort()) === JSON.stringify(windowKeys.map((k) => k.slice(folder.length)));
+  return sameKeys && JSON.stringify(decoded.rows.map(canon).sort()) === JSON.stringify(expected.sort());
 }
