@@ -20,6 +20,7 @@ import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './cli-args.ts';
 import { consoleLog } from './console-log.ts';
 import { formatDuration, progressReporter } from './progress.ts';
+import { startSummaryThread, type SummaryThread } from './summary-thread.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -101,6 +102,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   const { io } = deps;
   const clock = deps.clock ?? Date.now;
   let simulator: { origin: string; close(): Promise<void> } | undefined;
+  let summaryThread: SummaryThread | undefined;
   try {
     const args = parseCliArgs(argv);
     if (args.help) {
@@ -133,13 +135,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       leases = new LocalLeaseStore(args.out);
     }
 
-    // DuckDB (about 120 ms to load) is needed only for the closing summary: loaded while the
-    // first window's call is out, not before it (it would hold up the first call) nor after the last.
-    let duckdb: Promise<typeof import('./duckdb-tables.ts')> | undefined;
+    // DuckDB is needed only for the closing summary: its thread starts with the first window
+    // collected, not before the first call (it would hold it up) nor after the last.
     const loadDuckdb = () => {
-      if (args.bucket || duckdb) return;
-      duckdb = import('./duckdb-tables.ts');
-      duckdb.catch(() => undefined);
+      if (args.bucket || summaryThread) return;
+      summaryThread = startSummaryThread();
     };
 
     if (env.token === undefined) {
@@ -205,15 +205,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     io.stdout(summarize(report, { server, timeZone: env.timeZone, where, args, cap: env.dailyCallCap }));
     if (!args.bucket && (report.collected.count > 0 || report.skipped > 0)) {
       loadDuckdb();
-      const { openLocalTables, query, formatTable } = await duckdb!;
-      const connection = await openLocalTables(args.out, env.prefix);
       const sql = SUMMARY_QUERY.replace('$operation', `'${server}'`);
       const windowRoot = `${tableRoot(env.prefix, DATA_TABLE)}operation=${server}/`;
-      const stored = (await store.list(windowRoot)).length;
-      const withCalls = await query(connection, `SELECT count(DISTINCT window_start) FROM cdr_4 WHERE operation = '${server}'`);
-      io.stdout(`\nAll data of operation ${server} in ${args.out}, via DuckDB (npm run query -- "<SQL>" for your own):\n${formatTable(await query(connection, sql))}\n`);
-      io.stdout(`Windows stored: ${stored} (${stored - Number(withCalls.rows[0]?.[0] ?? 0)} of them without calls)\n`);
-      connection.closeSync();
+      const [stored, tables] = await Promise.all([store.list(windowRoot).then((l) => l.length), summaryThread!.summarize({ out: args.out, prefix: env.prefix, server, sql })]);
+      io.stdout(`\nAll data of operation ${server} in ${args.out}, via DuckDB (npm run query -- "<SQL>" for your own):\n${tables.table}\n`);
+      io.stdout(`Windows stored: ${stored} (${stored - tables.windowsWithCalls} of them without calls)\n`);
     }
     if (interrupted) return EXIT.interrupted;
     const error = report.stoppedAt?.error;
@@ -226,7 +222,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (!(error instanceof CollectorError)) io.stderr(`${(error as Error)?.stack ?? ''}\n`);
     return exitCodeOf(error);
   } finally {
-    await simulator?.close();
+    await Promise.all([simulator?.close(), summaryThread?.close()]);
   }
 }
 
