@@ -139,7 +139,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     // collected, not before the first call (it would hold it up) nor after the last.
     const loadDuckdb = () => {
       if (args.bucket || summaryThread) return;
-      summaryThread = startSummaryThread();
+      summaryThread = startSummaryThread({ out: args.out, prefix: env.prefix });
     };
 
     if (env.token === undefined) {
@@ -207,7 +207,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       loadDuckdb();
       const sql = SUMMARY_QUERY.replace('$operation', `'${server}'`);
       const windowRoot = `${tableRoot(env.prefix, DATA_TABLE)}operation=${server}/`;
-      const [stored, tables] = await Promise.all([store.list(windowRoot).then((l) => l.length), summaryThread!.summarize({ out: args.out, prefix: env.prefix, server, sql })]);
+      const [stored, tables] = await Promise.all([store.list(windowRoot).then((l) => l.length), summaryThread!.summarize({ server, sql })]);
       io.stdout(`\nAll data of operation ${server} in ${args.out}, via DuckDB (npm run query -- "<SQL>" for your own):\n${tables.table}\n`);
       io.stdout(`Windows stored: ${stored} (${stored - tables.windowsWithCalls} of them without calls)\n`);
     }

@@ -1,8 +1,8 @@
 /**
  * The closing summary's DuckDB on a thread of its own. Loading DuckDB is about 70 ms of
  * synchronous work (a native module); on the collector's thread it held up the calls of the
- * run it summarizes. The thread starts with the run's first collected window and answers once
- * the run is over.
+ * run it summarizes. The thread starts with the run's first collected window, opens its views
+ * then (DuckDB reads the files at query time), and answers once the run is over.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -13,9 +13,13 @@ export interface SummaryTables {
   readonly windowsWithCalls: number;
 }
 
-export interface SummaryRequest {
+/** Where the tables are: the thread opens them as it starts. */
+export interface SummaryFolder {
   readonly out: string;
   readonly prefix: string;
+}
+
+export interface SummaryRequest {
   readonly server: string;
   readonly sql: string;
 }
@@ -28,8 +32,8 @@ export interface SummaryThread {
 
 type Reply = { ok: true; tables: SummaryTables } | { ok: false; message: string };
 
-export function startSummaryThread(): SummaryThread {
-  const worker = new Worker(new URL('./summary-worker.ts', import.meta.url));
+export function startSummaryThread(folder: SummaryFolder): SummaryThread {
+  const worker = new Worker(new URL('./summary-worker.ts', import.meta.url), { workerData: folder });
   // A thread that failed to load reports it when asked, not as an unhandled error.
   const failed = new Promise<never>((_, reject) => {
     worker.once('error', reject);

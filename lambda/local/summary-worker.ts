@@ -1,11 +1,15 @@
-/** The summary thread (summary-thread.ts): loads DuckDB at once, then answers one request. */
-import { parentPort } from 'node:worker_threads';
+/** The summary thread (summary-thread.ts): loads DuckDB and opens the tables at once, then answers one request. */
+import { parentPort, workerData } from 'node:worker_threads';
 import { formatTable, openLocalTables, query } from './duckdb-tables.ts';
-import type { SummaryRequest } from './summary-thread.ts';
+import type { SummaryFolder, SummaryRequest } from './summary-thread.ts';
+
+const folder = workerData as SummaryFolder;
+const opening = openLocalTables(folder.out, folder.prefix);
+opening.catch(() => undefined);
 
 parentPort!.once('message', async (request: SummaryRequest) => {
   try {
-    const connection = await openLocalTables(request.out, request.prefix);
+    const connection = await opening;
     try {
       const withCalls = await query(connection, `SELECT count(DISTINCT window_start) FROM cdr_4 WHERE operation = '${request.server}'`);
       const table = formatTable(await query(connection, request.sql));

@@ -27,10 +27,10 @@ describe('Function: startSummaryThread', () => {
     writeFileSync(join(hour, '20261120080000-20261120080459.json'), `${row('2026-11-20 08:00:00', '0_5_seg', 3)}\n`);
     writeFileSync(join(hour, '20261120080500-20261120080959.json'), `${row('2026-11-20 08:05:00', '0_5_seg', 4)}\n`);
     writeFileSync(join(hour, '20261120081000-20261120081459.json'), '');
-    thread = startSummaryThread();
+    thread = startSummaryThread({ out, prefix: 'wolkvox' });
 
     // Act
-    const tables = await thread.summarize({ out, prefix: 'wolkvox', server: '0032', sql: SUMMARY_QUERY.replace('$operation', "'0032'") });
+    const tables = await thread.summarize({ server: '0032', sql: SUMMARY_QUERY.replace('$operation', "'0032'") });
 
     // Assess
     expect(tables.windowsWithCalls).toBe(2);
@@ -40,10 +40,10 @@ describe('Function: startSummaryThread', () => {
 
   it('rejects with DuckDB\'s message when the query fails, instead of waiting forever', async () => {
     // Prepare
-    thread = startSummaryThread();
+    thread = startSummaryThread({ out, prefix: 'wolkvox' });
 
     // Act
-    const answer = thread.summarize({ out, prefix: 'wolkvox', server: '0032', sql: 'SELECT no_such_column FROM cdr_4' });
+    const answer = thread.summarize({ server: '0032', sql: 'SELECT no_such_column FROM cdr_4' });
 
     // Assess
     await expect(answer).rejects.toThrow(/no_such_column/);
