@@ -40,7 +40,7 @@ export async function benchMemory() {
     const oneDay = await runChild(sim.origin, 1, START_NODE_FLAGS);
     const thirtyDays = await runChild(sim.origin, 30, START_NODE_FLAGS);
     const thirtyDaysDefaultFlags = await runChild(sim.origin, 30, []);
-    const bareFetch = await runChild(sim.origin, 30, START_NODE_FLAGS, FETCH_CHILD);
+    const bareHttp = await runChild(sim.origin, 30, START_NODE_FLAGS, FETCH_CHILD);
     const heap = (await runChild(sim.origin, 30, [...START_NODE_FLAGS, '--expose-gc'])).heap_mb_after_gc_by_day ?? [];
     const daily = thirtyDays.rss_mb_by_day;
     return {
@@ -52,9 +52,9 @@ export async function benchMemory() {
       rss_mb_end_of_days_1_10_20_30: [daily[0], daily[9], daily[19], daily[29]].join(' / '),
       live_heap_mb_after_gc_day_1_vs_day_30: `${heap[0]} -> ${heap.at(-1)}`,
       peak_rss_mb_30_days_default_node_flags: round(thirtyDaysDefaultFlags.peak_rss_kb / 1024, 1),
-      // Node's own fetch, alone, for the same number of calls: the floor under the collector's figure.
-      bare_fetch_rss_mb_end_of_day_1_vs_day_30: `${bareFetch.rss_mb_by_day[0]} -> ${bareFetch.rss_mb_by_day.at(-1)}`,
-      bare_fetch_peak_rss_mb_30_days: round(bareFetch.peak_rss_kb / 1024, 1),
+      // The client's HTTP transport alone, for the same number of calls: the floor under the collector's figure.
+      bare_http_rss_mb_end_of_day_1_vs_day_30: `${bareHttp.rss_mb_by_day[0]} -> ${bareHttp.rss_mb_by_day.at(-1)}`,
+      bare_http_peak_rss_mb_30_days: round(bareHttp.peak_rss_kb / 1024, 1),
     };
   } finally {
     await sim.close();
