@@ -2,16 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import {
-  type ColumnSpec,
-  DAILY_COLUMNS,
-  DAILY_PARTITION_COLUMNS,
-  DATA_COLUMNS,
-  FETCH_COLUMNS,
-  PARTITION_COLUMNS,
-  VERIFICATION_COLUMNS,
-  VERIFICATION_PARTITION_COLUMNS,
-} from '../../lambda/domain/columns.ts';
+import { type ColumnSpec, PARTITION_COLUMNS, tableColumns } from '../../lambda/domain/columns.ts';
 import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 
 /**
@@ -55,9 +46,6 @@ interface TableSpec {
   readonly id: string;
   readonly name: string;
   readonly description: string;
-  readonly columns: readonly ColumnSpec[];
-  readonly partitionColumns: readonly ColumnSpec[];
-  readonly format: StorageFormat;
 }
 
 export interface CatalogProps {
@@ -113,37 +101,27 @@ export class Catalog extends Construct {
       id: 'DataTable',
       name: DATA_TABLE,
       description: 'One row per call-duration interval of each 5-minute window (latest collection of the window)',
-      columns: DATA_COLUMNS,
-      partitionColumns: PARTITION_COLUMNS,
-      format: NDJSON,
     });
     this.fetchTable = this.table(props, {
       id: 'FetchTable',
       name: FETCH_TABLE,
       description: 'One row per call to the Wolkvox API, including failures',
-      columns: FETCH_COLUMNS,
-      partitionColumns: PARTITION_COLUMNS,
-      format: NDJSON,
     });
     this.dailyTable = this.table(props, {
       id: 'DailyTable',
       name: DAILY_TABLE,
       description: 'The cdr_4 rows of one operation day in one Parquet object: the table for queries over more than one day',
-      columns: DAILY_COLUMNS,
-      partitionColumns: DAILY_PARTITION_COLUMNS,
-      format: PARQUET,
     });
     this.verificationTable = this.table(props, {
       id: 'VerificationTable',
       name: VERIFICATION_TABLE,
       description: "One row per record of a day's completeness (pending, changed, verified); the latest row of a day says where it stands",
-      columns: VERIFICATION_COLUMNS,
-      partitionColumns: VERIFICATION_PARTITION_COLUMNS,
-      format: NDJSON,
     });
   }
 
   private table(props: CatalogProps, spec: TableSpec): CfnTable {
+    const { columns, partitions, format: stored } = tableColumns(spec.name);
+    const format = stored === 'parquet' ? PARQUET : NDJSON;
     const root = `s3://${props.bucket.bucketName}/${tableRoot(props.prefix, spec.name)}`;
     const table = new CfnTable(this, spec.id, {
       catalogId: Aws.ACCOUNT_ID,
@@ -154,20 +132,20 @@ export class Catalog extends Construct {
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           EXTERNAL: 'TRUE',
-          classification: spec.format.classification,
+          classification: format.classification,
           'projection.enabled': 'true',
-          ...partitionProjection(props, spec.partitionColumns),
-          'storage.location.template': `${root}${locationTemplateSuffix(spec.partitionColumns)}`,
+          ...partitionProjection(props, partitions),
+          'storage.location.template': `${root}${locationTemplateSuffix(partitions)}`,
         },
-        partitionKeys: spec.partitionColumns.map(glueColumn),
+        partitionKeys: partitions.map(glueColumn),
         storageDescriptor: {
           location: root,
-          columns: spec.columns.map(glueColumn),
-          inputFormat: spec.format.inputFormat,
-          outputFormat: spec.format.outputFormat,
+          columns: columns.map(glueColumn),
+          inputFormat: format.inputFormat,
+          outputFormat: format.outputFormat,
           compressed: false,
           storedAsSubDirectories: false,
-          serdeInfo: { serializationLibrary: spec.format.serde, parameters: spec.format.serdeParameters },
+          serdeInfo: { serializationLibrary: format.serde, parameters: format.serdeParameters },
         },
       },
     });

@@ -5,6 +5,8 @@
  *
  * Types are Hive/Athena DDL types; `duckdb` gives the matching DuckDB type.
  */
+import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE } from './layout.ts';
+
 export interface ColumnSpec {
   readonly name: string;
   readonly type: 'string' | 'bigint' | 'int' | 'double' | 'boolean';
@@ -91,6 +93,28 @@ export const VERIFICATION_COLUMNS: readonly ColumnSpec[] = [
 
 /** Partition columns of `cdr_4_verifications`: one folder per operation and day. */
 export const VERIFICATION_PARTITION_COLUMNS: readonly ColumnSpec[] = DAILY_PARTITION_COLUMNS;
+
+/** A table of the layout: its columns, its partition columns, and how its objects are stored. */
+export interface TableColumns {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly partitions: readonly ColumnSpec[];
+  readonly format: 'ndjson' | 'parquet';
+}
+
+/** Every table, once: the Glue tables (infra/), the DuckDB views of `npm run query` and the tests are built from it. */
+export const TABLES: readonly TableColumns[] = [
+  { name: DATA_TABLE, columns: DATA_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
+  { name: FETCH_TABLE, columns: FETCH_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
+  { name: DAILY_TABLE, columns: DAILY_COLUMNS, partitions: DAILY_PARTITION_COLUMNS, format: 'parquet' },
+  { name: VERIFICATION_TABLE, columns: VERIFICATION_COLUMNS, partitions: VERIFICATION_PARTITION_COLUMNS, format: 'ndjson' },
+];
+
+export function tableColumns(name: string): TableColumns {
+  const table = TABLES.find((t) => t.name === name);
+  if (!table) throw new RangeError(`no table ${name}`);
+  return table;
+}
 
 /** The one NDJSON line of a `cdr_4_verifications` object. */
 export interface VerificationRecord {

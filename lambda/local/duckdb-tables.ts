@@ -5,18 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import {
-  DAILY_COLUMNS,
-  DAILY_PARTITION_COLUMNS,
-  DATA_COLUMNS,
-  duckdbType,
-  FETCH_COLUMNS,
-  PARTITION_COLUMNS,
-  VERIFICATION_COLUMNS,
-  VERIFICATION_PARTITION_COLUMNS,
-  type ColumnSpec,
-} from '../domain/columns.ts';
-import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../domain/layout.ts';
+import { duckdbType, TABLES, type ColumnSpec, type TableColumns } from '../domain/columns.ts';
+import { tableRoot } from '../domain/layout.ts';
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -30,20 +20,6 @@ function hasFiles(dir: string, extension: string): boolean {
   return false;
 }
 
-interface TableSpec {
-  readonly name: string;
-  readonly columns: readonly ColumnSpec[];
-  readonly partitions: readonly ColumnSpec[];
-  readonly format: 'ndjson' | 'parquet';
-}
-
-const TABLES: readonly TableSpec[] = [
-  { name: DATA_TABLE, columns: DATA_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
-  { name: FETCH_TABLE, columns: FETCH_COLUMNS, partitions: PARTITION_COLUMNS, format: 'ndjson' },
-  { name: DAILY_TABLE, columns: DAILY_COLUMNS, partitions: DAILY_PARTITION_COLUMNS, format: 'parquet' },
-  { name: VERIFICATION_TABLE, columns: VERIFICATION_COLUMNS, partitions: VERIFICATION_PARTITION_COLUMNS, format: 'ndjson' },
-];
-
 /** The views `openLocalTables` creates, named like the Athena tables. */
 export const LOCAL_TABLES: readonly string[] = TABLES.map((t) => t.name);
 
@@ -51,7 +27,7 @@ function typeMap(columns: readonly ColumnSpec[]): string {
   return columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbType(c.type))}`).join(', ');
 }
 
-function viewSql(table: TableSpec, root: string): string {
+function viewSql(table: TableColumns, root: string): string {
   const all = [...table.columns, ...table.partitions];
   const extension = table.format === 'parquet' ? '.parquet' : '.json';
   if (!hasFiles(root, extension)) {

@@ -6,17 +6,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleQuery, namedQueries, type QueryOperation, WINDOWS_PER_DAY } from '../../infra/queries.ts';
-import {
-  type ColumnSpec,
-  DAILY_COLUMNS,
-  DAILY_PARTITION_COLUMNS,
-  DATA_COLUMNS,
-  duckdbType,
-  FETCH_COLUMNS,
-  PARTITION_COLUMNS,
-  VERIFICATION_COLUMNS,
-  VERIFICATION_PARTITION_COLUMNS,
-} from '../../lambda/domain/columns.ts';
+import { type ColumnSpec, duckdbType, TABLES } from '../../lambda/domain/columns.ts';
 import { DAILY_TABLE, DATA_TABLE, FETCH_TABLE, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 
 /** 02:00 UTC on 21 Nov: still 20 Nov in Bogota (UTC-5), already 21 Nov in Tokyo (UTC+9). */
@@ -34,12 +24,8 @@ const LOOKBACK: Record<string, number> = {
   DaysNotVerified: 30,
 };
 
-const TABLES: [string, readonly ColumnSpec[]][] = [
-  [DATA_TABLE, [...DATA_COLUMNS, ...PARTITION_COLUMNS]],
-  [FETCH_TABLE, [...FETCH_COLUMNS, ...PARTITION_COLUMNS]],
-  [DAILY_TABLE, [...DAILY_COLUMNS, ...DAILY_PARTITION_COLUMNS]],
-  [VERIFICATION_TABLE, [...VERIFICATION_COLUMNS, ...VERIFICATION_PARTITION_COLUMNS]],
-];
+/** Each table's columns, partition columns last (as Glue lists them). */
+const SHAPES = new Map<string, readonly ColumnSpec[]>(TABLES.map((t) => [t.name, [...t.columns, ...t.partitions]]));
 
 function dayOffset(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -50,7 +36,7 @@ async function seed(db: DuckDBConnection): Promise<void> {
   await db.run('CREATE SCHEMA wolkvox');
   await db.run('CREATE MACRO date_format(d, f) AS strftime(d, f)');
   await db.run('CREATE MACRO date(x) AS CAST(x AS DATE)');
-  for (const [table, columns] of TABLES) {
+  for (const [table, columns] of SHAPES) {
     await createTable(db, 'wolkvox', table, columns);
     const values: Record<string, string> = {
       window_start: "dt || ' 00:00:00'",
@@ -153,7 +139,7 @@ describe('Queries: saved Athena queries', () => {
   it('lists the days whose latest record is not verified, with that record, when the days-not-verified query runs', async () => {
     // Prepare: a schema of its own, so the seeded tables keep one row a day.
     await db.run('CREATE SCHEMA verif');
-    await createTable(db, 'verif', VERIFICATION_TABLE, [...VERIFICATION_COLUMNS, ...VERIFICATION_PARTITION_COLUMNS]);
+    await createTable(db, 'verif', VERIFICATION_TABLE, SHAPES.get(VERIFICATION_TABLE)!);
     const rows: [string, string, string, string, number | null][] = [
       ['2026-10-01', '2026-10-02T09:00:00.000Z', 'changed', '0032', 10], // before the 30-day bound
       ['2026-11-18', '2026-11-19T09:00:00.000Z', 'verified', '0032', 40], // written first, latest all the same
