@@ -17,6 +17,7 @@ import { dataKey, fetchLogKey } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { buildDataRows, buildFetchRecord, toNdjson, type FetchMeta } from '../domain/rows.ts';
 import { spanDates, spanOf, type Span } from '../domain/span.ts';
+import { totalsOfRows } from '../domain/totals.ts';
 import { describeWindow, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { NDJSON } from '../storage/object-store.ts';
@@ -94,6 +95,20 @@ export interface CollectedSummary {
 
 export function emptySummary(): CollectedSummary {
   return { count: 0, rows: 0, callsByInterval: {} };
+}
+
+/** Adds what `add` summed up to `into` (windows in any order: first and last are the extremes). */
+export function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
+  into.count += add.count;
+  into.rows += add.rows;
+  for (const [k, v] of Object.entries(add.callsByInterval)) into.callsByInterval[k] = (into.callsByInterval[k] ?? 0) + v;
+  if (add.first && (!into.first || add.first.startWall < into.first.startWall)) into.first = add.first;
+  if (add.last && (!into.last || add.last.startWall > into.last.startWall)) into.last = add.last;
+}
+
+/** Adds one window, durably written, to a summary. */
+export function addCollected(into: CollectedSummary, c: CollectedWindow): void {
+  mergeSummary(into, { count: 1, rows: c.rows, callsByInterval: c.callsByInterval, first: c.window, last: c.window });
 }
 
 export interface CollectResult {
@@ -339,8 +354,7 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
 
       const { report, meta } = outcome;
       const rows = buildDataRows(w, report, meta);
-      const callsByInterval: Record<string, number> = {};
-      for (const r of rows) callsByInterval[r.interval] = (callsByInterval[r.interval] ?? 0) + (r.calls ?? 0);
+      const callsByInterval = totalsOfRows(rows);
       const key = dataKey(opts.prefix, opts.operation, w);
       const writeStarted = deps.clock();
       const promise = Promise.all([deps.store.put(key, toNdjson(rows), NDJSON), writeFetchRecord(w, meta, { report, rowCount: rows.length })]).then(() => {
@@ -352,13 +366,9 @@ export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, 
         window: w,
         promise,
         done: () => {
-          const sum = result.collected;
-          sum.count += 1;
-          sum.rows += rows.length;
-          for (const [k, v] of Object.entries(callsByInterval)) sum.callsByInterval[k] = (sum.callsByInterval[k] ?? 0) + v;
-          sum.first ??= w;
-          sum.last = w;
-          opts.onCollected?.({ window: w, rows: rows.length, callsByInterval });
+          const collected = { window: w, rows: rows.length, callsByInterval };
+          addCollected(result.collected, collected);
+          opts.onCollected?.(collected);
           result.handledCount += 1;
           deps.metrics.count(METRIC.windowsCollected, 1);
           deps.metrics.count(METRIC.rowsWritten, rows.length);

@@ -13,7 +13,7 @@ import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../dom
 import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
-import { collectWindows, emptySummary, isWindowPoison, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
+import { collectWindows, emptySummary, isWindowPoison, mergeSummary, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
 import { DayAnswers, settleSearch, StoredDays } from './settle-span.ts';
 import { collectQuiet, noteQuiet, quietPlan } from './quiet-period.ts';
@@ -174,14 +174,6 @@ function backfillRemaining(queue: readonly BackfillJob[], searches: ReadonlyMap<
     const inSearch = nodes.reduce((m, node) => m + (node.toWall - node.fromWall) / WINDOW_MS, 0);
     return n + inSearch + Math.max(0, (parseWall(b.to)! - chunkEnd) / WINDOW_MS);
   }, 0);
-}
-
-function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
-  into.count += add.count;
-  into.rows += add.rows;
-  for (const [k, v] of Object.entries(add.callsByInterval)) into.callsByInterval[k] = (into.callsByInterval[k] ?? 0) + v;
-  if (add.first && (!into.first || add.first.startWall < into.first.startWall)) into.first = add.first;
-  if (add.last && (!into.last || add.last.startWall > into.last.startWall)) into.last = add.last;
 }
 
 function tokenLimitActive(until: string | null | undefined, now: number): boolean {

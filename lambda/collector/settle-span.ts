@@ -14,7 +14,7 @@ import { callCount, isZero, totalsOfReport, type Totals } from '../domain/totals
 import { formatDate } from '../domain/wall-clock.ts';
 import type { Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
-import { collectWindows, emptySummary, isWindowPoison, mayCall, vendorCaller, type CollectedSummary, type CollectedWindow, type CollectorDeps, type StopReason } from './collect-windows.ts';
+import { addCollected, collectWindows, emptySummary, isWindowPoison, mayCall, vendorCaller, type CollectedSummary, type CollectedWindow, type CollectorDeps, type StopReason } from './collect-windows.ts';
 import { levelDayTotals, readDayTotals, storedWindowStarts } from './day-objects.ts';
 import type { RunState } from './run-state.ts';
 
@@ -143,12 +143,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
   };
 
   const note = (c: CollectedWindow) => {
-    const sum = out.collected;
-    sum.count += 1;
-    sum.rows += c.rows;
-    for (const [k, v] of Object.entries(c.callsByInterval)) sum.callsByInterval[k] = (sum.callsByInterval[k] ?? 0) + v;
-    if (!sum.first || c.window.startWall < sum.first.startWall) sum.first = c.window;
-    if (!sum.last || c.window.startWall > sum.last.startWall) sum.last = c.window;
+    addCollected(out.collected, c);
     run.onCollected?.(c);
   };
 
