@@ -97,6 +97,11 @@ export function emptySummary(): CollectedSummary {
   return { count: 0, rows: 0, callsByInterval: {} };
 }
 
+/** A result with nothing handled yet (or nothing to do). */
+export function emptyResult(): CollectResult {
+  return { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+}
+
 /** Adds what `add` summed up to `into` (windows in any order: first and last are the extremes). */
 export function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
   into.count += add.count;
@@ -265,7 +270,7 @@ export function mayCall(deps: CollectorDeps, opts: Pick<CollectOptions, 'deadlin
 
 export async function collectWindows(deps: CollectorDeps, opts: CollectOptions, windows: Iterable<Window> | AsyncIterable<Window>): Promise<CollectResult> {
   const revision = opts.revision ?? 1;
-  const result: CollectResult = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  const result = emptyResult();
   const caller = vendorCaller(deps, opts);
   let pending: { window: Window; promise: Promise<void>; done: () => void } | undefined;
   let current: Window | undefined;

@@ -13,7 +13,7 @@ import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../dom
 import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
-import { collectWindows, emptySummary, isWindowPoison, mergeSummary, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
+import { collectWindows, emptyResult, emptySummary, isWindowPoison, mergeSummary, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
 import { DayAnswers, settleSearch, StoredDays } from './settle-span.ts';
 import { collectQuiet, noteQuiet, quietPlan } from './quiet-period.ts';
@@ -267,7 +267,7 @@ async function walkJob(deps: EngineDeps, s: RangeRunSettings, state: RunState, s
   const endedTo = Math.min(end, latestDueWindow(deps.clock(), s.timeZone, 0).startWall + WINDOW_MS);
   const notYetDue = endedTo < end ? [...iterateWindows({ startWall: endedTo, timeZone: s.timeZone }, end)][0] : undefined;
   const key = jobKey(job);
-  const result: CollectResult = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+  const result = emptyResult();
   let skipped = 0;
   while (parseWall(job.next)! < endedTo) {
     const saved = state.searches.get(key);
@@ -449,7 +449,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
   deps.log.info('run planned', { windows: windows.length, from: windows[0] && labelOf(windows[0]), resumed: cursor !== undefined, quiet: quiet.kind });
   let live: CollectResult;
   if (quiet.kind === 'defer') {
-    live = { collected: emptySummary(), quarantined: [], handledCount: 0, stopReason: 'done', apiCalls: 0 };
+    live = emptyResult();
   } else if (quiet.kind === 'span') {
     live = await collectQuiet(deps, s, state, stored, answers, quiet.span, cap - state.callsToday());
   } else {
