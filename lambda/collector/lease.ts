@@ -114,24 +114,36 @@ export async function acquireLease(o: LeaseOptions): Promise<Lease> {
   }
   const acquiredAt = now;
   let renewedAt = now;
+  // Renewals come from the run's loop and from a save in the background: a second one while
+  // the first is in flight would find the lease at a version it does not know yet and take
+  // this run's own write for a take-over. So there is one renewal at a time, and callers share it.
+  let renewing: Promise<void> | undefined;
+  const renewOnce = async (): Promise<void> => {
+    // Checked before the conditional write too: a store that ignores conditions (a test
+    // double of S3) still refuses a run whose lease was taken over.
+    const current = await o.store.getVersioned(key);
+    const next = current?.version === version ? await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!) : null;
+    if (next === null) {
+      const held = current ? parseLease(current.body) : undefined;
+      throw new LeaseHeldError(
+        `lost the lease of operation ${o.operation} (${o.store.describe(key)}) to ${held ? describeHolder(held.holder) : 'another run'} while running (this run was paused past its lease time); stopped so that two collectors never use the token at once. What was stored stays; rerun when the other has finished`,
+        { key },
+      );
+    }
+    version = next;
+    renewedAt = o.clock();
+  };
   return {
     renewDue: () => o.clock() - renewedAt >= ttl / 2,
-    async renew() {
-      // Checked before the conditional write too: a store that ignores conditions (a test
-      // double of S3) still refuses a run whose lease was taken over.
-      const current = await o.store.getVersioned(key);
-      const next = current?.version === version ? await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!) : null;
-      if (next === null) {
-        const held = current ? parseLease(current.body) : undefined;
-        throw new LeaseHeldError(
-          `lost the lease of operation ${o.operation} (${o.store.describe(key)}) to ${held ? describeHolder(held.holder) : 'another run'} while running (this run was paused past its lease time); stopped so that two collectors never use the token at once. What was stored stays; rerun when the other has finished`,
-          { key },
-        );
-      }
-      version = next;
-      renewedAt = o.clock();
+    renew() {
+      renewing ??= renewOnce().finally(() => {
+        renewing = undefined;
+      });
+      return renewing;
     },
     async release() {
+      // After a renewal in flight: released at the version it writes, not the one before.
+      await renewing?.catch(() => undefined);
       const expired = `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock()).toISOString() } satisfies LeaseBody)}\n`;
       // A lease lost meanwhile belongs to its new holder: leave it alone.
       const current = await o.store.getVersioned(key);

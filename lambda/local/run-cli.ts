@@ -19,7 +19,7 @@ import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
 import { parseCliArgs, USAGE, type CliArgs } from './cli-args.ts';
 import { consoleLog } from './console-log.ts';
-import { formatDuration, progressReporter } from './progress.ts';
+import { formatDuration, progressReporter, type Repeat } from './progress.ts';
 import { startSummaryThread, type SummaryThread } from './summary-thread.ts';
 
 export interface CliIo {
@@ -39,6 +39,8 @@ export interface CliDeps {
   readonly shouldStop?: () => boolean;
   /** Used with --bucket; default: a client with the default AWS credential chain. */
   readonly s3Client?: S3Client;
+  /** The progress line's redraw timer (a terminal redraws a pause every second); tests that move their own clock pass theirs. */
+  readonly repeat?: Repeat;
 }
 
 /** Operation name used for the built-in simulator when WOLKVOX_SERVER is unset. */
@@ -184,7 +186,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
           ...settings,
           refetch: args.refetch,
           waitForTransientMs: RANGE_WAIT_MS,
-          onPlanned: (due) => (progress = progressReporter(due, io.stderr, io.stderrIsTty ?? false, clock)),
+          onPlanned: (due) => (progress = progressReporter(due, io.stderr, io.stderrIsTty ?? false, clock, deps.repeat)),
           onCollected: () => {
             loadDuckdb();
             progress?.tick();

@@ -49,6 +49,8 @@ describe('Progress line of a range through a maintenance spell', () => {
   let out: string;
   let drawn: Drawn[];
   let spell: { from: number; to: number };
+  /** The terminal's redraw timers the run armed, and whether each was stopped. */
+  let redraws: Array<{ ms: number; stopped: boolean }>;
 
   beforeEach(async () => {
     clock = new ManualClock(instantOfWall('2026-11-25 12:00', TZ));
@@ -67,6 +69,7 @@ describe('Progress line of a range through a maintenance spell', () => {
     });
     out = mkdtempSync(join(tmpdir(), 'cli-progress-'));
     drawn = [];
+    redraws = [];
   });
   afterEach(async () => {
     await sim.close();
@@ -88,6 +91,15 @@ describe('Progress line of a range through a maintenance spell', () => {
       },
       clock: clock.now,
       sleep: async (ms) => clock.advance(ms),
+      // Pauses pass in no real time here, so a real one-second redraw could land in one only on a
+      // slow machine: the timers are recorded, never fired (progress.test.ts covers the redraws).
+      repeat: (ms) => {
+        const timer = { ms, stopped: false };
+        redraws.push(timer);
+        return () => {
+          timer.stopped = true;
+        };
+      },
     });
 
   it('on a terminal: names each pause and its length while waiting, and its ETA is the pace of calls during and after the spell', async () => {
@@ -122,6 +134,8 @@ describe('Progress line of a range through a maintenance spell', () => {
       expect(etaOf(w.text)).toBeLessThanOrEqual(paced * 1.1);
     }
     expect(waits.at(-1)!.text).toMatch(/elapsed 10m\d\ds \(paused 8m50s\)/);
+    // Each pause armed a redraw of its countdown every second, and none outlived its pause.
+    expect(redraws).toEqual(waits.map(() => ({ ms: 1_000, stopped: true })));
 
     // After the spell: no wait named, and the ETA tells how long the run really took from there
     // (within 15%: the calls that ask spans come first, top down, so the early pace is a little slow).

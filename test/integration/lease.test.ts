@@ -77,6 +77,27 @@ describe('Function: acquireLease', () => {
       expect(third).toBeDefined();
       expect(await second.renew().catch((e: unknown) => e)).toBeInstanceOf(LeaseHeldError);
     });
+
+    it('keeps the lease when two renewals of one run overlap, and a release behind them lets the next collector in', async () => {
+      // Prepare: a save in the background and the run's loop both find a renewal due.
+      const store = make();
+      const clock = new ManualClock(Date.parse('2026-11-25T12:00:00Z'));
+      const prefix = `p${Math.random().toString(36).slice(2, 8)}`;
+      const lease = await acquireLease({ store, prefix, operation: '0032', holder: cli(1), clock: clock.now, processAlive: () => true });
+      clock.advance(2 * MINUTE);
+
+      // Act
+      const renewals = await Promise.allSettled([lease.renew(), lease.renew()]);
+      clock.advance(2 * MINUTE);
+      const inFlight = lease.renew();
+      await lease.release();
+      await inFlight;
+      const next = await acquireLease({ store, prefix, operation: '0032', holder: cli(2), clock: clock.now, processAlive: () => true }).catch((e: unknown) => e);
+
+      // Assess: neither renewal took the run's own write for a take-over, and the release expired what the renewal wrote.
+      expect(renewals.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(next).not.toBeInstanceOf(Error);
+    });
   });
 
   it('treats a lost create-if-absent race as held when S3 answers 412 Precondition Failed', async () => {
