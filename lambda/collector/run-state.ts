@@ -218,6 +218,16 @@ export class RunState {
     await Promise.all([...this.inflight]);
   }
 
+  /**
+   * Waits for every write this run started (tracked writes, saves), whatever their outcome:
+   * a run that failed gives its lease back only once none of them can land after it, over the
+   * next holder's writes.
+   */
+  async quiesce(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    await this.saving;
+  }
+
   /** Waits for every tracked write, then saves: nothing this run started is left unsaid. */
   async flush(): Promise<void> {
     await this.landed();

@@ -223,7 +223,13 @@ async function openRun(deps: EngineDeps, s: RunSettings, init?: (state: RunState
   }
 }
 
-/** Brings day objects level and saves the state; the caller gives the lease back. */
+/** Gives the lease back once every write the run started has landed or failed (a failed run's too). */
+async function endRun(deps: EngineDeps, run: OpenRun): Promise<void> {
+  await run.state.quiesce();
+  await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+}
+
+/** Brings day objects level and saves the state; the caller gives the lease back (endRun). */
 async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
@@ -398,7 +404,7 @@ export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<Run
     await closeRun(deps, run);
     return report;
   } finally {
-    await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+    await endRun(deps, run);
   }
 }
 
@@ -691,7 +697,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       verification,
     };
   } finally {
-    await run.lease?.release().catch((error: unknown) => deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+    await endRun(deps, run);
   }
 }
 
