@@ -311,21 +311,17 @@ describe('Function: startSimulator', () => {
       expect(ra?.text).not.toBe(rc?.text);
     });
 
-    it('answers a 31-day range well under a second', async () => {
-      // Prepare
+    it('answers a 31-day range with the calls of its 31 days added up', async () => {
+      // Prepare: a span's total is what the collector's top-down search trusts against its windows.
       const s = await sim();
+      const days = Array.from({ length: 31 }, (_, i) => `202601${String(i + 1).padStart(2, '0')}`);
       // Act
-      const t0 = performance.now();
       const a = await cdr4(s, '20260101000000', '20260131235959');
-      const t1 = performance.now();
-      const truth = s.trueTotals('20260105000000', '20260105235959');
-      const t2 = performance.now();
+      const byDay = days.map((d) => s.trueTotals(`${d}000000`, `${d}235959`));
       // Assess
       expect(a.status).toBe(200);
       expect(Number(a.body.data['21_60_seg'].calls)).toBeGreaterThan(10_000);
-      expect(t1 - t0).toBeLessThan(1000);
-      expect(truth['0_5_seg']?.calls).toBeGreaterThan(0);
-      expect(t2 - t1).toBeLessThan(500);
+      for (const key of INTERVAL_KEYS) expect(Number(a.body.data[key].calls), key).toBe(byDay.reduce((n, t) => n + (t[key]?.calls ?? 0), 0));
     });
 
     it('returns token_info counting every call, itself included', async () => {
@@ -515,12 +511,10 @@ describe('Function: startSimulator', () => {
         () => 'failed',
       );
       await vi.waitFor(() => expect(s.stats.inFlight).toBe(1));
-      // Act
-      const t0 = performance.now();
-      await s.close();
-      const elapsed = performance.now() - t0;
+      // Act: a close that waited for the hung request would never end (the 5 s is only a guard).
+      const closed = await Promise.race([s.close().then(() => 'closed'), new Promise((r) => setTimeout(r, 5_000).unref()).then(() => 'still open')]);
       // Assess
-      expect(elapsed).toBeLessThan(500);
+      expect(closed).toBe('closed');
       expect(await hung).toBe('failed');
     });
 
