@@ -497,7 +497,7 @@ describe('Function: startSimulator', () => {
       const hung = cdr4(s, '20260310090000', '20260310095959', { 'wolkvox-token': TOKEN }, AbortSignal.timeout(150));
       // Assess
       await expect(hung).rejects.toThrow();
-      await vi.waitFor(() => expect(s.stats.inFlight).toBe(0));
+      await vi.waitFor(() => expect(s.stats.inFlight).toBe(0), { timeout: 5_000 });
       expect(s.stats.log[0]?.status).toBe(0);
       expect((await cdr4(s, '20260310090000', '20260310095959')).status).toBe(200);
     });
@@ -510,7 +510,7 @@ describe('Function: startSimulator', () => {
         () => 'answered',
         () => 'failed',
       );
-      await vi.waitFor(() => expect(s.stats.inFlight).toBe(1));
+      await vi.waitFor(() => expect(s.stats.inFlight).toBe(1), { timeout: 5_000 });
       // Act: a close that waited for the hung request would never end (the 5 s is only a guard).
       const closed = await Promise.race([s.close().then(() => 'closed'), new Promise((r) => setTimeout(r, 5_000).unref()).then(() => 'still open')]);
       // Assess
