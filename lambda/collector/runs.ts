@@ -10,7 +10,7 @@ import { dataKey, dayPrefix, DATA_TABLE } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { iterateWindows, latestDueWindow, planDueWindows } from '../domain/planner.ts';
 import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../domain/wall-clock.ts';
-import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
+import { WINDOW_MS, windowAt, windowEndInstant, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { collectWindows, emptyResult, emptySummary, isWindowPoison, mergeSummary, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
@@ -167,13 +167,26 @@ function liveWindowsLeftToday(now: number, timeZone: string): number {
  * Window labels a job still has to settle: the spans of its search in progress (top down,
  * these are exactly what is left of its current chunk) and everything after that chunk.
  */
-function backfillRemaining(queue: readonly BackfillJob[], searches: ReadonlyMap<string, readonly SettleNode[]>): number {
+/**
+ * Window labels a job has still to walk: its saved spans and what lies past them. With
+ * `isStored` (what this run knows to be stored), windows of those spans already stored are not
+ * counted unless the job refetches: a search cut short mid-span skips them when it resumes.
+ */
+function backfillRemaining(queue: readonly BackfillJob[], searches: ReadonlyMap<string, readonly SettleNode[]>, isStored?: (startWall: number) => boolean): number {
   return queue.reduce((n, b) => {
     const nodes = searches.get(jobKey(b)) ?? [];
     const chunkEnd = nodes[0]?.toWall ?? parseWall(b.next)!;
-    const inSearch = nodes.reduce((m, node) => m + (node.toWall - node.fromWall) / WINDOW_MS, 0);
+    const skips = b.refetch ? undefined : isStored;
+    const inSearch = nodes.reduce((m, node) => m + windowsLeftIn(node, skips), 0);
     return n + inSearch + Math.max(0, (parseWall(b.to)! - chunkEnd) / WINDOW_MS);
   }, 0);
+}
+
+function windowsLeftIn(node: SettleNode, isStored: ((startWall: number) => boolean) | undefined): number {
+  if (!isStored) return (node.toWall - node.fromWall) / WINDOW_MS;
+  let left = 0;
+  for (let t = node.fromWall; t < node.toWall; t += WINDOW_MS) if (!isStored(t)) left += 1;
+  return left;
 }
 
 function tokenLimitActive(until: string | null | undefined, now: number): boolean {
@@ -693,7 +706,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       tokenLimitUntil: state.tokenLimitUntil,
       waitedMs,
       gaveUpWaiting,
-      job: last.done ? null : { next: job.next, to: job.to, remaining: backfillRemaining([job], state.searches), searching: state.searches.has(jobKey(job)) },
+      job: last.done ? null : { next: job.next, to: job.to, remaining: backfillRemaining([job], state.searches, (t) => stored.lookup(windowAt(t, s.timeZone)) !== undefined), searching: state.searches.has(jobKey(job)) },
       verification,
     };
   } finally {
