@@ -10,7 +10,7 @@ import { dataKey, dayPrefix, DATA_TABLE } from '../domain/layout.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { iterateWindows, latestDueWindow, planDueWindows } from '../domain/planner.ts';
 import { firstInstantOf, formatDate, parseWall, toWallClock, WALL } from '../domain/wall-clock.ts';
-import { WINDOW_MS, windowAt, windowEndInstant, type Window } from '../domain/window.ts';
+import { WINDOW_MS, windowEndInstant, type Window } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { collectWindows, emptyResult, emptySummary, isWindowPoison, mergeSummary, type CollectedSummary, type CollectOptions, type CollectorDeps, type CollectResult, type StopReason } from './collect-windows.ts';
@@ -442,10 +442,12 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     if (!state.backfills.some((b) => b.from === job.from && b.to === job.to && b.refetch === job.refetch)) state.backfills.push(job);
     deps.log.info('backfill queued', { from: job.from, to: job.to, refetch: job.refetch });
   }
+  const stored = new StoredDays(deps, s);
+  const answers = new DayAnswers();
   const finish = (report: Omit<RunReport, 'apiCalls' | 'budgetExhausted' | 'backfillRemaining' | 'callsToday' | 'tokenLimitUntil' | 'waitedMs' | 'gaveUpWaiting' | 'skipped' | 'verification'> & { skipped?: number }): RunReport => {
     if (budgetExhausted) deps.metrics.count(METRIC.tokenBudgetExhausted, 1);
     deps.metrics.count(METRIC.windowsBehind, report.windowsBehind);
-    const remaining = backfillRemaining(state.backfills, state.searches);
+    const remaining = backfillRemaining(state.backfills, state.searches, stored.has);
     deps.metrics.count(METRIC.backfillWindowsRemaining, remaining);
     if (verification === NO_VERIFICATION) verification = pendingOnly(deps, s, state);
     return { skipped: 0, ...report, apiCalls: state.apiCalls, budgetExhausted, backfillRemaining: remaining, callsToday: state.callsToday(), tokenLimitUntil: state.tokenLimitUntil, waitedMs: 0, gaveUpWaiting: false, verification };
@@ -456,9 +458,6 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     budgetExhausted = true;
     return finish({ planned: 0, collected: emptySummary(), quarantined: [], stopReason: 'token-limit-wait', windowsBehind: 0, notYetDue: 0, restated: 0, backfilled: 0 });
   }
-
-  const stored = new StoredDays(deps, s);
-  const answers = new DayAnswers();
 
   // Phase 1: live windows. Our own cap is hard: once spent, even live windows wait for tomorrow.
   const cursor = state.nextWindow === null ? undefined : { startWall: parseWall(state.nextWindow)!, timeZone: s.timeZone };
@@ -706,7 +705,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
       tokenLimitUntil: state.tokenLimitUntil,
       waitedMs,
       gaveUpWaiting,
-      job: last.done ? null : { next: job.next, to: job.to, remaining: backfillRemaining([job], state.searches, (t) => stored.lookup(windowAt(t, s.timeZone)) !== undefined), searching: state.searches.has(jobKey(job)) },
+      job: last.done ? null : { next: job.next, to: job.to, remaining: backfillRemaining([job], state.searches, stored.has), searching: state.searches.has(jobKey(job)) },
       verification,
     };
   } finally {

@@ -57,6 +57,9 @@ export class StoredDays {
 
   readonly lookup = (w: Window): Totals | undefined => this.days.get(formatDate(w.startWall))?.get(w.startWall);
 
+  /** Whether the window starting at this wall time is known to be stored (its day was read in this run). */
+  readonly has = (startWall: number): boolean => this.days.get(formatDate(startWall))?.has(startWall) === true;
+
   set(w: Window, totals: Totals): void {
     this.days.get(formatDate(w.startWall))?.set(w.startWall, totals);
   }

@@ -98,12 +98,16 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     const liveCollected: number[] = [];
 
     // Act
+    const stored: number[] = [];
+    const storedNow = () => store.keys('p/cdr_4/operation=0032/dt=2026-11-19/').length;
     let report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000, backfill: { fromWall: event.fromWall, toWall: event.toWall } });
     remaining.push(report.backfillRemaining);
+    stored.push(storedNow());
     for (let i = 0; i < 40 && report.backfillRemaining > 0; i += 1) {
       clock.advance(5 * MINUTE);
       report = await runLive(d, { ...base, restateAfterMinutes: 0, deadline: clock.ms + 60_000 });
       remaining.push(report.backfillRemaining);
+      stored.push(storedNow());
       liveCollected.push(report.collected.count);
     }
 
@@ -114,6 +118,8 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(remaining.some((r) => r > 0 && r < 72)).toBe(true);
     expect(remaining.at(-1)).toBe(0);
     expect([...remaining].sort((a, b) => b - a)).toEqual(remaining);
+    // Every window of the 72 is either stored or counted as left, never both.
+    expect(remaining.map((r, i) => r + stored[i]!)).toEqual(remaining.map(() => 72));
     // Each run still took the live window that became due since the one before.
     expect(liveCollected.every((n) => n >= 1)).toBe(true);
     expect(store.keys('p/cdr_4/operation=0032/dt=2026-11-19/')).toHaveLength(72);
