@@ -541,7 +541,7 @@ async function liveRun(deps: EngineDeps, s: LiveRunSettings, state: RunState): P
     if (pass.done) state.backfills.splice(state.backfills.indexOf(job), 1);
     if (pass.result.stopReason === 'budget' || pass.result.stopReason === 'token-limit') budgetExhausted = true;
     historyStop = pass.result.stopReason;
-    deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills, state.searches) });
+    deps.log.info('backfill progress', { from: job.from, to: job.to, next: job.next, collected_this_run: pass.result.collected.count, skipped_stored: pass.skipped, windows_remaining: backfillRemaining(state.backfills, state.searches, stored.has) });
     if (!pass.done && pass.notYetDue && pass.result.stopReason === 'done') {
       waiting.push(job);
       state.backfills.push(...state.backfills.splice(state.backfills.indexOf(job), 1));
