@@ -165,10 +165,7 @@ function liveWindowsLeftToday(now: number, timeZone: string): number {
 
 /**
  * Window labels a job still has to settle: the spans of its search in progress (top down,
- * these are exactly what is left of its current chunk) and everything after that chunk.
- */
-/**
- * Window labels a job has still to walk: its saved spans and what lies past them. With
+ * these are exactly what is left of its current chunk) and everything after that chunk. With
  * `isStored` (what this run knows to be stored), windows of those spans already stored are not
  * counted unless the job refetches: a search cut short mid-span skips them when it resumes.
  */
