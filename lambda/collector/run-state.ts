@@ -224,7 +224,7 @@ export class RunState {
    * next holder's writes.
    */
   async quiesce(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    while (this.inflight.size > 0) await this.landed();
     await this.saving;
   }
 

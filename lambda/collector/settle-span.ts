@@ -211,7 +211,7 @@ export async function settleSearch(deps: SettleDeps, s: SettleSettings, state: R
       case 'fetch': {
         // A check cut short while fetching goes on after the last window it fetched again.
         const todo = top.fetched === undefined ? decision.windows : decision.windows.filter((w) => w.startWall > top.fetched!);
-        const previously = new Set(todo.filter((w) => stored.lookup(w) !== undefined).map((w) => w.startWall));
+        const previously = new Set(todo.filter((w) => stored.has(w.startWall)).map((w) => w.startWall));
         let last: Totals | undefined;
         const result = await collectWindows(
           deps,

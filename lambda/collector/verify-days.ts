@@ -176,7 +176,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
  */
 async function owedWhole(state: RunState, stored: StoredDays, day: string, span: Span): Promise<boolean> {
   // What this run read and wrote says every window is there (the read-back checks it): no LIST.
-  if (windowsOf(span).every((w) => stored.lookup(w) !== undefined)) return true;
+  if (windowsOf(span).every((w) => stored.has(w.startWall))) return true;
   const have = await stored.storedStarts(day);
   if (windowsOf(span).every((w) => have.has(w.startWall))) return true;
   const liveFrom = state.liveFrom === null ? undefined : parseWall(state.liveFrom);
