@@ -48,7 +48,12 @@ export interface RunSettings {
   readonly dailyCallCap?: number;
   /** A day is verified once this long has passed since it ended (long calls end meanwhile). Default 240. */
   readonly verifyAfterMinutes?: number;
+  /** Told as the run turns to work that makes no window of its own show (a progress line names it). */
+  readonly onPhase?: (phase: RunPhase) => void;
 }
+
+/** Work after (or beside) the windows a user watches: a day's check, the day objects' rewrite. */
+export type RunPhase = { readonly name: 'verify'; readonly day: string } | { readonly name: 'day-objects'; readonly days: number };
 
 export interface LiveRunSettings extends RunSettings {
   /** Windows to take on a first run, counting back from the latest due one. Default 1. */
@@ -130,6 +135,8 @@ export interface VerificationSummary {
   readonly apiCalls: number;
   /** Days with windows stored that are not verified yet, after this run. */
   readonly pending: number;
+  /** ...those days, oldest first. */
+  readonly pendingDays: readonly string[];
   /** ...of which unverified past the bound (3 days after the day ended, or after its first window was stored if later): the DaysUnverified alarm. */
   readonly pastBound: number;
   /** Why verification stopped before it was through, if it did. */
@@ -138,7 +145,7 @@ export interface VerificationSummary {
   readonly interrupted?: boolean;
 }
 
-const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pastBound: 0 };
+const NO_VERIFICATION: VerificationSummary = { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pendingDays: [], pastBound: 0 };
 
 const DAY_MS = 24 * WALL.HOUR_MS;
 const DEFAULT_RESTATE_MINUTES = 90;
@@ -240,7 +247,7 @@ async function endRun(deps: EngineDeps, run: OpenRun): Promise<void> {
 }
 
 /** Brings day objects level and saves the state; the caller gives the lease back (endRun). */
-async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
+async function closeRun(deps: EngineDeps, s: RunSettings, run: OpenRun): Promise<void> {
   const { state } = run;
   if (deps.refreshDays && state.daysDirty.size > 0) {
     const days = [...state.daysDirty].sort();
@@ -248,6 +255,7 @@ async function closeRun(deps: EngineDeps, run: OpenRun): Promise<void> {
     const todo = days.filter((d) => !state.levelledClean(d));
     // A refresh never races a verification's write of the same object.
     await Promise.all(todo.map((d) => state.levelledLanded(d)));
+    if (todo.length > 0) s.onPhase?.({ name: 'day-objects', days: todo.length });
     const { failedDays, skippedDays = [] } = todo.length > 0 ? await deps.refreshDays(todo) : { failedDays: [], skippedDays: [] };
     // A day that failed, or was left for lack of time, stays marked: the next run tries it again.
     // So does the live cursor's day: the next scheduled run writes into it, and finding it
@@ -411,7 +419,7 @@ export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<Run
   });
   try {
     const report = await liveRun(deps, s, run.state);
-    await closeRun(deps, run);
+    await closeRun(deps, s, run);
     return report;
   } finally {
     await endRun(deps, run);
@@ -571,7 +579,7 @@ async function verifyPhase(deps: EngineDeps, s: RunSettings, state: RunState, st
 function pendingOnly(deps: EngineDeps, s: RunSettings, state: RunState): VerificationSummary {
   const pastBound = daysUnverifiedPastBound(state, deps.clock(), s.timeZone);
   deps.metrics.count(METRIC.daysUnverified, pastBound);
-  return { ...NO_VERIFICATION, pending: state.verifyDays.size, pastBound };
+  return { ...NO_VERIFICATION, pending: state.verifyDays.size, pendingDays: [...state.verifyDays.keys()].sort(), pastBound };
 }
 
 /** Where a range that cannot run now stands: its job as saved, or not started. */
@@ -681,7 +689,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     if (tokenLimited) state.tokenLimitUntil = new Date(nextMidnight(deps.clock(), s.timeZone)).toISOString();
     // The days the range filled (and any other day due) are checked against the vendor's day totals.
     const verification = last.result.stopReason === 'done' && !deps.shouldStop?.() ? await verifyPhase(deps, s, state, stored, historyCalls(deps, s, state), answers) : pendingOnly(deps, s, state);
-    await closeRun(deps, run);
+    await closeRun(deps, s, run);
     return {
       planned,
       collected,

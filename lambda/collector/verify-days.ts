@@ -27,6 +27,8 @@ function recheckAfter(checks: number): number {
 export interface VerifySettings extends SettleSettings {
   /** A day is checked once this long has passed since its last window ended. */
   readonly verifyAfterMinutes: number;
+  /** Told as each day's check starts. */
+  readonly onPhase?: (phase: { readonly name: 'verify'; readonly day: string }) => void;
 }
 
 export interface VerifyOptions {
@@ -88,6 +90,7 @@ export async function verifyDays(deps: SettleDeps, s: VerifySettings, state: Run
       await state.save();
       continue;
     }
+    s.onPhase?.({ name: 'verify', day });
     for (let round = 0; round < 2; round += 1) {
       if (!pending.check) {
         // The day read back while its call is out: nothing writes to it in between (nor does an
