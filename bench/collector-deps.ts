@@ -1,5 +1,5 @@
 import { MetricsTally, silentLog, type Log } from '../lambda/collector/ports.ts';
-import type { CollectorDeps } from '../lambda/collector/collect-windows.ts';
+import type { CollectorDeps } from '../lambda/collector/vendor-caller.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
 import { createCdr4Client } from '../lambda/wolkvox/cdr4-client.ts';
 import { staticToken } from '../lambda/wolkvox/token-provider.ts';

@@ -4,14 +4,16 @@
  * at most that much work), and the lease that makes this run the only one writing it.
  */
 import { checkpointKey } from '../domain/layout.ts';
-import { labelOf, parseCheckpoint, serializeCheckpoint, type BackfillJob, type Checkpoint, type PendingDay, type SavedSettleNode } from '../domain/checkpoint.ts';
+import { parseCheckpoint, serializeCheckpoint } from '../domain/checkpoint.ts';
+import { dayLabel, dayOf, type Day } from '../domain/day.ts';
 import type { SettleNode } from '../domain/settle.ts';
-import { formatWall, parseWall } from '../domain/wall-clock.ts';
-import { formatDate, toWallClock } from '../domain/wall-clock.ts';
-import { nextWindow, type Window } from '../domain/window.ts';
+import type { Totals } from '../domain/totals.ts';
+import { toWallClock } from '../domain/wall-clock.ts';
+import type { Window } from '../domain/window.ts';
 import { JSON_TYPE } from '../storage/object-store.ts';
 import type { Lease } from './lease.ts';
-import type { CollectorDeps } from './collect-windows.ts';
+import type { CollectorDeps } from './vendor-caller.ts';
+import { decodeState, encodeState } from './checkpoint-codec.ts';
 import { verificationRecord, writeVerificationRecord } from './verification-records.ts';
 
 export const PROGRESS_EVERY = 100;
@@ -23,28 +25,93 @@ export interface StateSettings {
   readonly timeZone: string;
 }
 
-export async function loadCheckpoint(deps: Pick<CollectorDeps, 'store'>, s: StateSettings): Promise<Checkpoint | undefined> {
-  const key = checkpointKey(s.prefix, s.operation);
-  const text = await deps.store.get(key);
-  return text === null ? undefined : parseCheckpoint(text, deps.store.describe(key), { operation: s.operation, timeZone: s.timeZone });
+/**
+ * A history range [from, to) to collect, from a CLI range or a Lambda backfill event: the same
+ * job either way. `next` only moves past windows that are stored (or given up on); windows
+ * already stored are skipped unless `refetch`.
+ */
+export interface Job {
+  readonly from: Window;
+  /** Exclusive. */
+  readonly to: Window;
+  next: Window;
+  /** When it was queued (epoch ms). */
+  readonly requestedAt: number;
+  readonly refetch: boolean;
 }
 
-export class RunState {
-  nextWindow: string | null;
-  liveFrom: string | null;
-  tokenLimitUntil: string | null;
-  restateNext: string | null;
-  readonly failures: Record<string, number>;
-  readonly quarantined: Set<string>;
-  readonly backfills: BackfillJob[];
-  readonly daysDirty: Set<string>;
-  /** Days with windows stored and not yet verified (the checkpoint's verify_days). */
-  readonly verifyDays: Map<string, PendingDay>;
-  /** Searches in progress, by what they serve; saved so a killed run loses at most the call in flight. */
+/** A check whose narrowing was cut short: what the day call said, and what it has cost so far. */
+export interface DayCheck {
+  readonly vendor: Totals;
+  readonly stored: Totals;
+  readonly fetchId: string;
+  calls: number;
+}
+
+/** A day waiting to be verified against the vendor's total for it. */
+export interface PendingDay {
+  /** When its first window was written (epoch ms). */
+  readonly since: number;
+  /** Checks made so far. */
+  checks: number;
+  /** No check before this instant (epoch ms): after a check found changes, the next waits a while. */
+  nextCheck: number | null;
+  check?: DayCheck;
+}
+
+/** What one run leaves for the next (the checkpoint), as values. */
+export interface StateData {
+  /** First live window not yet collected; null until a scheduled run has run. */
+  nextWindow: Window | null;
+  /** First window the scheduled path collected: days from here on are the schedule's to complete. */
+  liveFrom: Window | null;
+  /** No API call before this instant: the vendor said the token's daily limit is spent. */
+  tokenLimitUntil: number | null;
+  /** First collected window not yet reconciled; null while reconciliation is off. */
+  restateNext: Window | null;
+  /** Consecutive runs in which a window (by its wall start) failed non-transiently. */
+  readonly failures: Map<number, number>;
+  /** Windows (by wall start) given up on after repeated non-transient failures. */
+  readonly quarantined: Set<number>;
+  readonly backfills: Job[];
+  budget: { day: Day; calls: number } | null;
+  /** Days whose day objects are due for a rewrite. */
+  readonly daysDirty: Set<Day>;
+  /** Days with stored windows not yet verified against the vendor's day total. */
+  readonly verifyDays: Map<Day, PendingDay>;
+  /** Searches in progress (spans still to settle), by what they serve (checkpoint-codec's keys). */
   readonly searches: Map<string, SettleNode[]>;
-  quietSince: string | null;
+  /** Start of the run of windows without calls that ends at the live cursor. */
+  quietSince: Window | null;
+  /** Share of calls that reached the report only after a window was first collected. */
   lateShare: number | null;
-  budget: { day: string; calls: number };
+}
+
+export async function loadState(deps: Pick<CollectorDeps, 'store'>, s: StateSettings): Promise<StateData | undefined> {
+  const key = checkpointKey(s.prefix, s.operation);
+  const text = await deps.store.get(key);
+  return text === null ? undefined : decodeState(parseCheckpoint(text, deps.store.describe(key), { operation: s.operation, timeZone: s.timeZone }));
+}
+
+/** Two jobs are one when they cover the same range the same way (an invoke sent twice). */
+export function sameJob(a: Pick<Job, 'from' | 'to' | 'refetch'>, b: Pick<Job, 'from' | 'to' | 'refetch'>): boolean {
+  return a.from.startWall === b.from.startWall && a.to.startWall === b.to.startWall && a.refetch === b.refetch;
+}
+
+export class RunState implements StateData {
+  nextWindow: Window | null;
+  liveFrom: Window | null;
+  tokenLimitUntil: number | null;
+  restateNext: Window | null;
+  readonly failures: Map<number, number>;
+  readonly quarantined: Set<number>;
+  readonly backfills: Job[];
+  readonly daysDirty: Set<Day>;
+  readonly verifyDays: Map<Day, PendingDay>;
+  readonly searches: Map<string, SettleNode[]>;
+  quietSince: Window | null;
+  lateShare: number | null;
+  budget: { day: Day; calls: number };
   /** API calls made by this run (all phases). */
   apiCalls = 0;
   private lastRecordAt = 0;
@@ -54,9 +121,9 @@ export class RunState {
   private failure: unknown;
   private handledSinceSave = 0;
   private savedAt: number;
-  private savedDirty = new Set<string>();
+  private savedDirty = new Set<Day>();
   /** Day objects a verification's read-back wrote, by day; `clean` until a window of the day is written after it. */
-  private readonly levelling = new Map<string, { written: Promise<void>; clean: boolean }>();
+  private readonly levelling = new Map<Day, { written: Promise<void>; clean: boolean }>();
 
   private readonly deps: Pick<CollectorDeps, 'store' | 'clock'>;
   private readonly s: StateSettings;
@@ -64,49 +131,52 @@ export class RunState {
   /** Whether day objects are kept (cdr_4_daily): only then are days marked before writes. */
   private readonly dayObjects: boolean;
 
-  constructor(deps: Pick<CollectorDeps, 'store' | 'clock'>, s: StateSettings, cp: Checkpoint | undefined, lease?: Lease, dayObjects = false) {
+  constructor(deps: Pick<CollectorDeps, 'store' | 'clock'>, s: StateSettings, data: StateData | undefined, lease?: Lease, dayObjects = false) {
     this.deps = deps;
     this.s = s;
     this.lease = lease;
     this.dayObjects = dayObjects;
     const now = deps.clock();
-    this.nextWindow = cp?.next_window ?? null;
-    this.liveFrom = cp?.live_from ?? null;
-    this.tokenLimitUntil = cp?.token_limit_until ?? null;
-    this.restateNext = cp?.restate_next ?? null;
-    this.failures = { ...(cp?.failures ?? {}) };
-    this.quarantined = new Set(cp?.quarantined ?? []);
-    this.backfills = (cp?.backfills ?? []).map((b) => ({ ...b }));
-    this.daysDirty = new Set(cp?.days_dirty ?? []);
+    this.nextWindow = data?.nextWindow ?? null;
+    this.liveFrom = data?.liveFrom ?? null;
+    this.tokenLimitUntil = data?.tokenLimitUntil ?? null;
+    this.restateNext = data?.restateNext ?? null;
+    this.failures = new Map(data?.failures);
+    this.quarantined = new Set(data?.quarantined);
+    this.backfills = (data?.backfills ?? []).map((b) => ({ ...b }));
+    this.daysDirty = new Set(data?.daysDirty);
     this.savedDirty = new Set(this.daysDirty);
-    this.verifyDays = new Map(Object.entries(cp?.verify_days ?? {}).map(([d, p]) => [d, { ...p }]));
-    this.searches = new Map(Object.entries(cp?.searches ?? {}).map(([k, nodes]) => [k, nodes.map(nodeFromSaved)]));
-    this.quietSince = cp?.quiet_since ?? null;
-    this.lateShare = cp?.late_share ?? null;
-    const today = formatDate(toWallClock(now, s.timeZone));
-    this.budget = cp?.budget?.day === today ? { ...cp.budget } : { day: today, calls: 0 };
+    this.verifyDays = new Map([...(data?.verifyDays ?? [])].map(([d, p]) => [d, { ...p }]));
+    this.searches = new Map(data?.searches);
+    this.quietSince = data?.quietSince ?? null;
+    this.lateShare = data?.lateShare ?? null;
+    const today = this.today();
+    this.budget = data?.budget?.day === today ? { ...data.budget } : { day: today, calls: 0 };
     this.savedAt = now;
+  }
+
+  /** The operation day it is now. */
+  today(): Day {
+    return dayOf(toWallClock(this.deps.clock(), this.s.timeZone));
   }
 
   /** Calls counted against the operation day they were made on (a long run may cross midnight). */
   countCall(): void {
-    const today = formatDate(toWallClock(this.deps.clock(), this.s.timeZone));
+    const today = this.today();
     if (this.budget.day !== today) this.budget = { day: today, calls: 0 };
     this.budget.calls += 1;
     this.apiCalls += 1;
   }
 
   callsToday(): number {
-    const today = formatDate(toWallClock(this.deps.clock(), this.s.timeZone));
-    return this.budget.day === today ? this.budget.calls : 0;
+    return this.budget.day === this.today() ? this.budget.calls : 0;
   }
 
   /** Marks a window handled (collected or quarantined) by the job it belongs to. */
   noteHandled(w: Window, outcome: 'collected' | 'quarantined'): void {
-    const label = labelOf(w);
-    delete this.failures[label];
-    if (outcome === 'collected') this.quarantined.delete(label);
-    else this.quarantined.add(label);
+    this.failures.delete(w.startWall);
+    if (outcome === 'collected') this.quarantined.delete(w.startWall);
+    else this.quarantined.add(w.startWall);
     this.handledSinceSave += 1;
   }
 
@@ -116,17 +186,17 @@ export class RunState {
    * day marked for the next run.
    */
   async markDay(w: Window): Promise<void> {
-    const day = formatDate(w.startWall);
+    const day = dayOf(w.startWall);
     const levelled = this.levelling.get(day);
     if (levelled) levelled.clean = false;
     // Written windows make the day owe a verification (again, if it was verified before).
     const newlyPending = !this.verifyDays.has(day);
-    if (newlyPending) this.verifyDays.set(day, { since: new Date(this.deps.clock()).toISOString(), checks: 0, next_check: null });
+    if (newlyPending) this.verifyDays.set(day, { since: this.deps.clock(), checks: 0, nextCheck: null });
     const newlyDirty = this.dayObjects && !this.savedDirty.has(day);
     if (newlyDirty) this.daysDirty.add(day);
     if (newlyPending || newlyDirty) await this.save();
     // After the save: a pending row for a day the checkpoint does not owe is never written.
-    if (newlyPending) await writeVerificationRecord(this.deps.store, this.s, day, verificationRecord('pending', this.recordTime(), this.s.timeZone));
+    if (newlyPending) await writeVerificationRecord(this.deps.store, this.s, dayLabel(day), verificationRecord('pending', this.recordTime(), this.s.timeZone));
   }
 
   /**
@@ -135,7 +205,7 @@ export class RunState {
    * a range over history collected before day objects existed builds them, with no API call.
    */
   touchDay(w: Window): void {
-    if (this.dayObjects) this.daysDirty.add(formatDate(w.startWall));
+    if (this.dayObjects) this.daysDirty.add(dayOf(w.startWall));
   }
 
   /**
@@ -198,18 +268,18 @@ export class RunState {
   }
 
   /** A verification read the day back and is writing its day object from what it read. */
-  noteLevelled(day: string, written: Promise<void>): void {
+  noteLevelled(day: Day, written: Promise<void>): void {
     this.track(written);
     this.levelling.set(day, { written, clean: true });
   }
 
   /** Whether the day's object was written from a read-back with no window of the day written since. */
-  levelledClean(day: string): boolean {
+  levelledClean(day: Day): boolean {
     return this.levelling.get(day)?.clean === true;
   }
 
   /** The day's object as a read-back is writing it, landed (before anything else reads or writes it). */
-  async levelledLanded(day: string): Promise<void> {
+  async levelledLanded(day: Day): Promise<void> {
     await this.levelling.get(day)?.written.catch(() => undefined);
   }
 
@@ -238,25 +308,7 @@ export class RunState {
     await Promise.all([...this.landing]);
     this.throwIfFailed();
     if (this.lease?.renewDue()) await this.lease.renew();
-    const cp: Checkpoint = {
-      version: 1,
-      operation: this.s.operation,
-      timezone: this.s.timeZone,
-      next_window: this.nextWindow,
-      live_from: this.liveFrom,
-      token_limit_until: this.tokenLimitUntil,
-      failures: this.failures,
-      quarantined: [...this.quarantined].sort(),
-      restate_next: this.restateNext,
-      backfills: this.backfills,
-      budget: this.budget,
-      days_dirty: [...this.daysDirty].sort(),
-      verify_days: Object.fromEntries([...this.verifyDays].sort(([a], [b]) => (a < b ? -1 : 1))),
-      searches: Object.fromEntries([...this.searches].filter(([, nodes]) => nodes.length > 0).map(([k, nodes]) => [k, nodes.map(nodeToSaved)])),
-      quiet_since: this.quietSince,
-      late_share: this.lateShare,
-      updated_at: new Date(this.deps.clock()).toISOString(),
-    };
+    const cp = encodeState(this, { operation: this.s.operation, timeZone: this.s.timeZone, now: this.deps.clock() });
     // What this save holds is what counts as saved once it lands, whatever changes meanwhile.
     const dirty = new Set(this.daysDirty);
     this.handledSinceSave = 0;
@@ -266,15 +318,3 @@ export class RunState {
   }
 }
 
-/** Label of the window after `w`. */
-export function labelAfter(w: Window): string {
-  return labelOf(nextWindow(w));
-}
-
-function nodeFromSaved(n: SavedSettleNode): SettleNode {
-  return { fromWall: parseWall(n.from)!, toWall: parseWall(n.to)!, ...(n.vendor ? { vendor: n.vendor } : {}), ...(n.parent ? { parent: n.parent } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}), ...(n.fetched ? { fetched: parseWall(n.fetched)! } : {}) };
-}
-
-function nodeToSaved(n: SettleNode): SavedSettleNode {
-  return { from: formatWall(n.fromWall), to: formatWall(n.toWall), ...(n.vendor ? { vendor: { ...n.vendor } } : {}), ...(n.parent ? { parent: { ...n.parent } } : {}), ...(n.filled ? { filled: true } : {}), ...(n.by ? { by: n.by } : {}), ...(n.fetched !== undefined ? { fetched: formatWall(n.fetched) } : {}) };
-}

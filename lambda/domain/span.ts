@@ -2,11 +2,12 @@
  * A span: a run of consecutive 5-minute windows [fromWall, toWall) on the operation's wall
  * clock, asked of the vendor in one call (`cdr_4` sums any range of up to 31 days).
  */
+import { DAY_MS, parseDay, type Day } from './day.ts';
 import { iterateWindows } from './planner.ts';
-import { formatVendor, formatWall, parseWall, WALL } from './wall-clock.ts';
+import { formatVendor, formatWall, WALL } from './wall-clock.ts';
 import { WINDOW_MS, type Window } from './window.ts';
 
-export const DAY_MS = 24 * WALL.HOUR_MS;
+export { DAY_MS };
 /** The vendor's longest range for one call. */
 export const MAX_SPAN_MS = 31 * DAY_MS;
 
@@ -37,9 +38,19 @@ export function windowsOf(s: Span): Window[] {
 
 /** The operation day `YYYY-MM-DD` as a span of its windows. */
 export function daySpan(day: string, timeZone: string): Span {
-  const fromWall = parseWall(`${day} 00:00:00`);
+  const fromWall = parseDay(day);
   if (fromWall === undefined) throw new RangeError(`not a YYYY-MM-DD day: ${day}`);
-  return { fromWall, toWall: fromWall + DAY_MS, timeZone };
+  return spanOfDay(fromWall, timeZone);
+}
+
+/** The operation day as a span of its windows. */
+export function spanOfDay(day: Day, timeZone: string): Span {
+  return { fromWall: day, toWall: day + DAY_MS, timeZone };
+}
+
+/** Whether the span covers whole days only (from a midnight to a midnight). */
+export function coversWholeDays(s: Span): boolean {
+  return s.fromWall % DAY_MS === 0 && s.toWall % DAY_MS === 0;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectWindows, type CollectOptions } from '../../lambda/collector/collect-windows.ts';
 import { MetricsTally, silentLog } from '../../lambda/collector/ports.ts';
+import { Run } from '../../lambda/collector/run.ts';
+import { RunState } from '../../lambda/collector/run-state.ts';
 import { StorageError } from '../../lambda/domain/errors.ts';
 import { dataKey } from '../../lambda/domain/layout.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
@@ -34,7 +36,8 @@ describe('Function: collectWindows', () => {
   const run = (beforeWrite: CollectOptions['beforeWrite'], ws: Window[]) => {
     const token = staticToken(TOKEN);
     const deps = { client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token }), token, store, log: silentLog, metrics: new MetricsTally(), clock: Date.now, sleep: async () => {} };
-    return collectWindows(deps, { operation: '0032', prefix: 'p', requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY, beforeWrite }, ws);
+    const settings = { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY };
+    return collectWindows(new Run(deps, settings, new RunState(deps, settings, undefined)), ws, { beforeWrite });
   };
 
   it('writes a window only after its beforeWrite landed, which runs while the window\'s call is out', async () => {
@@ -51,7 +54,7 @@ describe('Function: collectWindows', () => {
     const result = await run(beforeWrite, ws);
 
     // Assess
-    expect(result.stopReason).toBe('done');
+    expect(result.stop).toBe('done');
     expect(result.collected.count).toBe(3);
     expect(marks.map((m) => m.window)).toEqual(ws.map((w) => w.startWall));
     ws.forEach((w, i) => {
@@ -74,7 +77,7 @@ describe('Function: collectWindows', () => {
     const result = await run(beforeWrite, ws);
 
     // Assess
-    expect(result.stopReason).toBe('transient-error');
+    expect(result.stop).toBe('transient-error');
     expect(result.stoppedAt?.window.startWall).toBe(ws[1]!.startWall);
     expect(result.stoppedAt?.error.message).toBe('checkpoint write refused');
     expect(result.collected.count).toBe(1);

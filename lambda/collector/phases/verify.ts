@@ -1,0 +1,201 @@
+/**
+ * Day verification: once a day is past its horizon (long calls have ended), one call for the
+ * whole day is compared with its windows read back from the store. Equal: the day is
+ * verified. Unequal: the search narrows down to the windows that changed and re-collects
+ * them, then the day is asked again. Every check leaves a row in cdr_4_verifications.
+ */
+import { dayLabel, type Day } from '../../domain/day.ts';
+import { spanOfDay, windowsOf, type Span } from '../../domain/span.ts';
+import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../../domain/totals.ts';
+import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
+import { stopOf } from '../budget.ts';
+import { verifySearchKey } from '../checkpoint-codec.ts';
+import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
+import type { Run } from '../run.ts';
+import type { PendingDay } from '../run-state.ts';
+import { settleSearch } from '../settle-span.ts';
+import type { DayAnswer } from '../stored-days.ts';
+import { verificationRecord, writeVerificationRecord } from '../verification-records.ts';
+import { isWindowPoison } from '../vendor-caller.ts';
+import type { Phase } from './phase.ts';
+
+export const verifyPhase: Phase = {
+  name: 'verify',
+  due: (run) => run.state.verifyDays.size > 0,
+  async work(run) {
+    const out = emptyOutcome();
+    const callsBefore = run.calls;
+    for (const day of [...run.state.verifyDays.keys()].sort((a, b) => a - b)) {
+      const pending = run.state.verifyDays.get(day);
+      const now = run.now();
+      if (!pending || !checkDue(run, day, pending, now)) continue;
+      if (!pending.check && !(await owedWhole(run, day))) {
+        await leavePartial(run, day, out);
+        continue;
+      }
+      run.settings.onPhase?.({ name: 'verify', day: dayLabel(day) });
+      if (!(await verifyDay(run, day, pending, now, out))) break;
+    }
+    out.calls = run.calls - callsBefore;
+    return out;
+  },
+};
+
+function verifyAfter(run: Run): number {
+  return run.settings.verifyAfterMinutes ?? DEFAULT_VERIFY_AFTER_MINUTES;
+}
+
+/** Past the day's horizon, and past the wait a check that found changes set. */
+function checkDue(run: Run, day: Day, pending: PendingDay, now: number): boolean {
+  if (now < verifiableFrom(day, run.timeZone, verifyAfter(run))) return false;
+  return pending.nextCheck === null || now >= pending.nextCheck;
+}
+
+/** A day not owed whole: a queued job still fills it (checked once it has), or only part of it was wanted. */
+async function leavePartial(run: Run, day: Day, out: Outcome): Promise<void> {
+  const span = spanOfDay(day, run.timeZone);
+  if (run.state.backfills.some((b) => b.next.startWall < span.toWall && b.to.startWall > span.fromWall)) return;
+  // Part of a day (a short range, the day the schedule started): nothing says the rest is wanted.
+  run.state.verifyDays.delete(day);
+  out.notes.partial.push(day);
+  run.deps.log.info('day only partly collected: not verified (collect the whole day, e.g. with a range over it, to verify it)', { day: dayLabel(day) });
+  await run.state.save();
+}
+
+/**
+ * One day's check, at most twice (again at once when the re-collected windows add up to what
+ * the vendor said): false when the run must stop (why is in `out`).
+ */
+async function verifyDay(run: Run, day: Day, pending: PendingDay, now: number, out: Outcome): Promise<boolean> {
+  for (let round = 0; round < 2; round += 1) {
+    if (!pending.check) {
+      const compared = await compareDay(run, day, pending, round, out);
+      if (compared === 'stop') return false;
+      if (compared === 'verified') return true;
+      if (compared === 'unreadable') {
+        pending.nextCheck = now + recheckAfter(pending.checks);
+        return true;
+      }
+    }
+    const narrowed = await narrowDay(run, day, pending, round, out);
+    if (narrowed === 'stop') return false;
+    if (narrowed === 'done') return true;
+  }
+  return true;
+}
+
+/**
+ * The day's call (or one this run already has) against its windows read back from the store.
+ * Differs: the check to narrow down is recorded in `pending.check`.
+ */
+async function compareDay(run: Run, day: Day, pending: PendingDay, round: number, out: Outcome): Promise<'verified' | 'differs' | 'unreadable' | 'stop'> {
+  const { state, stored } = run;
+  // The day read back while its call is out: nothing writes to it in between (nor does an
+  // earlier read-back's write of its object, which could land after this one's).
+  const reading = state.levelledLanded(day).then(() => stored.reread(day));
+  reading.catch(() => undefined);
+  // One call for the whole day, unless this run already has one that nothing changed since.
+  const known = run.answers.usable(day);
+  const reused = round === 0 && known !== undefined && known.at >= verifiableFrom(day, run.timeZone, verifyAfter(run));
+  const answer = reused ? known : await askDay(run, day, out);
+  if (answer === 'stop' || answer === 'unreadable') return answer;
+  const { totals: storedNow, written } = await reading;
+  // The day object's write need not hold up the verdict; the run's closing refresh skips the day.
+  state.noteLevelled(day, written);
+  const windows = windowsOf(spanOfDay(day, run.timeZone));
+  const storedTotals = sumTotals(windows.map((w) => storedNow.get(w.startWall) ?? {}));
+  const complete = windows.every((w) => storedNow.has(w.startWall));
+  const callsSoFar = reused ? 0 : 1;
+  if (complete && sameTotals(answer.totals, storedTotals)) {
+    markVerified(run, day, answer, storedTotals, callsSoFar, out);
+    return 'verified';
+  }
+  if (hasNegative(subtractTotals(answer.totals, storedTotals))) run.deps.log.warn('the vendor counts fewer calls for the day than are stored: re-collecting what differs', { day: dayLabel(day), vendor: answer.totals, stored: storedTotals });
+  pending.check = { vendor: { ...answer.totals }, stored: { ...storedTotals }, fetchId: answer.fetchId, calls: callsSoFar };
+  const span = spanOfDay(day, run.timeZone);
+  state.searches.set(verifySearchKey(day), [{ fromWall: span.fromWall, toWall: span.toWall, vendor: answer.totals, by: answer.fetchId }]);
+  await state.save();
+  return 'differs';
+}
+
+/** One call for the whole day. */
+async function askDay(run: Run, day: Day, out: Outcome): Promise<DayAnswer | 'stop' | 'unreadable'> {
+  const stop = run.budget.mayCall();
+  if (stop) {
+    stopAt(out, stop);
+    return 'stop';
+  }
+  const span: Span = spanOfDay(day, run.timeZone);
+  const outcome = await run.vendor.attempt(span, 1);
+  if (!outcome.ok) {
+    await run.vendor.record(span, outcome.meta, { error: outcome.error });
+    if (!isWindowPoison(outcome.error)) {
+      stopAt(out, stopOf(outcome.error), { window: run.windowAt(span.fromWall), error: outcome.error });
+      return 'stop';
+    }
+    // The day's answer cannot be read: try again later; the bound's alarm tells if it never can.
+    run.deps.log.warn('day total unreadable; the day stays unverified and is checked again later', { day: dayLabel(day), message: outcome.error.message });
+    return 'unreadable';
+  }
+  run.state.track(run.vendor.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));
+  return { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt };
+}
+
+function markVerified(run: Run, day: Day, answer: DayAnswer, storedTotals: Totals, calls: number, out: Outcome): void {
+  const { state, settings: s } = run;
+  // The verified row lands before any save that no longer owes the day (beforeSave); both
+  // overlap what comes next (the next day's call, the closing refresh).
+  const record = verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: calls, windowsRecollected: 0, fetchId: answer.fetchId });
+  state.track(writeVerificationRecord(run.deps.store, s, dayLabel(day), record), { beforeSave: true });
+  state.verifyDays.delete(day);
+  out.notes.verified.push(day);
+  run.deps.log.info('day verified', { day: dayLabel(day), calls: callCount(answer.totals), fetch_id: answer.fetchId });
+  state.saveSoon();
+}
+
+/**
+ * Re-collects what differs (the check's search), records the change, and says whether the day
+ * is asked again at once (`again`), waits for a later check (`done`), or the run must stop.
+ */
+async function narrowDay(run: Run, day: Day, pending: PendingDay, round: number, out: Outcome): Promise<'again' | 'done' | 'stop'> {
+  const { state, stored, settings: s } = run;
+  const check = pending.check!;
+  const span = spanOfDay(day, run.timeZone);
+  const narrowed = await settleSearch(run, { mode: 'check', key: verifySearchKey(day), quarantine: true }, span);
+  absorb(out, narrowed);
+  check.calls += narrowed.calls;
+  if (narrowed.stop !== 'done') {
+    await state.save();
+    return 'stop';
+  }
+  const windowsRecollected = narrowed.notes.recollected + narrowed.notes.emptied;
+  await writeVerificationRecord(run.deps.store, s, dayLabel(day), verificationRecord('changed', state.recordTime(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected, fetchId: check.fetchId }));
+  run.deps.log.info('day changed since its windows were collected: re-collected what differs', { day: dayLabel(day), vendor_calls: callCount(check.vendor), stored_calls: callCount(check.stored), windows_recollected: windowsRecollected, api_calls: check.calls });
+  delete pending.check;
+  pending.checks += 1;
+  out.notes.changed.push(day);
+  // Asked again at once when the re-collected windows now add up to what the vendor said
+  // (the usual case: long calls that ended late); a day that still differs waits, longer
+  // after each check, for whatever keeps it from adding up.
+  const nowStored = sumTotals(windowsOf(span).map((w) => stored.lookup(w) ?? {}));
+  const again = round === 0 && sameTotals(nowStored, check.vendor);
+  pending.nextCheck = again ? null : run.now() + recheckAfter(pending.checks);
+  await state.save();
+  return again ? 'again' : 'done';
+}
+
+/**
+ * Whether the whole day is to be verified: every window of it is stored, or the schedule
+ * owns it (it started before the day and its cursor is past it), so missing windows are
+ * gaps to fill (quarantined, lost) rather than windows nobody asked for.
+ */
+async function owedWhole(run: Run, day: Day): Promise<boolean> {
+  const { state, stored } = run;
+  const windows = windowsOf(spanOfDay(day, run.timeZone));
+  // What this run read and wrote says every window is there (the read-back checks it): no LIST.
+  if (windows.every((w) => stored.has(w.startWall))) return true;
+  const have = await stored.storedStarts(day);
+  if (windows.every((w) => have.has(w.startWall))) return true;
+  const span = spanOfDay(day, run.timeZone);
+  return state.liveFrom !== null && state.nextWindow !== null && state.liveFrom.startWall <= span.fromWall && state.nextWindow.startWall >= span.toWall;
+}
