@@ -89,31 +89,37 @@ function describeHolder(h: LeaseHolder): string {
  */
 export async function acquireLease(o: LeaseOptions): Promise<Lease> {
   const key = leaseKey(o.prefix, o.operation);
-  const ttl = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const now = o.clock();
+  return heldLease(o, key, now, await takeOver(o, key, now));
+}
+
+/** The lease's body as this holder writes it: acquired then, lapsing `ttl` after this write unless renewed. */
+function leaseBody(o: LeaseOptions, acquiredAt: number, expiresAt = o.clock() + (o.ttlMs ?? DEFAULT_LEASE_TTL_MS)): string {
+  return `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(expiresAt).toISOString() } satisfies LeaseBody)}\n`;
+}
+
+/** Writes the lease if it is free (absent, lapsed, unreadable, or a dead CLI's on this host); its version. */
+async function takeOver(o: LeaseOptions, key: string, now: number): Promise<string> {
   const alive = o.processAlive ?? processAlive;
-  const body = (acquiredAt: number): string => `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock() + ttl).toISOString() } satisfies LeaseBody)}\n`;
   const refuse = (held: LeaseBody | undefined): never => {
     const who = held ? `${describeHolder(held.holder)} since ${held.acquired_at}` : 'another run';
     const until = held ? `; it lapses at ${held.expires_at} if that run died` : '';
     throw new LeaseHeldError(`another collector of operation ${o.operation} is running: ${who} holds ${o.store.describe(key)}${until}. No API call was made; rerun when it has finished`, { key });
   };
-
-  const now = o.clock();
   const current = await o.store.getVersioned(key);
-  let version: string | null;
-  if (current === null) {
-    version = await o.store.createIfAbsent(key, body(now), JSON_TYPE);
-    if (version === null) refuse(undefined);
-  } else {
-    const held = parseLease(current.body);
-    const lapsed = !held || Date.parse(held.expires_at) <= now;
-    const deadHere = held?.holder.kind === 'cli' && held.holder.host === o.holder.host && held.holder.pid !== o.holder.pid && !alive(held.holder.pid);
-    if (!lapsed && !deadHere) refuse(held);
-    version = await o.store.replaceIfMatch(key, body(now), JSON_TYPE, current.version);
-    if (version === null) refuse(undefined);
-  }
-  const acquiredAt = now;
-  let renewedAt = now;
+  if (current === null) return (await o.store.createIfAbsent(key, leaseBody(o, now), JSON_TYPE)) ?? refuse(undefined);
+  const held = parseLease(current.body);
+  const lapsed = !held || Date.parse(held.expires_at) <= now;
+  const deadHere = held?.holder.kind === 'cli' && held.holder.host === o.holder.host && held.holder.pid !== o.holder.pid && !alive(held.holder.pid);
+  if (!lapsed && !deadHere) refuse(held);
+  return (await o.store.replaceIfMatch(key, leaseBody(o, now), JSON_TYPE, current.version)) ?? refuse(undefined);
+}
+
+/** The lease this run holds at `version`: renewed while it works, given back at the end. */
+function heldLease(o: LeaseOptions, key: string, acquiredAt: number, taken: string): Lease {
+  const ttl = o.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  let version = taken;
+  let renewedAt = acquiredAt;
   // Renewals come from the run's loop and from a save in the background: a second one while
   // the first is in flight would find the lease at a version it does not know yet and take
   // this run's own write for a take-over. So there is one renewal at a time, and callers share it.
@@ -122,7 +128,7 @@ export async function acquireLease(o: LeaseOptions): Promise<Lease> {
     // Checked before the conditional write too: a store that ignores conditions (a test
     // double of S3) still refuses a run whose lease was taken over.
     const current = await o.store.getVersioned(key);
-    const next = current?.version === version ? await o.store.replaceIfMatch(key, body(acquiredAt), JSON_TYPE, version!) : null;
+    const next = current?.version === version ? await o.store.replaceIfMatch(key, leaseBody(o, acquiredAt), JSON_TYPE, version) : null;
     if (next === null) {
       const held = current ? parseLease(current.body) : undefined;
       throw new LeaseHeldError(
@@ -144,10 +150,9 @@ export async function acquireLease(o: LeaseOptions): Promise<Lease> {
     async release() {
       // After a renewal in flight: released at the version it writes, not the one before.
       await renewing?.catch(() => undefined);
-      const expired = `${JSON.stringify({ holder: o.holder, acquired_at: new Date(acquiredAt).toISOString(), expires_at: new Date(o.clock()).toISOString() } satisfies LeaseBody)}\n`;
       // A lease lost meanwhile belongs to its new holder: leave it alone.
       const current = await o.store.getVersioned(key);
-      if (current?.version === version) await o.store.replaceIfMatch(key, expired, JSON_TYPE, version!);
+      if (current?.version === version) await o.store.replaceIfMatch(key, leaseBody(o, acquiredAt, o.clock()), JSON_TYPE, version);
     },
   };
 }

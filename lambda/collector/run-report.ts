@@ -82,6 +82,63 @@ export interface RunReport {
   readonly verification: VerificationSummary;
 }
 
+/** A window as reports name it: its start on the operation's wall clock. */
+function label(w: Window): string {
+  return formatWall(w.startWall);
+}
+
+/** What a Lambda invocation returns: the report, as its caller (a test, an `aws lambda invoke`) reads it. */
+export interface LambdaResult {
+  readonly windowsCollected: number;
+  readonly windowsQuarantined: number;
+  readonly windowsBehind: number;
+  readonly apiCalls: number;
+  /**
+   * `lease-held`: another collector (a CLI run) holds the operation: this run made no API call,
+   * or, when it lost the lease mid-run, stopped at once (the counts here are then 0; its
+   * run figures still count its calls, and what it stored stays).
+   */
+  readonly stopReason: RunStopReason | 'lease-held';
+  readonly firstWindow: string | null;
+  readonly lastWindow: string | null;
+  readonly restated: number;
+  readonly backfilled: number;
+  readonly backfillRemaining: number;
+  readonly budgetExhausted: boolean;
+  /** Days this run verified against Wolkvox's day totals. */
+  readonly daysVerified: readonly string[];
+  /** Days whose check found changes this run (the windows that differed were re-collected). */
+  readonly daysChanged: readonly string[];
+  /** API calls this run spent on verification (day calls, narrowing, re-collected windows). */
+  readonly verificationCalls: number;
+  /** Days with windows stored and not verified yet; of those, ended more than 3 days ago (the DaysUnverified alarm). */
+  readonly daysPending: number;
+  readonly daysUnverifiedPastBound: number;
+}
+
+export function lambdaResultOf(report: RunReport): LambdaResult {
+  const { first, last } = report.collected;
+  const v = report.verification;
+  return {
+    windowsCollected: report.collected.count,
+    windowsQuarantined: report.quarantined.length,
+    windowsBehind: report.windowsBehind,
+    apiCalls: report.apiCalls,
+    stopReason: report.stopReason,
+    firstWindow: first ? label(first) : null,
+    lastWindow: last ? label(last) : null,
+    restated: report.restated,
+    backfilled: report.backfilled,
+    backfillRemaining: report.backfillRemaining,
+    budgetExhausted: report.budgetExhausted,
+    daysVerified: v.verified,
+    daysChanged: v.changed,
+    verificationCalls: v.apiCalls,
+    daysPending: v.pending,
+    daysUnverifiedPastBound: v.pastBound,
+  };
+}
+
 /**
  * Window labels the queued jobs still have to settle: the spans of a search in progress (top
  * down, these are exactly what is left of its current chunk) and everything after that chunk.
@@ -107,7 +164,7 @@ function windowsLeftIn(node: SettleNode, isStored: ((startWall: number) => boole
 
 /** How a job stands for a report (labels: what a user reads). */
 export function jobReport(state: Pick<StateData, 'backfills' | 'searches'>, job: Job, isStored?: (startWall: number) => boolean): JobReport {
-  return { next: formatWall(job.next.startWall), to: formatWall(job.to.startWall), remaining: backfillRemaining(state, isStored, [job]), searching: state.searches.has(jobSearchKey(job)) };
+  return { next: label(job.next), to: label(job.to), remaining: backfillRemaining(state, isStored, [job]), searching: state.searches.has(jobSearchKey(job)) };
 }
 
 /** Windows from `from` through `through`, both included (none when `through` is before `from`). */

@@ -2,12 +2,13 @@ import type { Context } from 'aws-lambda';
 import type { LambdaConfig } from '../config.ts';
 import type { Log, MetricsPort } from '../collector/ports.ts';
 import { refreshDays } from '../collector/day-objects.ts';
-import { runLive, type RunReport } from '../collector/runs.ts';
+import { runLive } from '../collector/runs.ts';
+import { idleReport, lambdaResultOf, type LambdaResult } from '../collector/run-report.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CollectorError, LeaseHeldError, SecretError } from '../domain/errors.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
-import { labelOf } from '../domain/checkpoint.ts';
+import { describeWindow } from '../domain/window.ts';
 import { METRIC } from '../domain/metrics.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { Cdr4Client } from '../wolkvox/cdr4-client.ts';
@@ -29,33 +30,8 @@ export interface HandlerDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export interface HandlerResult {
-  readonly windowsCollected: number;
-  readonly windowsQuarantined: number;
-  readonly windowsBehind: number;
-  readonly apiCalls: number;
-  /**
-   * `lease-held`: another collector (a CLI run) holds the operation: this run made no API call,
-   * or, when it lost the lease mid-run, stopped at once (the counts here are then 0; its
-   * run figures still count its calls, and what it stored stays).
-   */
-  readonly stopReason: RunReport['stopReason'] | 'lease-held';
-  readonly firstWindow: string | null;
-  readonly lastWindow: string | null;
-  readonly restated: number;
-  readonly backfilled: number;
-  readonly backfillRemaining: number;
-  readonly budgetExhausted: boolean;
-  /** Days this run verified against Wolkvox's day totals. */
-  readonly daysVerified: readonly string[];
-  /** Days whose check found changes this run (the windows that differed were re-collected). */
-  readonly daysChanged: readonly string[];
-  /** API calls this run spent on verification (day calls, narrowing, re-collected windows). */
-  readonly verificationCalls: number;
-  /** Days with windows stored and not verified yet; of those, ended more than 3 days ago (the DaysUnverified alarm). */
-  readonly daysPending: number;
-  readonly daysUnverifiedPastBound: number;
-}
+/** What an invocation returns (the run's report, as the Lambda tells it). */
+export type HandlerResult = LambdaResult;
 
 /** Stop this long before Lambda would kill the run: room to write the checkpoint. */
 const SAFETY_MARGIN_MS = 10_000;
@@ -110,35 +86,14 @@ export function createHandler(deps: HandlerDeps) {
         deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { message: error.message });
         return undefined;
       });
-      if (report === undefined) {
-        const skipped: HandlerResult = { windowsCollected: 0, windowsQuarantined: 0, windowsBehind: 0, apiCalls: 0, stopReason: 'lease-held', firstWindow: null, lastWindow: null, restated: 0, backfilled: 0, backfillRemaining: 0, budgetExhausted: false, daysVerified: [], daysChanged: [], verificationCalls: 0, daysPending: 0, daysUnverifiedPastBound: 0 };
-        return skipped;
-      }
-      const { first, last } = report.collected;
-      const result: HandlerResult = {
-        windowsCollected: report.collected.count,
-        windowsQuarantined: report.quarantined.length,
-        windowsBehind: report.windowsBehind,
-        apiCalls: report.apiCalls,
-        stopReason: report.stopReason,
-        firstWindow: first ? labelOf(first) : null,
-        lastWindow: last ? labelOf(last) : null,
-        restated: report.restated,
-        backfilled: report.backfilled,
-        backfillRemaining: report.backfillRemaining,
-        budgetExhausted: report.budgetExhausted,
-        daysVerified: report.verification.verified,
-        daysChanged: report.verification.changed,
-        verificationCalls: report.verification.apiCalls,
-        daysPending: report.verification.pending,
-        daysUnverifiedPastBound: report.verification.pastBound,
-      };
+      if (report === undefined) return { ...lambdaResultOf(idleReport('done')), stopReason: 'lease-held' };
+      const result = lambdaResultOf(report);
       deps.log.info('run finished', { ...result });
       if (report.stoppedAt && !report.stoppedAt.error.retryable) {
         // Progress is saved; failing the invocation makes the error alarm fire.
         throw report.stoppedAt.error;
       }
-      if (report.stoppedAt) deps.log.warn('run stopped early; the next run resumes there', { window_start: labelOf(report.stoppedAt.window), reason: report.stoppedAt.error.message });
+      if (report.stoppedAt) deps.log.warn('run stopped early; the next run resumes there', { window_start: describeWindow(report.stoppedAt.window).window_start, reason: report.stoppedAt.error.message });
       return result;
     } catch (error) {
       deps.log.error('run failed', {
