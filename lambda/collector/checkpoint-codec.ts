@@ -15,6 +15,11 @@ export function jobSearchKey(job: Pick<Job, 'from' | 'to'>): string {
   return `job:${formatWall(job.from.startWall)}|${formatWall(job.to.startWall)}`;
 }
 
+/** Where the search that fills a day's missing windows before its check is kept in `searches`. */
+export function fillSearchKey(day: Day): string {
+  return `fill:${dayLabel(day)}`;
+}
+
 /** Where a day's verification search in progress is kept in `searches`. */
 export function verifySearchKey(day: Day): string {
   return `verify:${dayLabel(day)}`;
@@ -88,6 +93,7 @@ function pendingOf(p: Checkpoint['verify_days'][string]): PendingDay {
     since: Date.parse(p.since),
     checks: p.checks,
     nextCheck: p.next_check === null ? null : Date.parse(p.next_check),
+    ...(p.whole ? { whole: true } : {}),
     ...(p.check ? { check: { vendor: { ...p.check.vendor }, stored: { ...p.check.stored }, fetchId: p.check.fetch_id, calls: p.check.calls } } : {}),
   };
 }
@@ -97,6 +103,7 @@ function savedPending(p: PendingDay): Checkpoint['verify_days'][string] {
     since: new Date(p.since).toISOString(),
     checks: p.checks,
     next_check: p.nextCheck === null ? null : new Date(p.nextCheck).toISOString(),
+    ...(p.whole ? { whole: true } : {}),
     ...(p.check ? { check: { vendor: p.check.vendor, stored: p.check.stored, fetch_id: p.check.fetchId, calls: p.check.calls } } : {}),
   };
 }

@@ -56,6 +56,8 @@ export interface PendingDay {
   checks: number;
   /** No check before this instant (epoch ms): after a check found changes, the next waits a while. */
   nextCheck: number | null;
+  /** Every window of the day was wanted (a job covered it whole): missing ones are filled before its check. */
+  whole?: boolean;
   check?: DayCheck;
 }
 

@@ -220,14 +220,19 @@ class Search {
     const span = nodeSpan(node, run.timeZone);
     const meta = { fetchId: node.by ?? 'unknown', requestedAt: run.now(), revision: 1 };
     let batch: Promise<unknown>[] = [];
-    for (const w of windows) {
-      await run.state.markDay(w);
-      batch.push(run.deps.store.put(dataKey(prefix, operation, w), '', NDJSON), run.deps.store.put(fetchLogKey(prefix, operation, w, meta.fetchId), toNdjson([buildEstablishedRecord(w, span, meta)]), NDJSON));
-      if (batch.length < EMPTY_WRITES_AT_ONCE) continue;
+    try {
+      for (const w of windows) {
+        await run.state.markDay(w);
+        batch.push(run.deps.store.put(dataKey(prefix, operation, w), '', NDJSON), run.deps.store.put(fetchLogKey(prefix, operation, w, meta.fetchId), toNdjson([buildEstablishedRecord(w, span, meta)]), NDJSON));
+        if (batch.length < EMPTY_WRITES_AT_ONCE) continue;
+        await Promise.all(batch);
+        batch = [];
+      }
       await Promise.all(batch);
-      batch = [];
+    } finally {
+      // A mark that failed leaves writes in flight: they land (or fail, observed) before the run goes on to fail.
+      await Promise.allSettled(batch);
     }
-    await Promise.all(batch);
     for (const w of windows) {
       run.stored.set(w, {});
       this.note({ window: w, rows: 0, callsByInterval: {} });

@@ -54,6 +54,8 @@ const pendingDaySchema = z.object({
   checks: z._default(z.int().check(z.nonnegative()), 0),
   /** No check before this instant: after a check found changes, the next waits a while. */
   next_check: z._default(z.nullable(isoInstant), null),
+  /** Every window of the day was wanted (a range or backfill covered the whole day): missing ones are filled before its check. */
+  whole: z.optional(z.boolean()),
   /** The check in progress (its narrowing was cut short): what the day call said, and what it has cost so far. */
   check: z.optional(z.object({ vendor: callsByInterval, stored: callsByInterval, fetch_id: z.string(), calls: z.int().check(z.nonnegative()) })),
 });

@@ -75,6 +75,29 @@ describe('Function: livePhase', () => {
     expect(op.sim.stats.requests).toBe(0);
     expect(run.state.nextWindow).toEqual(at('2026-11-20 03:00'));
   });
+  it('moves the live cursor only past the windows a resumed quiet search stored, never past windows due since', async () => {
+    // Prepare: a quiet night; an earlier run's call over 03:05-03:45 failed and left its search saved; at 04:05 windows up to 03:55 are due.
+    op = await openOperation('2026-11-20 04:05', { traffic: { kind: 'business-hours' } });
+    await seedState(op, (state) => {
+      state.nextWindow = at('2026-11-20 03:05');
+      state.quietSince = at('2026-11-20 00:00');
+      state.searches.set('quiet', [{ fromWall: parseWall('2026-11-20 03:05')!, toWall: parseWall('2026-11-20 03:45')! }]);
+    });
+    const run = await runOn(op);
+
+    // Act
+    const outcome = await livePhase.work(run);
+    await run.state.flush();
+    op.clock.set(instantOfWall('2026-11-20 04:25', OP.timeZone));
+    const next = await runOn(op);
+    await livePhase.work(next);
+
+    // Assess: the first run stops at 03:45 (what its search covered); the next quiet call, at 04:25, stores the rest.
+    expect(outcome.stop).toBe('done');
+    expect(run.state.nextWindow).toEqual(at('2026-11-20 03:45'));
+    expect(next.state.nextWindow).toEqual(at('2026-11-20 04:20'));
+    expect(windowsOffTruth(op, windowsBetween('2026-11-20 03:05', '2026-11-20 04:20'))).toEqual([]);
+  });
 });
 
 describe('Function: reconcilePhase', () => {
@@ -156,6 +179,36 @@ describe('Function: verifyPhase', () => {
     // A narrowing search: far fewer calls than the day's 288 windows.
     expect(op.sim.stats.requests - callsBefore).toBeLessThan(30);
     expect(verificationRows(op, DAY).map((r) => r.status)).toEqual(['pending', 'changed', 'verified']);
+  });
+
+  it('returns the day verified only after filling a window whose object went missing, one call for that window', async () => {
+    // Prepare: a window with calls disappears from the store; every write is recorded in order.
+    op = await pendingDay();
+    const windows = windowsOf(daySpan(DAY, OP.timeZone));
+    const lost = windows.find((w) => rowsOf(op!, w).some((r) => r.calls > 0))!;
+    const lostKey = dataKey(OP.prefix, OP.operation, lost);
+    op.store.remove(lostKey);
+    const writes: string[] = [];
+    const put = op.store.put.bind(op.store);
+    op.store.put = async (key, body, type) => {
+      await put(key, body, type);
+      writes.push(key);
+    };
+    const run = await runOn(op);
+    const callsBefore = op.sim.stats.requests;
+
+    // Act
+    const outcome = await verifyPhase.work(run);
+    await run.state.flush();
+
+    // Assess
+    expect(outcome.notes.verified).toEqual([parseDay(DAY)]);
+    expect(windowsOffTruth(op, windows)).toEqual([]);
+    const verifiedAt = writes.findIndex((k) => k.includes('/verified-'));
+    expect(writes.indexOf(lostKey)).toBeGreaterThanOrEqual(0);
+    expect(writes.indexOf(lostKey)).toBeLessThan(verifiedAt);
+    // The window fetched on its own, then the day's call.
+    expect(op.sim.stats.requests - callsBefore).toBe(2);
   });
 
   it('stops with a transient error and keeps the day pending when the day call keeps failing with 503', async () => {

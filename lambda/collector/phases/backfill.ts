@@ -4,6 +4,7 @@
  * only spans with calls are split, down to windows (domain/settle.ts); windows already stored
  * are never asked for again. A refetch job collects every window again, one call each.
  */
+import { DAY_MS, daysOf } from '../../domain/day.ts';
 import { iterateWindows, latestDueWindow } from '../../domain/planner.ts';
 import { chunkSpan, type Span } from '../../domain/span.ts';
 import { describeWindow, nextWindow, windowEndInstant, WINDOW_MS, type Window } from '../../domain/window.ts';
@@ -56,8 +57,18 @@ export function dropJob(run: Run, job: Job): void {
 }
 
 /** One pass over a job, as far as time, budget and the windows that have ended allow. */
-export function workJob(run: Run, job: Job): Promise<Outcome> {
-  return job.refetch ? refetchJob(run, job) : walkJob(run, job);
+export async function workJob(run: Run, job: Job): Promise<Outcome> {
+  const out = job.refetch ? await refetchJob(run, job) : await walkJob(run, job);
+  markWholeDays(run, job);
+  return out;
+}
+
+/** Days the job has settled from midnight to midnight were wanted whole: their verification fills any window missing. */
+function markWholeDays(run: Run, job: Job): void {
+  for (const day of daysOf(job.from.startWall, job.next.startWall)) {
+    const pending = run.state.verifyDays.get(day);
+    if (pending && day >= job.from.startWall && day + DAY_MS <= job.next.startWall) pending.whole = true;
+  }
 }
 
 /**

@@ -44,13 +44,20 @@ export function noteQuiet(state: Pick<StateData, 'quietSince'>, w: Window, calls
 /** The due windows of a quiet period, settled top down from one call over all of them. */
 export async function collectQuiet(run: Run, span: Span): Promise<Outcome> {
   const { state, stored, settings } = run;
-  const outcome = await settleSearch(run, { mode: 'fill', key: QUIET_SEARCH, quarantine: true, ...(settings.onCollected ? { onCollected: settings.onCollected } : {}) }, span);
+  // A quiet search an earlier run cut short resumes on its own spans: what it settles ends where
+  // its span ended, which may be before the windows due now.
+  const saved = state.searches.get(QUIET_SEARCH)?.[0];
+  const covered = saved ? { ...span, toWall: saved.toWall } : span;
+  const outcome = await settleSearch(run, { mode: 'fill', key: QUIET_SEARCH, quarantine: true, ...(settings.onCollected ? { onCollected: settings.onCollected } : {}) }, covered);
   if (outcome.stop !== 'done') return outcome;
-  state.nextWindow = run.windowAt(span.toWall);
+  // The live cursor moves only past windows stored (or given up on): never past one no call established.
+  const windows = windowsOf(covered);
+  const settled = windows.findIndex((w) => !stored.has(w.startWall) && !state.quarantined.has(w.startWall));
+  const through = settled === -1 ? windows : windows.slice(0, settled);
+  state.nextWindow = settled === -1 ? run.windowAt(covered.toWall) : windows[settled]!;
   // The quiet period goes on from after the last window that had calls, if any had.
-  const windows = windowsOf(span);
-  const lastWithCalls = [...windows].reverse().find((w) => callCount(stored.lookup(w) ?? {}) > 0);
+  const lastWithCalls = [...through].reverse().find((w) => callCount(stored.lookup(w) ?? {}) > 0);
   if (lastWithCalls) state.quietSince = nextWindow(lastWithCalls);
-  outcome.notes.handled = windows.length;
+  outcome.notes.handled = through.length;
   return outcome;
 }

@@ -6,10 +6,11 @@
  */
 import { dayLabel, type Day } from '../../domain/day.ts';
 import { spanOfDay, windowsOf, type Span } from '../../domain/span.ts';
+import type { Window } from '../../domain/window.ts';
 import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../../domain/totals.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
 import { stopOf } from '../budget.ts';
-import { verifySearchKey } from '../checkpoint-codec.ts';
+import { fillSearchKey, verifySearchKey } from '../checkpoint-codec.ts';
 import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
 import type { PendingDay } from '../run-state.ts';
@@ -29,11 +30,14 @@ export const verifyPhase: Phase = {
       const pending = run.state.verifyDays.get(day);
       const now = run.now();
       if (!pending || !checkDue(run, day, pending, now)) continue;
-      if (!pending.check && !(await owedWhole(run, day))) {
+      const missing = pending.check ? [] : await missingWindows(run, day);
+      if (missing.length > 0 && !owedWhole(run, day, pending)) {
         await leavePartial(run, day, out);
         continue;
       }
       run.settings.onPhase?.({ name: 'verify', day: dayLabel(day) });
+      // A window missing from a day owed whole is filled first: its check compares every window.
+      if (missing.length > 0 && !(await fillDay(run, day, out))) break;
       if (!(await verifyDay(run, day, pending, now, out))) break;
     }
     out.calls = run.calls - callsBefore;
@@ -184,18 +188,28 @@ async function narrowDay(run: Run, day: Day, pending: PendingDay, round: number,
   return again ? 'again' : 'done';
 }
 
-/**
- * Whether the whole day is to be verified: every window of it is stored, or the schedule
- * owns it (it started before the day and its cursor is past it), so missing windows are
- * gaps to fill (quarantined, lost) rather than windows nobody asked for.
- */
-async function owedWhole(run: Run, day: Day): Promise<boolean> {
-  const { state, stored } = run;
+/** The day's windows with no object: none when what this run read and wrote says so (no LIST), else as listed now. */
+async function missingWindows(run: Run, day: Day): Promise<Window[]> {
   const windows = windowsOf(spanOfDay(day, run.timeZone));
-  // What this run read and wrote says every window is there (the read-back checks it): no LIST.
-  if (windows.every((w) => stored.has(w.startWall))) return true;
-  const have = await stored.storedStarts(day);
-  if (windows.every((w) => have.has(w.startWall))) return true;
+  if (windows.every((w) => run.stored.has(w.startWall))) return [];
+  const have = await run.stored.storedStarts(day);
+  return windows.filter((w) => !have.has(w.startWall));
+}
+
+/**
+ * Whether every window of the day is wanted, so that missing windows are gaps to fill
+ * (quarantined, lost) rather than windows nobody asked for: a job covered the whole day, or the
+ * schedule owns it (it started before the day and its cursor is past it).
+ */
+function owedWhole(run: Run, day: Day, pending: PendingDay): boolean {
+  const { liveFrom, nextWindow } = run.state;
   const span = spanOfDay(day, run.timeZone);
-  return state.liveFrom !== null && state.nextWindow !== null && state.liveFrom.startWall <= span.fromWall && state.nextWindow.startWall >= span.toWall;
+  return pending.whole === true || (liveFrom !== null && nextWindow !== null && liveFrom.startWall <= span.fromWall && nextWindow.startWall >= span.toWall);
+}
+
+/** Stores the day's missing windows, top down (a call over a span with no calls proves its windows empty); false when the run must stop. */
+async function fillDay(run: Run, day: Day, out: Outcome): Promise<boolean> {
+  const filled = await settleSearch(run, { mode: 'fill', key: fillSearchKey(day), quarantine: true }, spanOfDay(day, run.timeZone));
+  absorb(out, filled);
+  return filled.stop === 'done';
 }
