@@ -1,4 +1,4 @@
-/** Per-token call counters that reset with the operation's wall-clock day. */
+/** Per-token call counters that reset with the operation's wall-clock day; other integrations' calls count too. */
 import { formatVendor, toWallClock } from '../../lambda/domain/wall-clock.ts';
 
 export class DailyUsage {
@@ -6,20 +6,22 @@ export class DailyUsage {
 
   readonly limit: number;
   readonly timeZone: string;
+  private readonly othersUse: (nowMs: number) => number;
 
-  constructor(limit: number, timeZone: string) {
+  constructor(limit: number, timeZone: string, othersUse: (nowMs: number) => number = () => 0) {
     this.limit = limit;
     this.timeZone = timeZone;
+    this.othersUse = othersUse;
   }
 
   private dayOf(nowMs: number): string {
     return formatVendor(toWallClock(nowMs, this.timeZone)).slice(0, 8);
   }
 
-  /** Calls the token made on the wall-clock day of `nowMs`. */
+  /** Calls made with the token on the wall-clock day of `nowMs`, by us and by other integrations. */
   usedToday(token: string, nowMs: number): number {
     const entry = this.byToken.get(token);
-    return entry && entry.day === this.dayOf(nowMs) ? entry.used : 0;
+    return (entry && entry.day === this.dayOf(nowMs) ? entry.used : 0) + this.othersUse(nowMs);
   }
 
   /** Spends one call of the day; false (and nothing spent) when the day's allowance is gone. */
@@ -30,7 +32,7 @@ export class DailyUsage {
       entry = { day, used: 0 };
       this.byToken.set(token, entry);
     }
-    if (entry.used >= this.limit) return false;
+    if (entry.used + this.othersUse(nowMs) >= this.limit) return false;
     entry.used += 1;
     return true;
   }

@@ -10,6 +10,7 @@ import type { IntervalTotals, Simulator, SimulatorOptions, TrafficProfile } from
 export type {
   EmptyStyle,
   Fault,
+  VendorModel,
   FaultRequest,
   IntervalTotals,
   Simulator,
@@ -49,6 +50,9 @@ function resolve(options: SimulatorOptions): SimulatorConfig {
     seed: options.seed ?? 1,
     traffic: resolveTraffic(options.traffic),
     dailyLimit: options.dailyLimit ?? 1_000_000,
+    othersUse: options.othersUse ?? (() => 0),
+    tokenInfo: options.tokenInfo ?? 'numbers',
+    vendor: { dateEnd: options.vendor?.dateEnd ?? 'inclusive', countCallsAt: options.vendor?.countCallsAt ?? 'start', answer404: options.vendor?.answer404 ?? false },
     latencyMs: options.latencyMs ?? 0,
     now: options.now ?? Date.now,
     reportDelayMs: options.reportDelayMs ?? 0,
@@ -78,5 +82,5 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
  */
 export function trueTotalsOf(options: SimulatorOptions, dateIni: string, dateEnd: string, nowMs?: number): Record<IntervalKey, IntervalTotals> {
   const config = resolve(options);
-  return rangeTotals(new CallSource(config.seed, config.timeZone, config.traffic), dateIni, dateEnd, nowMs ?? config.now(), config.reportDelayMs);
+  return rangeTotals(new CallSource(config.seed, config.timeZone, config.traffic), dateIni, dateEnd, nowMs ?? config.now(), config.reportDelayMs, config.vendor);
 }

@@ -84,12 +84,14 @@ export function emptyReply(style: EmptyStyle, totals: Totals, codeAsString: bool
   }
 }
 
-export function tokenInfoReply(limit: number, usedToday: number, codeAsString: boolean): Reply {
+export function tokenInfoReply(limit: number, usedToday: number, style: 'numbers' | 'blank'): Reply {
+  // As the vendor's published sample: `code` as a string, one record in an array, every value a string.
+  const field = (n: number) => (style === 'blank' ? ' ' : String(n));
   return json(200, {
-    code: code(200, codeAsString),
+    code: '200',
     error: null,
-    msg: '1 records were found',
-    data: { token_limit: limit, token_use_today: usedToday, available_consumption_options: Math.max(0, limit - usedToday) },
+    msg: ' 1 records were found',
+    data: [{ description: ' ', token_limit: field(limit), token_use_today: field(usedToday), all_token_today: field(usedToday), available_consumption_options: field(Math.max(0, limit - usedToday)) }],
   });
 }
 

@@ -17,7 +17,7 @@ import {
   type Reply,
 } from './responses.ts';
 import { CallSource, totalCalls, type IntervalKey } from './synthetic-calls.ts';
-import type { EmptyStyle, Fault, FaultRequest, IntervalTotals, Simulator, SimulatorLogEntry, SimulatorStats, TrafficProfile } from './types.ts';
+import type { EmptyStyle, Fault, FaultRequest, IntervalTotals, Simulator, SimulatorLogEntry, SimulatorStats, TrafficProfile, VendorModel } from './types.ts';
 import { checkVendorRange } from './vendor-dates.ts';
 
 export const REPORTS_PATH = '/api/v2/reports_manager.php';
@@ -31,6 +31,9 @@ export interface SimulatorConfig {
   seed: number;
   traffic: TrafficProfile;
   dailyLimit: number;
+  othersUse: (nowMs: number) => number;
+  tokenInfo: 'numbers' | 'blank';
+  vendor: Required<VendorModel>;
   latencyMs: number;
   now: () => number;
   reportDelayMs: number;
@@ -46,10 +49,12 @@ export interface SimulatorConfig {
  * asked then. The one place that reads a range for the truth, so that a bench without a
  * server and the server's own trueTotals cannot disagree.
  */
-export function rangeTotals(calls: CallSource, dateIni: string, dateEnd: string, nowMs: number, reportDelayMs: number): Record<IntervalKey, IntervalTotals> {
+export function rangeTotals(calls: CallSource, dateIni: string, dateEnd: string, nowMs: number, reportDelayMs: number, vendor: VendorModel = {}): Record<IntervalKey, IntervalTotals> {
   const range = checkVendorRange(dateIni, dateEnd);
   if (!range.ok) throw new RangeError(`not a valid vendor range: ${dateIni}..${dateEnd}`);
-  return calls.totals(range.iniWall, range.endWall, nowMs, reportDelayMs);
+  // An exclusive end leaves the range's last second out.
+  const endWall = vendor.dateEnd === 'exclusive' ? range.endWall - 1000 : range.endWall;
+  return calls.totals(range.iniWall, endWall, nowMs, reportDelayMs, vendor.countCallsAt ?? 'start');
 }
 
 /** What to do with one request: answer (after a delay) or hold it until close(). */
@@ -84,7 +89,7 @@ export class SimulatorServer implements Simulator {
     this.config = config;
     this.acceptedToken = config.token;
     this.calls = new CallSource(config.seed, config.timeZone, config.traffic);
-    this.usage = new DailyUsage(config.dailyLimit, config.timeZone);
+    this.usage = new DailyUsage(config.dailyLimit, config.timeZone, config.othersUse);
     this.http = createServer((req, res) => this.onRequest(req, res));
     const counters = this.counters;
     const byStatus = this.byStatus;
@@ -146,7 +151,7 @@ export class SimulatorServer implements Simulator {
   }
 
   trueTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals> {
-    return rangeTotals(this.calls, dateIni, dateEnd, this.config.now(), this.config.reportDelayMs);
+    return rangeTotals(this.calls, dateIni, dateEnd, this.config.now(), this.config.reportDelayMs, this.config.vendor);
   }
 
   close(): Promise<void> {
@@ -226,7 +231,7 @@ export class SimulatorServer implements Simulator {
       if (q.get('api') !== 'token_info') return reply(errorReply(400, MESSAGES.apiDoesNotExist, asString));
       const auth = this.authorize(req, nowMs, held);
       if (typeof auth !== 'string') return reply(auth);
-      return reply(tokenInfoReply(this.config.dailyLimit, this.usage.usedToday(auth, nowMs), asString));
+      return reply(tokenInfoReply(this.config.dailyLimit, this.usage.usedToday(auth, nowMs), this.config.tokenInfo));
     }
     if (url.pathname !== REPORTS_PATH) return reply(errorReply(404, MESSAGES.notFound, asString));
 
@@ -271,8 +276,8 @@ export class SimulatorServer implements Simulator {
     if (typeof auth !== 'string') return reply(auth, extraDelayMs);
 
     const range = checkVendorRange(dateIni, dateEnd);
-    if (!range.ok) return reply(errorReply(404, MESSAGES.validateDates, asString), extraDelayMs);
-    const totals = this.calls.totals(range.iniWall, range.endWall, nowMs, this.config.reportDelayMs);
+    if (!range.ok || this.config.vendor.answer404) return reply(errorReply(404, MESSAGES.validateDates, asString), extraDelayMs);
+    const totals = rangeTotals(this.calls, dateIni, dateEnd, nowMs, this.config.reportDelayMs, this.config.vendor);
     if (totalCalls(totals) === 0) return reply(emptyReply(this.config.emptyStyle, totals, asString), extraDelayMs);
     return reply(cdr4Reply(totals, asString), extraDelayMs);
   }

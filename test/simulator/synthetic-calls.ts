@@ -237,18 +237,30 @@ export class CallSource {
   }
 
   /**
-   * Calls and seconds per interval of a wall-clock range, counting only calls visible at
-   * `nowMs` (ended at least `reportDelayMs` before). Exactly-121 s calls are left out.
+   * Calls and seconds per interval of a wall-clock range [iniWall, endWall] (both inclusive),
+   * counting only calls visible at `nowMs` (ended at least `reportDelayMs` before), each in the
+   * range that holds its start (or its end). Exactly-121 s calls are left out.
    */
-  totals(iniWall: number, endWall: number, nowMs: number, reportDelayMs: number): Totals {
+  totals(iniWall: number, endWall: number, nowMs: number, reportDelayMs: number, countAt: 'start' | 'end' = 'start'): Totals {
     const totals = emptyTotals();
-    this.forEachCallInWallRange(iniWall, endWall, (call) => {
-      if (nowMs < call.startInstant + call.durationS * 1000 + reportDelayMs) return;
+    const count = (call: PlacedCall) => {
+      const endInstant = call.startInstant + call.durationS * 1000;
+      if (nowMs < endInstant + reportDelayMs) return;
+      if (countAt === 'end') {
+        const endWallOfCall = endInstant + this.offsetOfMinute(Math.floor(endInstant / MINUTE_MS));
+        if (endWallOfCall < iniWall || endWallOfCall > endWall) return;
+      }
       const key = intervalKeyOf(call.durationS);
       if (key === undefined) return;
       totals[key].calls += 1;
       totals[key].seconds += call.durationS;
-    });
+    };
+    // Counted at their end, calls that started up to the longest call's length before the range may end in it.
+    if (countAt === 'end') this.forEachCallInWallRange(iniWall - MAX_CALL_MS, endWall, count);
+    else this.forEachCallInWallRange(iniWall, endWall, count);
     return totals;
   }
 }
+
+/** No synthetic call lasts longer (business-hours long calls: at most 9000 s). */
+const MAX_CALL_MS = 9_000_000;

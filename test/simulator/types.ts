@@ -26,6 +26,19 @@ export type Fault =
  */
 export type TrafficProfile = { kind: 'office' } | { kind: 'business-hours'; longCallShare?: number } | { kind: 'busy' };
 
+/**
+ * How the vendor reads a range, where it might differ from our reading of it (one plausible way
+ * each): `dateEnd: 'exclusive'` leaves each range's last second out (so a window's last second is
+ * in no window, but is in the day); `countCallsAt: 'end'` counts a call in the range that holds
+ * its end instead of its start; `answer404: true` is a report the server does not have, answering
+ * 404 "Validate dates entered" to every cdr_4 call.
+ */
+export interface VendorModel {
+  readonly dateEnd?: 'inclusive' | 'exclusive';
+  readonly countCallsAt?: 'start' | 'end';
+  readonly answer404?: boolean;
+}
+
 export interface FaultRequest {
   dateIni: string;
   dateEnd: string;
@@ -45,6 +58,12 @@ export interface SimulatorOptions {
   traffic?: TrafficProfile;
   /** API calls per token per wall-clock day; default 1_000_000. */
   dailyLimit?: number;
+  /** Calls other integrations have made with the token today, at an instant (they count toward the daily limit); default none. */
+  othersUse?: (nowMs: number) => number;
+  /** token_info's fields: numbers as strings (default), or blank as in the vendor's published sample. */
+  tokenInfo?: 'numbers' | 'blank';
+  /** Where the vendor differs from our reading of it; default: it does not. */
+  vendor?: VendorModel;
   /** Fixed delay before every answer; default 0. */
   latencyMs?: number;
   /** The simulator's clock (epoch ms), default Date.now: daily limit, maintenance and late data. */

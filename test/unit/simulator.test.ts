@@ -334,7 +334,7 @@ describe('Function: startSimulator', () => {
       const wrongApi = await call(s, '/api/v2/information.php?api=nope');
       // Assess
       expect(info.status).toBe(200);
-      expect(info.body).toEqual({ code: 200, error: null, msg: '1 records were found', data: { token_limit: 50, token_use_today: 3, available_consumption_options: 47 } });
+      expect(info.body).toEqual({ code: '200', error: null, msg: ' 1 records were found', data: [{ description: ' ', token_limit: '50', token_use_today: '3', all_token_today: '3', available_consumption_options: '47' }] });
       expect(wrongApi.status).toBe(400);
       expect(wrongApi.body.error).toBe('THE API YOU WANT TO CONSULT DOES NOT EXIST');
     });
@@ -418,11 +418,89 @@ describe('Function: startSimulator', () => {
       const nextDay = await cdr4(s, '20260310090000', '20260310095959');
       // Assess
       expect(first.map((a) => a.status)).toEqual([200, 200, 200]);
-      expect(first[1]?.body.data.token_use_today).toBe(2);
+      expect(first[1]?.body.data[0].token_use_today).toBe('2');
       expect(spent.status).toBe(403);
       expect(spent.body).toEqual({ code: 403, error: 'TOKEN LIMIT EXCEEDED', msg: 'TOKEN LIMIT EXCEEDED' });
       expect(stillSpent.status).toBe(403);
       expect(nextDay.status).toBe(200);
+    });
+  });
+
+  describe('vendors that differ from our reading', () => {
+    const DAY_INI = '20260310000000';
+    const DAY_END = '20260310235959';
+    /** The day's 288 windows as the vendor's own date pairs. */
+    const windows = Array.from({ length: 288 }, (_, i) => {
+      const start = Date.UTC(2026, 2, 10) + i * 5 * MINUTE;
+      return [formatVendor(start), formatVendor(start + 5 * MINUTE - 1000)] as const;
+    });
+    const sumOf = (s: Simulator, pairs: ReadonlyArray<readonly [string, string]>) => pairs.reduce((n, [a, b]) => n + Object.values(s.trueTotals(a, b)).reduce((m, t) => m + t.calls, 0), 0);
+    const callsIn = (s: Simulator, a: string, b: string) => Object.values(s.trueTotals(a, b)).reduce((m, t) => m + t.calls, 0);
+
+    it('returns a day total above the sum of its windows when date_end is exclusive: each window\'s last second is in no window', async () => {
+      // Prepare
+      const inclusive = await sim({ seed: 5, traffic: { kind: 'busy' } });
+      const exclusive = await sim({ seed: 5, traffic: { kind: 'busy' }, vendor: { dateEnd: 'exclusive' } });
+
+      // Act
+      const answer = await cdr4(exclusive, DAY_INI, DAY_END);
+
+      // Assess
+      expect(sumOf(inclusive, windows)).toBe(callsIn(inclusive, DAY_INI, DAY_END));
+      expect(callsIn(exclusive, DAY_INI, DAY_END)).toBeGreaterThan(sumOf(exclusive, windows));
+      expect(Object.values(callsOf(answer.body)).reduce((n, c) => n + c, 0)).toBe(callsIn(exclusive, DAY_INI, DAY_END));
+    });
+
+    it('returns windows that still add up to the day when calls are counted at their end, each in another window than at its start', async () => {
+      // Prepare
+      const atStart = await sim({ seed: 5, traffic: { kind: 'busy' } });
+      const atEnd = await sim({ seed: 5, traffic: { kind: 'busy' }, vendor: { countCallsAt: 'end' } });
+
+      // Act
+      const differing = windows.filter(([a, b]) => callsIn(atStart, a, b) !== callsIn(atEnd, a, b));
+
+      // Assess
+      expect(sumOf(atEnd, windows.slice(12, 276))).toBe(callsIn(atEnd, windows[12]![0], windows[275]![1]));
+      expect(differing.length).toBeGreaterThan(10);
+    });
+
+    it('returns 404 Validate dates entered to every cdr_4 call, calls or not, when the report is not there', async () => {
+      // Prepare
+      const s = await sim({ traffic: { kind: 'busy' }, vendor: { answer404: true } });
+
+      // Act
+      const answer = await cdr4(s, DAY_INI, DAY_END);
+
+      // Assess
+      expect(callsIn(await sim({ traffic: { kind: 'busy' } }), DAY_INI, DAY_END)).toBeGreaterThan(0);
+      expect(answer.status).toBe(404);
+      expect(answer.body.error).toBe(MESSAGES.validateDates);
+    });
+
+    it('returns TOKEN LIMIT EXCEEDED once our calls and other integrations\' reach the limit, and token_info counts both', async () => {
+      // Prepare
+      const s = await sim({ dailyLimit: 10, othersUse: () => 7 });
+
+      // Act
+      const ours = [await cdr4(s, DAY_INI, DAY_END), await cdr4(s, DAY_INI, DAY_END)];
+      const info = await call(s, '/api/v2/information.php?api=token_info');
+      const spent = await cdr4(s, DAY_INI, DAY_END);
+
+      // Assess
+      expect(ours.map((a) => a.status)).toEqual([200, 200]);
+      expect(info.body.data[0]).toMatchObject({ token_limit: '10', token_use_today: '10', available_consumption_options: '0' });
+      expect(spent.body.error).toBe(MESSAGES.tokenLimit);
+    });
+
+    it('returns token_info with blank fields, as in the vendor\'s published sample, when asked to', async () => {
+      // Prepare
+      const s = await sim({ tokenInfo: 'blank' });
+
+      // Act
+      const info = await call(s, '/api/v2/information.php?api=token_info');
+
+      // Assess
+      expect(info.body.data).toEqual([{ description: ' ', token_limit: ' ', token_use_today: ' ', all_token_today: ' ', available_consumption_options: ' ' }]);
     });
   });
 
