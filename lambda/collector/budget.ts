@@ -1,16 +1,29 @@
 /**
  * What a run may still spend: time before its deadline, the user's patience (a stop request),
- * and calls within the operation day's cap. Live windows may use the whole cap; history
- * (reconciliation, verification, backfill) only what is left once today's remaining live
- * windows are reserved. Every call of every phase asks `mayCall()` first, and every error that
- * stops work becomes a stop reason through `stopOf`.
+ * and calls within the operation day's limits. Live windows may use whatever our cap leaves;
+ * history (backfill) only what is left once today's remaining live windows are reserved and the
+ * token's reserve for other integrations is kept; checking (verification, reconciliation) at
+ * most its share of the day's allowance on top. Every call of every phase asks `mayCall()`
+ * first, and every error that stops work becomes a stop reason through `stopOf`.
  */
 import { CollectorError, WolkvoxTokenLimitError } from '../domain/errors.ts';
-import { DAY_MS } from '../domain/day.ts';
+import { DAY_MS, dayOf } from '../domain/day.ts';
+import { ONE_LICENSE_CALLS, roomAboveReserve, type Reserve } from '../domain/vendor-model.ts';
 import { firstInstantOf, toWallClock } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
+import type { RunState } from './run-state.ts';
 
-export type StopReason = 'done' | 'deadline' | 'budget' | 'transient-error' | 'token-limit' | 'failed' | 'interrupted';
+/**
+ * Why work stopped: `budget` our daily cap, `reserve` the token's reserve for other
+ * integrations, `check-share` checking's share of the day, `bound` a limit set on one piece of
+ * work (a day's checking), which ends that piece only.
+ */
+export type StopReason = 'done' | 'deadline' | 'budget' | 'reserve' | 'check-share' | 'bound' | 'transient-error' | 'token-limit' | 'failed' | 'interrupted';
+
+/** Stops that mean the day's calls are spent (as far as we may use them): the next operation day resumes. */
+export function spentForToday(stop: StopReason): boolean {
+  return stop === 'budget' || stop === 'reserve' || stop === 'check-share' || stop === 'token-limit';
+}
 
 /** Reserve kept after a request for writing its objects and the checkpoint. */
 export const WRITE_RESERVE_MS = 3_000;
@@ -35,7 +48,7 @@ export function liveWindowsLeftToday(now: number, timeZone: string): number {
   return Math.ceil((Math.floor(wall / DAY_MS) * DAY_MS + DAY_MS - wall) / WINDOW_MS);
 }
 
-export type Spending = 'live' | 'history';
+export type Spending = 'live' | 'history' | 'check';
 
 export interface BudgetLimits {
   readonly clock: () => number;
@@ -45,14 +58,24 @@ export interface BudgetLimits {
   readonly shouldStop?: (() => boolean) | undefined;
   /** At most this many calls per operation day, every run and job together; undefined: no cap of ours. */
   readonly dailyCallCap?: number | undefined;
-  /** Calls counted on the operation day so far. */
-  readonly callsToday: () => number;
-  /** Whether the schedule collects live windows (only then are today's kept for them). */
-  readonly hasSchedule: () => boolean;
+  /** What is kept of the token's daily limit for other integrations. */
+  readonly reserve: Reserve;
+  /** Checking's share of the day's allowance. */
+  readonly checkShare: number;
+  readonly state: Pick<RunState, 'callsToday' | 'checkCallsToday' | 'nextWindow' | 'allowance' | 'apiCalls'>;
+  /** Reads the token's allowance when the reading (as of `now`) is stale; resolves with a stop when the read says to stop. */
+  readonly refreshAllowance?: (now: number) => Promise<StopReason | undefined>;
+}
+
+/** What bounds a kind of spending now, and by how much. */
+export interface Room {
+  readonly calls: number;
+  readonly by: 'budget' | 'reserve' | 'check-share';
 }
 
 export class Budget {
   private spending: Spending = 'live';
+  private readonly bounds: { start: number; max: number }[] = [];
   private readonly o: BudgetLimits;
 
   constructor(limits: BudgetLimits) {
@@ -68,20 +91,58 @@ export class Budget {
     return this.spending;
   }
 
-  /** Calls `kind` may still make today: the cap less today's calls, and for history less today's remaining live windows. */
-  room(kind: Spending = this.spending): number {
+  /** Calls `kind` may still make today (as of `now`), and what bounds them. */
+  room(kind: Spending = this.spending, now = this.o.clock()): Room {
+    const { state } = this.o;
     const cap = this.o.dailyCallCap;
-    if (cap === undefined || !Number.isFinite(cap)) return Number.POSITIVE_INFINITY;
-    const reserve = kind === 'history' && this.o.hasSchedule() ? liveWindowsLeftToday(this.o.clock(), this.o.timeZone) : 0;
-    return cap - this.o.callsToday() - reserve;
+    const capped = cap !== undefined && Number.isFinite(cap);
+    let room: Room = { calls: capped ? cap - state.callsToday() : Number.POSITIVE_INFINITY, by: 'budget' };
+    if (kind === 'live') return room;
+    const reserve = capped && state.nextWindow !== null ? liveWindowsLeftToday(now, this.o.timeZone) : 0;
+    room = { calls: room.calls - reserve, by: 'budget' };
+    const allowance = this.readAllowance(now);
+    if (allowance) room = tighter(room, { calls: roomAboveReserve(allowance, state.callsToday(), this.o.reserve), by: 'reserve' });
+    if (kind === 'history') return room;
+    const dayAllowance = capped ? cap : (allowance?.limit ?? ONE_LICENSE_CALLS);
+    return tighter(room, { calls: Math.floor(this.o.checkShare * dayAllowance) - state.checkCallsToday(), by: 'check-share' });
   }
 
-  /** Whether a call may start now; the stop reason when not. */
-  mayCall(): StopReason | undefined {
+  /** Today's reading of the token's allowance, when it could be read. */
+  private readAllowance(now: number) {
+    const a = this.o.state.allowance;
+    return a && a.limit !== null && a.usedAtRead !== null && a.day === dayOf(toWallClock(now, this.o.timeZone)) ? { limit: a.limit, usedAtRead: a.usedAtRead, oursAtRead: a.oursAtRead } : undefined;
+  }
+
+  /** Whether a call may start now; the stop reason when not. History and checking first make sure the token's allowance is read. */
+  async mayCall(): Promise<StopReason | undefined> {
+    const now = this.o.clock();
+    const quick = this.quickStop(now);
+    if (quick) return quick;
+    if (this.spending !== 'live' && this.o.refreshAllowance) {
+      const stop = await this.o.refreshAllowance(now);
+      if (stop) return stop;
+    }
+    const room = this.room(this.spending, now);
+    return room.calls <= 0 ? room.by : undefined;
+  }
+
+  /** The stops that need no reading of anything: a stop request, the deadline, a bound on this piece of work. */
+  private quickStop(now: number): StopReason | undefined {
     if (this.o.shouldStop?.()) return 'interrupted';
-    if (this.timeLeft() < MIN_REQUEST_MS + WRITE_RESERVE_MS) return 'deadline';
-    if (this.room() <= 0) return 'budget';
+    if (this.o.deadline - now < MIN_REQUEST_MS + WRITE_RESERVE_MS) return 'deadline';
+    if (this.bounds.some((b) => this.o.state.apiCalls - b.start >= b.max)) return 'bound';
     return undefined;
+  }
+
+  /** Runs `work` with at most `max` calls of its own (a day's checking); past them its calls stop with 'bound'. */
+  async within<T>(max: number, work: () => Promise<T>): Promise<T> {
+    const bound = { start: this.o.state.apiCalls, max };
+    this.bounds.push(bound);
+    try {
+      return await work();
+    } finally {
+      this.bounds.splice(this.bounds.indexOf(bound), 1);
+    }
   }
 
   /** Whether the user asked the run to stop. */
@@ -92,4 +153,8 @@ export class Budget {
   timeLeft(): number {
     return this.o.deadline - this.o.clock();
   }
+}
+
+function tighter(a: Room, b: Room): Room {
+  return b.calls < a.calls ? b : a;
 }

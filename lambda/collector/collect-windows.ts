@@ -98,7 +98,7 @@ class WindowCollector {
 
   /** One window: false when the run stops there. */
   private async step(w: Window): Promise<boolean> {
-    const stop = this.run.budget.mayCall();
+    const stop = await this.run.budget.mayCall();
     if (stop) {
       stopAt(this.out, stop);
       return false;

@@ -56,7 +56,7 @@ export interface RunReport {
   readonly quarantined: readonly Window[];
   readonly stopReason: RunStopReason;
   readonly stoppedAt?: Stopped | undefined;
-  /** API calls of every phase. */
+  /** API calls of every phase, token_info's included. */
   readonly apiCalls: number;
   /** Due live windows still not collected after this run. */
   readonly windowsBehind: number;
@@ -333,7 +333,7 @@ export class RunTally {
   common(): RunReport {
     const { state } = this.run;
     return idleReport('done', {
-      apiCalls: state.apiCalls,
+      apiCalls: state.apiCalls + state.infoCalls,
       budgetExhausted: this.budgetExhausted,
       callsToday: state.callsToday(),
       tokenLimitUntil: state.tokenLimitUntil === null ? null : new Date(state.tokenLimitUntil).toISOString(),

@@ -8,6 +8,7 @@ import { parseCheckpoint, serializeCheckpoint } from '../domain/checkpoint.ts';
 import { dayLabel, dayOf, type Day } from '../domain/day.ts';
 import type { SettleNode } from '../domain/settle.ts';
 import type { Totals } from '../domain/totals.ts';
+import type { VendorMode } from '../domain/vendor-model.ts';
 import { toWallClock } from '../domain/wall-clock.ts';
 import type { Window } from '../domain/window.ts';
 import { JSON_TYPE } from '../storage/object-store.ts';
@@ -52,8 +53,10 @@ export interface DayCheck {
 export interface PendingDay {
   /** When its first window was written (epoch ms). */
   readonly since: number;
-  /** Checks made so far. */
+  /** Checks made so far (each one call for the whole day, and what narrowing it needed). */
   checks: number;
+  /** API calls spent checking the day so far. */
+  calls: number;
   /** No check before this instant (epoch ms): after a check found changes, the next waits a while. */
   nextCheck: number | null;
   /** Every window of the day was wanted (a job covered it whole): missing ones are filled before its check. */
@@ -76,7 +79,19 @@ export interface StateData {
   /** Windows (by wall start) given up on after repeated non-transient failures. */
   readonly quarantined: Set<number>;
   readonly backfills: Job[];
-  budget: { day: Day; calls: number } | null;
+  /** Calls on one operation day (every run and job), and of them verification's and reconciliation's. */
+  budget: DayCalls | null;
+  /** The token's allowance as last read (limit null: the answer could not be read). */
+  allowance: AllowanceReading | null;
+  /** How the vendor's totals are treated, and since when (epoch ms) when not additive. */
+  vendorMode: VendorMode;
+  vendorModeSince: number | null;
+  /** Days found not to add up: never checked again unless asked. */
+  readonly unreconcilable: Set<Day>;
+  /** The latest window start (wall ms) an answer showed a call at or after; null while none has. */
+  lastCallSeen: number | null;
+  /** From when (wall ms) the store has looked for calls. */
+  watchedFrom: number | null;
   /** Days whose day objects are due for a rewrite. */
   readonly daysDirty: Set<Day>;
   /** Days with stored windows not yet verified against the vendor's day total. */
@@ -87,6 +102,20 @@ export interface StateData {
   quietSince: Window | null;
   /** Share of calls that reached the report only after a window was first collected. */
   lateShare: number | null;
+}
+
+export interface DayCalls {
+  day: Day;
+  calls: number;
+  checkCalls: number;
+}
+
+export interface AllowanceReading {
+  readonly readAt: number;
+  readonly day: Day;
+  readonly limit: number | null;
+  readonly usedAtRead: number | null;
+  readonly oursAtRead: number;
 }
 
 export async function loadState(deps: Pick<CollectorDeps, 'store'>, s: StateSettings): Promise<StateData | undefined> {
@@ -113,9 +142,17 @@ export class RunState implements StateData {
   readonly searches: Map<string, SettleNode[]>;
   quietSince: Window | null;
   lateShare: number | null;
-  budget: { day: Day; calls: number };
-  /** API calls made by this run (all phases). */
+  budget: DayCalls;
+  allowance: AllowanceReading | null;
+  vendorMode: VendorMode;
+  vendorModeSince: number | null;
+  readonly unreconcilable: Set<Day>;
+  lastCallSeen: number | null;
+  watchedFrom: number | null;
+  /** cdr_4 calls made by this run (all phases). */
   apiCalls = 0;
+  /** token_info calls made by this run (they spend the token's allowance too). */
+  infoCalls = 0;
   private lastRecordAt = 0;
   private saving: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -153,7 +190,13 @@ export class RunState implements StateData {
     this.quietSince = data?.quietSince ?? null;
     this.lateShare = data?.lateShare ?? null;
     const today = this.today();
-    this.budget = data?.budget?.day === today ? { ...data.budget } : { day: today, calls: 0 };
+    this.budget = data?.budget?.day === today ? { ...data.budget } : { day: today, calls: 0, checkCalls: 0 };
+    this.allowance = data?.allowance ?? null;
+    this.vendorMode = data?.vendorMode ?? 'additive';
+    this.vendorModeSince = data?.vendorModeSince ?? null;
+    this.unreconcilable = new Set(data?.unreconcilable);
+    this.lastCallSeen = data?.lastCallSeen ?? null;
+    this.watchedFrom = data?.watchedFrom ?? null;
     this.savedAt = now;
   }
 
@@ -162,16 +205,30 @@ export class RunState implements StateData {
     return dayOf(toWallClock(this.deps.clock(), this.s.timeZone));
   }
 
-  /** Calls counted against the operation day they were made on (a long run may cross midnight). */
-  countCall(): void {
+  /** Calls counted against the operation day they were made on (a long run may cross midnight); `check`: verification's or reconciliation's. */
+  countCall(check = false): void {
     const today = this.today();
-    if (this.budget.day !== today) this.budget = { day: today, calls: 0 };
+    if (this.budget.day !== today) this.budget = { day: today, calls: 0, checkCalls: 0 };
     this.budget.calls += 1;
+    if (check) this.budget.checkCalls += 1;
     this.apiCalls += 1;
+  }
+
+  /** A token_info call: one of the day's calls, and of this run's, but no phase's. */
+  countInfoCall(): void {
+    const today = this.today();
+    if (this.budget.day !== today) this.budget = { day: today, calls: 0, checkCalls: 0 };
+    this.budget.calls += 1;
+    this.infoCalls += 1;
   }
 
   callsToday(): number {
     return this.budget.day === this.today() ? this.budget.calls : 0;
+  }
+
+  /** Verification's and reconciliation's calls today. */
+  checkCallsToday(): number {
+    return this.budget.day === this.today() ? this.budget.checkCalls : 0;
   }
 
   /** Marks a window handled (collected or quarantined) by the job it belongs to. */
@@ -191,9 +248,10 @@ export class RunState implements StateData {
     const day = dayOf(w.startWall);
     const levelled = this.levelling.get(day);
     if (levelled) levelled.clean = false;
-    // Written windows make the day owe a verification (again, if it was verified before).
-    const newlyPending = !this.verifyDays.has(day);
-    if (newlyPending) this.verifyDays.set(day, { since: this.deps.clock(), checks: 0, nextCheck: null });
+    // Written windows make the day owe a verification (again, if it was verified before), unless
+    // the vendor's totals were found not to add up for it: it is not checked again unless asked.
+    const newlyPending = !this.verifyDays.has(day) && !this.unreconcilable.has(day);
+    if (newlyPending) this.verifyDays.set(day, { since: this.deps.clock(), checks: 0, calls: 0, nextCheck: null });
     const newlyDirty = this.dayObjects && !this.savedDirty.has(day);
     if (newlyDirty) this.daysDirty.add(day);
     if (newlyPending || newlyDirty) await this.save();

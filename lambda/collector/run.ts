@@ -8,6 +8,8 @@ import { dayLabel, dayOf } from '../domain/day.ts';
 import type { CollectorError } from '../domain/errors.ts';
 import type { Window } from '../domain/window.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
+import { DEFAULT_CHECK_SHARE, DEFAULT_RESERVE, type Reserve } from '../domain/vendor-model.ts';
+import { allowanceReader } from './allowance.ts';
 import { Budget } from './budget.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
 import type { CollectedWindow } from './outcome.ts';
@@ -47,6 +49,14 @@ export interface RunSettings {
   readonly verifyAfterMinutes?: number;
   /** Told as the run turns to work that makes no window of its own show (a progress line names it). */
   readonly onPhase?: (phase: RunPhase) => void;
+  /** Kept of the token's daily limit for other integrations: history stops before it. Default 20% of the limit. */
+  readonly tokenReserve?: Reserve;
+  /** Verification's and reconciliation's share of the day's allowance. Default 0.5. */
+  readonly checkShare?: number;
+  /** token_info is read at most this often (and anew each day) before history spends calls. Default 60. */
+  readonly tokenInfoEveryMinutes?: number;
+  /** No call in any answer for this many days makes the report suspicious. Default 7. */
+  readonly silentDays?: number;
 }
 
 export interface LiveRunSettings extends RunSettings {
@@ -109,11 +119,18 @@ export class Run {
       deadline: settings.deadline,
       shouldStop: deps.shouldStop,
       dailyCallCap: settings.dailyCallCap,
-      callsToday: () => state.callsToday(),
-      hasSchedule: () => state.nextWindow !== null,
+      reserve: this.reserve,
+      checkShare: settings.checkShare ?? DEFAULT_CHECK_SHARE,
+      state,
+      refreshAllowance: allowanceReader(this, this.reserve, settings.tokenInfoEveryMinutes),
     });
-    this.vendor = new VendorCaller(deps, settings, () => this.budget.timeLeft(), () => state.countCall());
+    this.vendor = new VendorCaller(deps, settings, () => this.budget.timeLeft(), () => state.countCall(this.budget.spendingOn === 'check'));
     this.report = new RunTally(this);
+  }
+
+  /** What is kept of the token's daily limit for other integrations. */
+  get reserve(): Reserve {
+    return this.settings.tokenReserve ?? DEFAULT_RESERVE;
   }
 
   /** API calls this run made, every phase. */

@@ -26,7 +26,7 @@ export type { RunReport, RunStopReason, VerificationSummary } from './run-report
 export { nextMidnight };
 
 /** The days a backfill has just filled are checked in the same run when time and budget allow. */
-const verifyBackfilled: Phase = { name: 'verify', due: (run) => run.report.of('backfill').collected.count > 0 && verifyPhase.due(run), work: verifyPhase.work };
+const verifyBackfilled: Phase = { name: 'verify', spends: 'check', due: (run) => run.report.of('backfill').collected.count > 0 && verifyPhase.due(run), work: verifyPhase.work };
 
 /** A scheduled run, in order. Live data never waits behind history. */
 const SCHEDULED: readonly Phase[] = [livePhase, reconcilePhase, verifyPhase, backfillPhase, verifyBackfilled];
@@ -59,10 +59,10 @@ export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<Run
 
 /** Runs a phase when it may: history only behind work that went through, on the calls left for it. */
 async function runPhase(run: Run, phase: Phase): Promise<void> {
+  run.budget.spendOn(phase.spends);
   if (phase !== livePhase) {
     if (!run.report.unbroken || !phase.due(run)) return;
-    run.budget.spendOn('history');
-    if (run.budget.room() <= 0) return run.report.heldBack();
+    if (run.budget.room().calls <= 0) return run.report.heldBack();
   }
   run.report.add(phase.name, await phase.work(run));
 }
@@ -86,7 +86,10 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     if (jobDone(job)) dropJob(run, job);
     if (last.stop === 'token-limit' || last.stoppedAt?.error instanceof WolkvoxTokenLimitError) run.state.tokenLimitUntil = nextMidnight(run.now(), s.timeZone);
     // The days the range filled (and any other day due) are checked against the vendor's day totals.
-    if (last.stop === 'done' && !run.budget.stopRequested()) run.report.add('verify', await verifyPhase.work(run));
+    if (last.stop === 'done' && !run.budget.stopRequested()) {
+      run.budget.spendOn('check');
+      run.report.add('verify', await verifyPhase.work(run));
+    }
     return run.report.rangeReport(job, plan, last);
   });
 }
@@ -99,7 +102,8 @@ async function refuseRange(deps: EngineDeps, s: RangeRunSettings, fromWall: numb
   const wanted = newJob(peek, fromWall, toWall, s.refetch ?? false, 0);
   const job = jobReport(state, state.backfills.find((b) => sameJob(b, wanted)) ?? wanted);
   if (pre && tokenLimited(pre, deps.clock())) return idleReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: new Date(pre.tokenLimitUntil!).toISOString(), callsToday: state.callsToday(), job });
-  if (peek.budget.room('history') <= 0) return idleReport('budget', { budgetExhausted: true, callsToday: state.callsToday(), job });
+  const room = peek.budget.room('history');
+  if (room.calls <= 0) return idleReport(room.by, { budgetExhausted: true, callsToday: state.callsToday(), job });
   return undefined;
 }
 

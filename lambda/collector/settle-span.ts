@@ -126,7 +126,7 @@ class Search {
   /** One call over the span: its totals become the top node's. */
   private async ask(span: Span): Promise<boolean> {
     const { run } = this;
-    const stop = run.budget.mayCall();
+    const stop = await run.budget.mayCall();
     if (stop) {
       stopAt(this.out, stop);
       return false;

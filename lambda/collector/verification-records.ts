@@ -17,7 +17,11 @@ export interface CheckFigures {
   readonly stored: Totals;
   readonly apiCalls: number;
   readonly windowsRecollected: number;
-  readonly fetchId: string;
+  readonly fetchId: string | null;
+  /** The span (wall labels) an unreconcilable verdict rests on. */
+  readonly witness?: { readonly start: string; readonly end: string };
+  /** Why, in words. */
+  readonly note?: string;
 }
 
 export function verificationRecord(status: VerificationRecord['status'], at: number, timeZone: string, check?: CheckFigures): VerificationRecord {
@@ -32,6 +36,9 @@ export function verificationRecord(status: VerificationRecord['status'], at: num
     api_calls: check?.apiCalls ?? 0,
     windows_recollected: check?.windowsRecollected ?? 0,
     fetch_id: check?.fetchId ?? null,
+    witness_start: check?.witness?.start ?? null,
+    witness_end: check?.witness?.end ?? null,
+    note: check?.note ?? null,
   };
 }
 

@@ -54,6 +54,8 @@ const pendingDaySchema = z.object({
   checks: z._default(z.int().check(z.nonnegative()), 0),
   /** No check before this instant: after a check found changes, the next waits a while. */
   next_check: z._default(z.nullable(isoInstant), null),
+  /** API calls spent checking the day so far (the day's bound counts them). */
+  calls: z._default(z.int().check(z.nonnegative()), 0),
   /** Every window of the day was wanted (a range or backfill covered the whole day): missing ones are filled before its check. */
   whole: z.optional(z.boolean()),
   /** The check in progress (its narrowing was cut short): what the day call said, and what it has cost so far. */
@@ -84,8 +86,24 @@ export const checkpointSchema = z.object({
   restate_next: z._default(z.nullable(wallLabel), null),
   /** Requested history ranges [from, to), worked through after live windows; `next` is the progress. */
   backfills: z._default(z.array(backfillJobSchema), []),
-  /** API calls made on one operation day, for the optional daily cap. */
+  /** API calls made on one operation day, every run and job together (our cap, the token's allowance). */
   budget: z._default(z.nullable(z.object({ day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)), calls: z.int().check(z.nonnegative()) })), null),
+  /** Of them, verification's and reconciliation's (checking's share of the day). */
+  check_budget: z._default(z.nullable(z.object({ day: dayLabel, calls: z.int().check(z.nonnegative()) })), null),
+  /** The token's allowance as last read with token_info (null fields: the answer could not be read). */
+  allowance: z._default(
+    z.nullable(z.object({ read_at: isoInstant, day: dayLabel, limit: z.nullable(z.int().check(z.positive())), used: z.nullable(z.int().check(z.nonnegative())), ours_at_read: z.int().check(z.nonnegative()) })),
+    null,
+  ),
+  /** How the vendor's totals are treated: additive (compared, narrowed) until two days are found not to add up. */
+  vendor_mode: z._default(z.enum(['additive', 'non-additive']), 'additive'),
+  vendor_mode_since: z._default(z.nullable(isoInstant), null),
+  /** Days found not to add up (their verdict row says where): never checked again unless asked. */
+  unreconcilable_days: z._default(z.array(dayLabel), []),
+  /** The latest window start (wall clock) an answer showed a call at or after; null while none has. */
+  last_call_seen: z._default(z.nullable(wallLabel), null),
+  /** From when (wall clock) the store has looked for calls: a new store's look back, or its first window. */
+  watched_from: z._default(z.nullable(wallLabel), null),
   /**
    * Days (YYYY-MM-DD) whose window objects may have changed since their day object was
    * written: marked before the first window of a day is written, cleared once the day
@@ -107,6 +125,8 @@ export const checkpointSchema = z.object({
 });
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
+/** A checkpoint as it may be written: fields with defaults may be left out (an older collector's, a test's). */
+export type CheckpointInput = z.input<typeof checkpointSchema>;
 
 export function parseCheckpoint(text: string, where: string, expected: { operation: string; timeZone: string }): Checkpoint {
   let json: unknown;
@@ -143,6 +163,6 @@ export function labelOf(w: Window): string {
   return formatWall(w.startWall);
 }
 
-export function serializeCheckpoint(cp: Checkpoint): string {
+export function serializeCheckpoint(cp: CheckpointInput): string {
   return `${JSON.stringify(cp, null, 2)}\n`;
 }

@@ -79,7 +79,12 @@ export const DAILY_PARTITION_COLUMNS: readonly ColumnSpec[] = PARTITION_COLUMNS.
  * `SELECT dt FROM cdr_4_verifications GROUP BY dt HAVING max_by(status, checked_at) <> 'verified'`.
  */
 export const VERIFICATION_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'status', type: 'string', comment: 'pending (the day got its first window), changed (the vendor total differed; changed windows re-collected, checked again later) or verified (one call for the whole day equals the stored windows)' },
+  {
+    name: 'status',
+    type: 'string',
+    comment:
+      "pending (the day got its first window), changed (the vendor total differed; changed windows re-collected, checked again later), verified (one call for the whole day equals the stored windows), unreconcilable (the vendor's totals do not add up: witness_start..witness_end), unverified (checking stopped at the day's bound; note says why) or collected (every window stored, not compared: the operation's vendor does not add up)",
+  },
   { name: 'checked_at', type: 'string', comment: 'When the record was made, ISO-8601 UTC' },
   { name: 'timezone', type: 'string', comment: 'IANA zone of the operation wall clock (the day is a day of this zone)' },
   { name: 'vendor_calls', type: 'bigint', comment: "Calls of the whole day in the vendor's answer; null for pending" },
@@ -89,6 +94,9 @@ export const VERIFICATION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'api_calls', type: 'int', comment: 'API calls this check spent: the day call, the narrowing calls and the re-collected windows' },
   { name: 'windows_recollected', type: 'int', comment: 'Windows re-collected because their totals changed' },
   { name: 'fetch_id', type: 'string', comment: 'The call over the whole day (joins cdr_4_fetches.fetch_id); null for pending' },
+  { name: 'witness_start', type: 'string', comment: "unreconcilable: start of the span whose total is above its parts' (wall clock, inclusive); vendor_* is its total, stored_* its parts' answers" },
+  { name: 'witness_end', type: 'string', comment: 'unreconcilable: end of that span (wall clock, exclusive)' },
+  { name: 'note', type: 'string', comment: 'Why, in words: the verdict, the bound reached, the mode, or that the day answer was "no records"' },
 ];
 
 /** Partition columns of `cdr_4_verifications`: one folder per operation and day. */
@@ -117,8 +125,10 @@ export function tableColumns(name: string): TableColumns {
 }
 
 /** The one NDJSON line of a `cdr_4_verifications` object. */
+export type VerificationStatus = 'pending' | 'changed' | 'verified' | 'unreconcilable' | 'unverified' | 'collected';
+
 export interface VerificationRecord {
-  status: 'pending' | 'changed' | 'verified';
+  status: VerificationStatus;
   checked_at: string;
   timezone: string;
   vendor_calls: number | null;
@@ -128,6 +138,9 @@ export interface VerificationRecord {
   api_calls: number;
   windows_recollected: number;
   fetch_id: string | null;
+  witness_start: string | null;
+  witness_end: string | null;
+  note: string | null;
 }
 
 export function duckdbType(type: ColumnSpec['type']): string {

@@ -17,6 +17,8 @@ export interface Cdr4Client {
   fetchWindow(w: Window, timeoutMs: number): Promise<RawAnswer>;
   /** One GET of cdr_4 over a span of windows (the vendor sums up to 31 days in one answer). */
   fetchSpan(span: Span, timeoutMs: number): Promise<RawAnswer>;
+  /** One GET of `information.php?api=token_info` (the token's limit and use today; it costs one call too). */
+  fetchTokenInfo(timeoutMs: number): Promise<RawAnswer>;
   /**
    * Epoch ms before which no request may start: after a timeout the vendor may still be
    * running the abandoned report (up to its 60 s limit) on our token.
@@ -103,46 +105,49 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
   const clock = options.clock ?? Date.now;
   const get = options.get ?? nodeHttpGet;
   let busyUntil = 0;
+  /** One GET with the token; `what` names it in messages (the dates asked, or the API). */
+  const call = async (path: string, params: Record<string, string>, what: Record<string, string>, timeoutMs: number): Promise<RawAnswer> => {
+    const url = new URL(path, options.baseUrl);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const token = await options.token.get();
+    const requestedAt = clock();
+    const context = what;
+    // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the answer,
+    // and a backfill making thousands of calls would hold thousands of them.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const host = url.host;
+    try {
+      // The timeout covers the body too: a server that stalls mid-body is cut off as well.
+      const answer = await get(url, { 'wolkvox-token': token, wolkvox_server: options.server, accept: 'application/json' }, abort.signal, MAX_BODY_BYTES);
+      // Never followed: a redirect could carry the token header to another host.
+      if (answer.status >= 300 && answer.status < 400) throw new WolkvoxTransportError(`Wolkvox ${host} answered with a redirect (HTTP ${answer.status}), which is not followed: check WOLKVOX_BASE_URL`, { httpStatus: answer.status, context: { ...context, host } });
+      return { status: answer.status, body: answer.body, requestedAt, latencyMs: clock() - requestedAt };
+    } catch (cause) {
+      if (cause instanceof WolkvoxError) throw cause;
+      if (cause instanceof AnswerTooLarge) throw new WolkvoxResponseError(`Wolkvox answer of ${cause.bytes} bytes is too large for a cdr_4 report`, { httpStatus: cause.status, context });
+      const err = cause as Error & { code?: string; cause?: { code?: string } };
+      // An abort is ours: the timeout fired.
+      const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || abort.signal.aborted;
+      // Only the name and code of the failure: node's messages never hold headers, but we do not rely on it.
+      const code = err.code ?? err.cause?.code;
+      const details = { httpStatus: null, context: { ...context, host, latency_ms: clock() - requestedAt }, cause };
+      if (code === 'ENOTFOUND') throw new WolkvoxHostNotFoundError(`Wolkvox host ${host} not found (ENOTFOUND): check WOLKVOX_SERVER and WOLKVOX_BASE_URL`, details);
+      const what = timedOut ? `${host} gave no answer within ${timeoutMs} ms` : `request to ${host} failed: ${err.name}${code ? ` (${code})` : ''}`;
+      if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
+      throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const client: Cdr4Client = {
     busyUntil: () => busyUntil,
     fetchWindow: (w, timeoutMs) => client.fetchSpan(spanOf(w), timeoutMs),
-    async fetchSpan(span, timeoutMs) {
-      const { date_ini, date_end } = spanDates(span);
-      const url = new URL('/api/v2/reports_manager.php', options.baseUrl);
-      url.searchParams.set('api', 'cdr_4');
-      url.searchParams.set('date_ini', date_ini);
-      url.searchParams.set('date_end', date_end);
-      const token = await options.token.get();
-      const requestedAt = clock();
-      const context = { date_ini, date_end };
-      // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the answer,
-      // and a backfill making thousands of calls would hold thousands of them.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
-      const host = url.host;
-      try {
-        // The timeout covers the body too: a server that stalls mid-body is cut off as well.
-        const answer = await get(url, { 'wolkvox-token': token, wolkvox_server: options.server, accept: 'application/json' }, abort.signal, MAX_BODY_BYTES);
-        // Never followed: a redirect could carry the token header to another host.
-        if (answer.status >= 300 && answer.status < 400) throw new WolkvoxTransportError(`Wolkvox ${host} answered with a redirect (HTTP ${answer.status}), which is not followed: check WOLKVOX_BASE_URL`, { httpStatus: answer.status, context: { ...context, host } });
-        return { status: answer.status, body: answer.body, requestedAt, latencyMs: clock() - requestedAt };
-      } catch (cause) {
-        if (cause instanceof WolkvoxError) throw cause;
-        if (cause instanceof AnswerTooLarge) throw new WolkvoxResponseError(`Wolkvox answer of ${cause.bytes} bytes is too large for a cdr_4 report`, { httpStatus: cause.status, context });
-        const err = cause as Error & { code?: string; cause?: { code?: string } };
-        // An abort is ours: the timeout fired.
-        const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError' || abort.signal.aborted;
-        // Only the name and code of the failure: node's messages never hold headers, but we do not rely on it.
-        const code = err.code ?? err.cause?.code;
-        const details = { httpStatus: null, context: { ...context, host, latency_ms: clock() - requestedAt }, cause };
-        if (code === 'ENOTFOUND') throw new WolkvoxHostNotFoundError(`Wolkvox host ${host} not found (ENOTFOUND): check WOLKVOX_SERVER and WOLKVOX_BASE_URL`, details);
-        const what = timedOut ? `${host} gave no answer within ${timeoutMs} ms` : `request to ${host} failed: ${err.name}${code ? ` (${code})` : ''}`;
-        if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
-        throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
-      } finally {
-        clearTimeout(timer);
-      }
+    fetchSpan(span, timeoutMs) {
+      const dates = spanDates(span);
+      return call('/api/v2/reports_manager.php', { api: 'cdr_4', ...dates }, dates, timeoutMs);
     },
+    fetchTokenInfo: (timeoutMs) => call('/api/v2/information.php', { api: 'token_info' }, { api: 'token_info' }, timeoutMs),
   };
   return client;
 }

@@ -82,13 +82,13 @@ describe('Command: npm start (separate process, signals)', () => {
 
     // Act: kill -9 once 200 calls were answered, then run again in this process.
     const run = start(['--out', out]);
-    await until(() => sim.stats.requests >= 200);
+    await until(() => sim.stats.reportRequests >= 200);
     child!.kill('SIGKILL');
     await run.done;
     const storedAtKill = countFiles(dataDir);
-    const callsBefore = sim.stats.requests;
+    const callsBefore = sim.stats.reportRequests;
     const code = await runCli(['--out', out], { env: { ...env, WOLKVOX_BASE_URL: sim.origin }, io: { stdout: () => {}, stderr: () => {} } });
-    const rerunCalls = sim.stats.requests - callsBefore;
+    const rerunCalls = sim.stats.reportRequests - callsBefore;
     const storedAfter = countFiles(dataDir);
 
     // Assess
@@ -107,10 +107,10 @@ describe('Command: npm start (separate process, signals)', () => {
 
     // Act
     const run = start(range);
-    await until(() => sim.stats.requests >= 100);
+    await until(() => sim.stats.reportRequests >= 100);
     child!.kill('SIGINT');
     const code = await run.done;
-    const callsFirst = sim.stats.requests;
+    const callsFirst = sim.stats.reportRequests;
     const storedFirst = countFiles(join(out, 'wolkvox/cdr_4'));
     const rerun = start(range);
     const rerunCode = await rerun.done;
@@ -128,7 +128,7 @@ describe('Command: npm start (separate process, signals)', () => {
     // Not one window fetched twice: the rerun goes on with the saved search.
     const windowCalls = sim.stats.log.filter((e) => e.dateIni !== null && e.dateEnd !== null && Number(e.dateEnd) - Number(e.dateIni) === 459).map((e) => e.dateIni);
     expect(new Set(windowCalls).size).toBe(windowCalls.length);
-    expect(sim.stats.requests).toBeLessThanOrEqual(Math.floor(1.1 * 576));
+    expect(sim.stats.reportRequests).toBeLessThanOrEqual(Math.floor(1.1 * 576));
     expect(rerun.stdout()).toContain(`Due windows: 576; collected now: ${576 - storedFirst}`);
     expect(rerun.stdout()).toContain(`already stored, skipped: ${storedFirst}`);
   });

@@ -79,11 +79,11 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const stopAt = 200;
 
     // Act
-    const first = await cli([...TWO_DAYS, '--out', out], { shouldStop: () => sim.stats.requests >= stopAt });
-    const firstCalls = sim.stats.requests;
+    const first = await cli([...TWO_DAYS, '--out', out], { shouldStop: () => sim.stats.reportRequests >= stopAt });
+    const firstCalls = sim.stats.reportRequests;
     const firstOut = stdout.join('');
     const second = await cli([...TWO_DAYS, '--out', out]);
-    const bothCalls = sim.stats.requests;
+    const bothCalls = sim.stats.reportRequests;
     const third = await cli([...TWO_DAYS, '--out', out]);
 
     // Assess
@@ -100,7 +100,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(left).toBe(collectedByRerun);
     expect(bothCalls).toBeLessThanOrEqual(Math.floor(1.1 * 576));
     expect(third).toBe(EXIT.ok);
-    expect(sim.stats.requests).toBe(bothCalls);
+    expect(sim.stats.reportRequests).toBe(bothCalls);
     expect(stdout.join('')).toContain('Due windows: 576; collected now: 0; already stored, skipped: 576');
     // Both days verified by the run that finished them, with the day calls the simulator logged after the last window call.
     const isDay = (e: { dateIni: string | null; dateEnd: string | null }) => e.dateIni?.endsWith('000000') && e.dateEnd === `${e.dateIni.slice(0, 8)}235959`;
@@ -129,7 +129,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Act
     const first = await cli([...TWO_DAYS, '--out', out], { shouldStop: stopDuringVerification });
     const firstOut = stdout.join('');
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
     const second = await cli([...TWO_DAYS, '--out', out]);
 
     // Assess
@@ -137,7 +137,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(firstOut).toContain('Interrupted: what was collected is stored and progress is saved; rerun the same command to resume.');
     expect(firstOut).toContain('Days waiting for verification: 1');
     expect(second).toBe(EXIT.ok);
-    expect(sim.stats.requests - calls).toBe(1);
+    expect(sim.stats.reportRequests - calls).toBe(1);
     expect(stdout.join('').slice(firstOut.length)).toContain("Days verified against Wolkvox's day totals: 2026-11-21; API calls for verification: 1");
   });
 
@@ -163,10 +163,10 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     for (let i = 0; i < 10 && codes.at(-1) !== EXIT.ok; i += 1) codes.push(await cli(range));
 
     // Assess
-    console.log(`faulty day: runs ${codes.join(",")}, calls ${sim.stats.requests}, faults ${faults}`);
+    console.log(`faulty day: runs ${codes.join(",")}, calls ${sim.stats.reportRequests}, faults ${faults}`);
     expect(codes.at(-1)).toBe(EXIT.ok);
     expect(faults).toBeGreaterThan(20);
-    expect(sim.stats.requests).toBeLessThanOrEqual(Math.floor(1.4 * 288));
+    expect(sim.stats.reportRequests).toBeLessThanOrEqual(Math.floor(1.4 * 288));
     expect(stderr.join('')).toContain('waiting');
     await checkDay('2026-11-20');
   }, 120_000);
@@ -175,7 +175,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Prepare
     expect(await cli(['--from', '2026-11-20 08:00', '--to', '2026-11-20 08:30', '--out', out])).toBe(EXIT.ok);
     const before = snapshot(out);
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
 
     // Act
     const code = await cli(['--from', '2026-11-20 08:00', '--to', '2026-11-20 09:00', '--out', out], { env: env({ WOLKVOX_TIMEZONE: 'america/new_york' }) });
@@ -184,7 +184,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(code).toBe(EXIT.local);
     expect(stderr.join('')).toContain('labelled in America/Bogota');
     expect(stderr.join('')).toContain('WOLKVOX_TIMEZONE is America/New_York');
-    expect(sim.stats.requests).toBe(calls);
+    expect(sim.stats.reportRequests).toBe(calls);
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -195,7 +195,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
 
     // Act
     const first = await cli(range, { env: capped });
-    const afterFirst = sim.stats.requests;
+    const afterFirst = sim.stats.reportRequests;
     const before = snapshot(out);
     const storedFirstDay = Object.keys(snapshot(join(out, 'wolkvox/cdr_4'))).length;
     const sameDay = await cli(range, { env: capped });
@@ -210,7 +210,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(sameDay).toBe(EXIT.incomplete);
     expect(unchanged).toEqual(before);
     expect(nextDay).toBe(EXIT.incomplete);
-    expect(sim.stats.requests).toBe(20);
+    expect(sim.stats.reportRequests).toBe(20);
     expect(storedFirstDay).toBeGreaterThan(0);
     expect(Object.keys(snapshot(join(out, 'wolkvox/cdr_4'))).length).toBeGreaterThan(storedFirstDay);
   });
@@ -226,7 +226,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess
     expect(code).toBe(EXIT.local);
     expect(stderr.join('')).toContain(`--out ${file} is not a folder`);
-    expect(sim.stats.requests).toBe(0);
+    expect(sim.stats.reportRequests).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
@@ -236,7 +236,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const lease = { holder: { kind: 'lambda', host: '2026/11/25/[$LATEST]abc', pid: 8, run: 'r1' }, acquired_at: new Date(clock.ms - MINUTE).toISOString(), expires_at: new Date(clock.ms + 2 * MINUTE).toISOString() };
     writeFileSync(join(out, leaseKey('wolkvox', '0032')), JSON.stringify(lease));
     const before = snapshot(out);
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
 
     // Act
     const code = await cli(['--from', '2026-11-20 09:00', '--to', '2026-11-20 10:00', '--out', out]);
@@ -244,7 +244,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess
     expect(code).toBe(EXIT.local);
     expect(stderr.join('')).toContain('another collector of operation 0032 is running: the Lambda function');
-    expect(sim.stats.requests).toBe(calls);
+    expect(sim.stats.reportRequests).toBe(calls);
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -253,7 +253,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const leasePath = join(out, leaseKey('wolkvox', '0032'));
     faultFor = () => {
       clock.advance(2_000);
-      if (sim.stats.requests === 20) writeFileSync(leasePath, JSON.stringify({ holder: { kind: 'lambda', host: 'fn', pid: 8, run: 'r9' }, acquired_at: new Date(clock.ms).toISOString(), expires_at: new Date(clock.ms + 3 * MINUTE).toISOString() }));
+      if (sim.stats.reportRequests === 20) writeFileSync(leasePath, JSON.stringify({ holder: { kind: 'lambda', host: 'fn', pid: 8, run: 'r9' }, acquired_at: new Date(clock.ms).toISOString(), expires_at: new Date(clock.ms + 3 * MINUTE).toISOString() }));
       return undefined;
     };
 
@@ -263,7 +263,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess: the loss is found at the next renewal (half the lease time, 45 calls here), and then nothing more is called.
     expect(code).toBe(EXIT.local);
     expect(stderr.join('')).toContain('lost the lease of operation 0032');
-    expect(sim.stats.requests).toBeLessThanOrEqual(46);
+    expect(sim.stats.reportRequests).toBeLessThanOrEqual(46);
     expect(stderr.join('')).not.toContain('waiting');
     expect(JSON.parse(readFileSync(leasePath, 'utf8')).holder.run).toBe('r9');
   });
@@ -280,7 +280,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess
     expect(code).toBe(EXIT.ok);
     // One call over the half hour, then its 6 windows (each holds calls).
-    expect(sim.stats.requests).toBe(7);
+    expect(sim.stats.reportRequests).toBe(7);
     const after = JSON.parse(readFileSync(join(out, leaseKey('wolkvox', '0032')), 'utf8'));
     expect(after.holder.pid).toBe(process.pid);
     // Given back at the end: it has lapsed, so the next run need not wait.
@@ -290,14 +290,14 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
   it('tries a window it gave up on again when the same range is rerun', async () => {
     // Prepare: one window answers with something that is not a report, until it is fixed.
     let broken = true;
-    faultFor = (nowMs) => (broken && sim.stats.requests === 3 && nowMs > 0 ? { kind: 'badShape' } : undefined);
+    faultFor = (nowMs) => (broken && sim.stats.reportRequests === 3 && nowMs > 0 ? { kind: 'badShape' } : undefined);
     const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 08:30', '--out', out];
 
     // Act
     const first = await cli(range);
     const firstOut = stdout.join('');
     broken = false;
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
     const second = await cli(range);
 
     // Assess
@@ -306,7 +306,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(firstOut).toContain('Skipped after a non-transient failure: 2026-11-20 08:05:00');
     expect(firstOut).toContain('rerun the same command to try them again');
     expect(second).toBe(EXIT.ok);
-    expect(sim.stats.requests - calls).toBe(1);
+    expect(sim.stats.reportRequests - calls).toBe(1);
     expect(Object.keys(snapshot(join(out, 'wolkvox/cdr_4')))).toHaveLength(6);
   });
 
@@ -315,7 +315,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 09:00', '--out', out];
     expect(await cli(range)).toBe(EXIT.ok);
     rmSync(join(out, 'wolkvox/cdr_4/operation=0032/dt=2026-11-20/hour=08/20261120083000-20261120083459.json'));
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
     stderr = [];
     stdout = [];
 
@@ -324,7 +324,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
 
     // Assess
     expect(code).toBe(EXIT.ok);
-    expect(sim.stats.requests - calls).toBe(1);
+    expect(sim.stats.reportRequests - calls).toBe(1);
     expect(stdout.join('')).toContain('Due windows: 12; collected now: 1 (2026-11-20 08:30 to 2026-11-20 08:35 America/Bogota); already stored, skipped: 11');
     const counts = [...stderr.join('').matchAll(/\] (\d+)\/(\d+) windows/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(counts.length).toBeGreaterThan(0);
@@ -337,7 +337,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const range = ['--from', '2026-11-20 22:00', '--to', '2026-11-21 02:00', '--out', out];
     expect(await cli(range)).toBe(EXIT.ok);
     rmSync(join(out, 'wolkvox/cdr_4_daily'), { recursive: true });
-    const calls = sim.stats.requests;
+    const calls = sim.stats.reportRequests;
 
     // Act
     const code = await cli(range);
@@ -348,7 +348,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
 
     // Assess
     expect(code).toBe(EXIT.ok);
-    expect(sim.stats.requests).toBe(calls);
+    expect(sim.stats.reportRequests).toBe(calls);
     expect(fromDays.rows.map((r) => r[0])).toEqual(['2026-11-20', '2026-11-21']);
     expect(fromDays.rows).toEqual(fromWindows.rows);
   });
@@ -367,7 +367,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess
     expect(code).toBe(EXIT.ok);
     // 7 calls the first time (the half hour, then its windows), 6 for the refetch (window by window).
-    expect(sim.stats.requests).toBe(13);
+    expect(sim.stats.reportRequests).toBe(13);
     expect(revisions.rows).toEqual([[2]]);
   });
 
@@ -377,13 +377,13 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     expect(await cli(range)).toBe(EXIT.ok);
 
     // Act: the refetch is stopped after 10 of its 24 calls, then run again (the first run made 25: the two hours, then their windows).
-    const collected = sim.stats.requests;
-    const first = await cli([...range, '--refetch'], { shouldStop: () => sim.stats.requests >= collected + 10 });
+    const collected = sim.stats.reportRequests;
+    const first = await cli([...range, '--refetch'], { shouldStop: () => sim.stats.reportRequests >= collected + 10 });
     const second = await cli([...range, '--refetch']);
 
     // Assess
     expect([first, second]).toEqual([EXIT.interrupted, EXIT.ok]);
     expect(collected).toBeLessThanOrEqual(24 + 2);
-    expect(sim.stats.requests).toBe(collected + 24);
+    expect(sim.stats.reportRequests).toBe(collected + 24);
   });
 });

@@ -38,6 +38,9 @@ function record(status: VerificationRecord['status'], checkedAt: number, calls: 
     api_calls: calls === null ? 0 : 1,
     windows_recollected: 0,
     fetch_id: calls === null ? null : `f-${checkedAt}`,
+    witness_start: null,
+    witness_end: null,
+    note: null,
   };
 }
 

@@ -213,7 +213,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     // Prepare
     const { handler, context, scheduled, log, prefix } = setup();
     sim.setToken('tok-ROTATED-elsewhere-000');
-    const before = sim.stats.requests;
+    const before = sim.stats.reportRequests;
 
     // Act
     const error = await handler(scheduled, context).then(() => undefined, (e: Error) => e);
@@ -223,7 +223,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(error?.message).toContain('PLEASE VALIDATE TOKEN');
     expect(error?.message).not.toContain(TOKEN);
     // The same token again would get the same answer: the re-read secret decides whether to call again.
-    expect(sim.stats.requests - before).toBe(1);
+    expect(sim.stats.reportRequests - before).toBe(1);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     const fetches = await readAll(`${prefix}/cdr_4_fetches`);
     expect([...fetches.values()].map((t) => JSON.parse(t).error_class)).toEqual(['WolkvoxAuthError']);
@@ -260,7 +260,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     // Assess
     expect(error?.name).toBe('SecretError');
     expect(error?.message).toContain('put-secret-value');
-    expect(sim.stats.requests).toBe(0);
+    expect(sim.stats.reportRequests).toBe(0);
     expect(metrics.totals.get('TokenMissing')).toBe(1);
   });
 
@@ -299,6 +299,6 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     // Assess
     expect(error?.name).toBe('ConfigError');
     expect(error?.message).toContain('Records');
-    expect(sim.stats.requests).toBe(0);
+    expect(sim.stats.reportRequests).toBe(0);
   });
 });

@@ -150,6 +150,7 @@ describe('Verification: every day proven complete against the report\'s own tota
     const real = op.deps.client;
     const shortWindow: Cdr4Client = {
       busyUntil: () => real.busyUntil(),
+      fetchTokenInfo: (t) => real.fetchTokenInfo(t),
       fetchWindow: (w, t) => shortWindow.fetchSpan({ fromWall: w.startWall, toWall: w.startWall + 300_000, timeZone: w.timeZone }, t),
       async fetchSpan(span, timeoutMs) {
         const answer = await real.fetchSpan(span, timeoutMs);
@@ -218,7 +219,7 @@ describe('Verification: every day proven complete against the report\'s own tota
       // A kill: from the killAt-th call of the verification on, nothing more reaches the store or the API.
       const dead = () => o.sim.stats.requests - start >= killAt;
       const client = o.deps.client;
-      const deadClient: Cdr4Client = { busyUntil: () => client.busyUntil(), fetchWindow: (w, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchWindow(w, t)), fetchSpan: (sp, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchSpan(sp, t)) };
+      const deadClient: Cdr4Client = { busyUntil: () => client.busyUntil(), fetchTokenInfo: (t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchTokenInfo(t)), fetchWindow: (w, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchWindow(w, t)), fetchSpan: (sp, t) => (dead() ? Promise.reject(new Error('killed')) : client.fetchSpan(sp, t)) };
       await verifyRun(o, { ...o.deps, store: freezeAfter(o.store, dead), client: deadClient }).catch(() => undefined);
       o.clock.advance(5 * WALL.MINUTE_MS);
       await verifyUntilDone(o);

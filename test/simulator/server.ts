@@ -75,7 +75,7 @@ export class SimulatorServer implements Simulator {
   private readonly queue: Fault[] = [];
   private readonly activeByToken = new Map<string, number>();
   private readonly timers = new Set<{ handle: NodeJS.Timeout; done: () => void }>();
-  private readonly counters = { requests: 0, inFlight: 0, maxInFlight: 0, rejectedConcurrent: 0 };
+  private readonly counters = { requests: 0, reportRequests: 0, inFlight: 0, maxInFlight: 0, rejectedConcurrent: 0 };
   private readonly byStatus: Record<number, number> = {};
   private readonly log: SimulatorLogEntry[] = [];
   private acceptedToken: string;
@@ -98,6 +98,9 @@ export class SimulatorServer implements Simulator {
     const stats = {
       get requests() {
         return counters.requests;
+      },
+      get reportRequests() {
+        return counters.reportRequests;
       },
       get inFlight() {
         return counters.inFlight;
@@ -122,7 +125,7 @@ export class SimulatorServer implements Simulator {
   /** A plain copy of the stats (what console.log shows instead of the getters). */
   snapshot(): SimulatorStats {
     const s = this.stats;
-    return { requests: s.requests, inFlight: s.inFlight, maxInFlight: s.maxInFlight, byStatus: { ...s.byStatus }, rejectedConcurrent: s.rejectedConcurrent, log: s.log.map((e) => ({ ...e })) };
+    return { requests: s.requests, reportRequests: s.reportRequests, inFlight: s.inFlight, maxInFlight: s.maxInFlight, byStatus: { ...s.byStatus }, rejectedConcurrent: s.rejectedConcurrent, log: s.log.map((e) => ({ ...e })) };
   }
 
   get origin(): string {
@@ -234,6 +237,7 @@ export class SimulatorServer implements Simulator {
       return reply(tokenInfoReply(this.config.dailyLimit, this.usage.usedToday(auth, nowMs), this.config.tokenInfo));
     }
     if (url.pathname !== REPORTS_PATH) return reply(errorReply(404, MESSAGES.notFound, asString));
+    this.counters.reportRequests += 1;
 
     const dateIni = q.get('date_ini') || null;
     const dateEnd = q.get('date_end') || null;

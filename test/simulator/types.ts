@@ -95,6 +95,8 @@ export interface SimulatorLogEntry {
 
 export interface SimulatorStats {
   requests: number;
+  /** Requests of the cdr_4 report (reports_manager.php), leaving token_info and stray paths out. */
+  reportRequests: number;
   inFlight: number;
   maxInFlight: number;
   byStatus: Record<number, number>;

@@ -49,7 +49,7 @@ describe('Function: livePhase', () => {
     const due = windowsBetween('2026-11-20 09:00', '2026-11-20 09:55');
     expect(outcome.stop).toBe('done');
     expect(outcome.collected.count).toBe(due.length);
-    expect(op.sim.stats.requests).toBe(due.length);
+    expect(op.sim.stats.reportRequests).toBe(due.length);
     expect(windowsOffTruth(op, due)).toEqual([]);
     expect(run.state.nextWindow).toEqual(at('2026-11-20 09:55'));
     expect([...run.fresh]).toEqual(due.map((w) => w.startWall));
@@ -72,7 +72,7 @@ describe('Function: livePhase', () => {
     expect(outcome.collected.count).toBe(0);
     expect(run.report.deferred).toBe(true);
     expect(run.report.planned).toBe(1);
-    expect(op.sim.stats.requests).toBe(0);
+    expect(op.sim.stats.reportRequests).toBe(0);
     expect(run.state.nextWindow).toEqual(at('2026-11-20 03:00'));
   });
   it('moves the live cursor only past the windows a resumed quiet search stored, never past windows due since', async () => {
@@ -142,7 +142,7 @@ describe('Function: verifyPhase', () => {
     // Prepare
     op = await pendingDay();
     const run = await runOn(op);
-    const callsBefore = op.sim.stats.requests;
+    const callsBefore = op.sim.stats.reportRequests;
 
     // Act
     const due = verifyPhase.due(run);
@@ -152,7 +152,7 @@ describe('Function: verifyPhase', () => {
     // Assess
     expect(due).toBe(true);
     expect(outcome.notes.verified).toEqual([parseDay(DAY)]);
-    expect(op.sim.stats.requests - callsBefore).toBe(1);
+    expect(op.sim.stats.reportRequests - callsBefore).toBe(1);
     expect(outcome.calls).toBe(1);
     expect(run.state.verifyDays.size).toBe(0);
     expect(verificationRows(op, DAY).map((r) => r.status)).toEqual(['pending', 'verified']);
@@ -166,7 +166,7 @@ describe('Function: verifyPhase', () => {
     expect(busiest.calls).toBeGreaterThan(0);
     await op.store.put(dataKey(OP.prefix, OP.operation, busiest.w), '', 'application/x-ndjson');
     const run = await runOn(op);
-    const callsBefore = op.sim.stats.requests;
+    const callsBefore = op.sim.stats.reportRequests;
 
     // Act
     const outcome = await verifyPhase.work(run);
@@ -177,7 +177,7 @@ describe('Function: verifyPhase', () => {
     expect(windowsOffTruth(op, windows)).toEqual([]);
     expect(rowsOf(op, busiest.w).every((r) => r.revision === 2)).toBe(true);
     // A narrowing search: far fewer calls than the day's 288 windows.
-    expect(op.sim.stats.requests - callsBefore).toBeLessThan(30);
+    expect(op.sim.stats.reportRequests - callsBefore).toBeLessThan(30);
     expect(verificationRows(op, DAY).map((r) => r.status)).toEqual(['pending', 'changed', 'verified']);
   });
 
@@ -195,7 +195,7 @@ describe('Function: verifyPhase', () => {
       writes.push(key);
     };
     const run = await runOn(op);
-    const callsBefore = op.sim.stats.requests;
+    const callsBefore = op.sim.stats.reportRequests;
 
     // Act
     const outcome = await verifyPhase.work(run);
@@ -208,7 +208,7 @@ describe('Function: verifyPhase', () => {
     expect(writes.indexOf(lostKey)).toBeGreaterThanOrEqual(0);
     expect(writes.indexOf(lostKey)).toBeLessThan(verifiedAt);
     // The window fetched on its own, then the day's call.
-    expect(op.sim.stats.requests - callsBefore).toBe(2);
+    expect(op.sim.stats.reportRequests - callsBefore).toBe(2);
   });
 
   it('stops with a transient error and keeps the day pending when the day call keeps failing with 503', async () => {
@@ -247,7 +247,7 @@ describe('Function: backfillPhase', () => {
     expect(outcome.stop).toBe('done');
     expect(outcome.collected.count).toBe(job.length);
     expect(windowsOffTruth(op, job)).toEqual([]);
-    expect(op.sim.stats.requests).toBeLessThan(job.length);
+    expect(op.sim.stats.reportRequests).toBeLessThan(job.length);
     expect(run.state.backfills).toEqual([]);
   });
 
@@ -302,7 +302,7 @@ describe('Function: runLive (history behind a phase that stopped)', () => {
     op = await openOperation('2026-11-20 01:00', {}, { log });
     const client = op.deps.client;
     const clock = op.clock;
-    const slowDays: Cdr4Client = { ...client, busyUntil: () => client.busyUntil(), fetchWindow: (w, t) => client.fetchWindow(w, t), async fetchSpan(span, timeoutMs) {
+    const slowDays: Cdr4Client = { busyUntil: () => client.busyUntil(), fetchTokenInfo: (t) => client.fetchTokenInfo(t), fetchWindow: (w, t) => client.fetchWindow(w, t), async fetchSpan(span, timeoutMs) {
       const answer = await client.fetchSpan(span, timeoutMs);
       if (span.toWall - span.fromWall === DAY_MS) clock.advance(10 * 60_000);
       return answer;
@@ -327,32 +327,69 @@ describe('Function: runLive (history behind a phase that stopped)', () => {
 });
 
 describe('Function: Budget', () => {
-  const limits = (o: Partial<ConstructorParameters<typeof Budget>[0]> = {}) => new Budget({ clock: () => instantOfWall('2026-11-20 10:00', OP.timeZone), timeZone: OP.timeZone, deadline: Number.POSITIVE_INFINITY, dailyCallCap: 200, callsToday: () => 40, hasSchedule: () => true, ...o });
+  const TEN = instantOfWall('2026-11-20 10:00', OP.timeZone);
+  const state = (o: { callsToday?: number; checkCallsToday?: number; scheduled?: boolean; allowance?: { limit: number; used: number } } = {}) => ({
+    apiCalls: 0,
+    callsToday: () => o.callsToday ?? 40,
+    checkCallsToday: () => o.checkCallsToday ?? 0,
+    nextWindow: o.scheduled === false ? null : at('2026-11-20 09:55'),
+    today: () => parseDay('2026-11-20')!,
+    allowance: o.allowance ? { readAt: TEN, day: parseDay('2026-11-20')!, limit: o.allowance.limit, usedAtRead: o.allowance.used, oursAtRead: o.callsToday ?? 40 } : null,
+  });
+  const budget = (o: Partial<ConstructorParameters<typeof Budget>[0]> = {}) => new Budget({ clock: () => TEN, timeZone: OP.timeZone, deadline: Number.POSITIVE_INFINITY, dailyCallCap: 200, reserve: { share: 0.2 }, checkShare: 0.5, state: state(), ...o });
 
-  it('returns interrupted before deadline before budget when all three hold', () => {
+  it('returns interrupted before deadline before budget when all three hold', async () => {
     // Prepare
-    const now = instantOfWall('2026-11-20 10:00', OP.timeZone);
-    const all = limits({ shouldStop: () => true, deadline: now, callsToday: () => 200 });
-    const twoOf = limits({ deadline: now, callsToday: () => 200 });
-    const cap = limits({ callsToday: () => 200 });
+    const spent = state({ callsToday: 200 });
+    const all = budget({ shouldStop: () => true, deadline: TEN, state: spent });
+    const twoOf = budget({ deadline: TEN, state: spent });
+    const cap = budget({ state: spent });
 
     // Act / Assess
-    expect(all.mayCall()).toBe('interrupted');
-    expect(twoOf.mayCall()).toBe('deadline');
-    expect(cap.mayCall()).toBe('budget');
-    expect(limits().mayCall()).toBeUndefined();
+    expect(await all.mayCall()).toBe('interrupted');
+    expect(await twoOf.mayCall()).toBe('deadline');
+    expect(await cap.mayCall()).toBe('budget');
+    expect(await budget().mayCall()).toBeUndefined();
   });
 
   it('returns history\'s room less today\'s remaining live windows only when a schedule collects them', () => {
     // Prepare: 10:00 leaves 168 live windows in the day.
-    const scheduled = limits();
-    const rangesOnly = limits({ hasSchedule: () => false });
+    const scheduled = budget();
+    const rangesOnly = budget({ state: state({ scheduled: false }) });
 
     // Act / Assess
-    expect(scheduled.room('live')).toBe(160);
-    expect(scheduled.room('history')).toBe(160 - 168);
-    expect(rangesOnly.room('history')).toBe(160);
-    expect(limits({ dailyCallCap: undefined }).room('history')).toBe(Number.POSITIVE_INFINITY);
+    expect(scheduled.room('live').calls).toBe(160);
+    expect(scheduled.room('history').calls).toBe(160 - 168);
+    expect(rangesOnly.room('history').calls).toBe(160);
+    expect(budget({ dailyCallCap: undefined }).room('history').calls).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('returns the room above the token\'s reserve for history, and checking\'s share of the allowance, whichever binds', () => {
+    // Prepare: a 1,000-call token with 600 used, a 20% reserve: 200 left for history; checking's half is 500, 450 after 50 spent.
+    const read = budget({ dailyCallCap: undefined, state: state({ allowance: { limit: 1000, used: 600 }, checkCallsToday: 50 }) });
+    const checked = budget({ dailyCallCap: undefined, state: state({ allowance: { limit: 1000, used: 200 }, checkCallsToday: 480 }) });
+
+    // Act / Assess
+    expect(read.room('live').calls).toBe(Number.POSITIVE_INFINITY);
+    expect(read.room('history')).toEqual({ calls: 200, by: 'reserve' });
+    expect(read.room('check')).toEqual({ calls: 200, by: 'reserve' });
+    expect(checked.room('check')).toEqual({ calls: 20, by: 'check-share' });
+  });
+
+  it('returns bound for a piece of work once it made its calls, and nothing for the work around it', async () => {
+    // Prepare
+    const s = state();
+    const b = budget({ state: s });
+
+    // Act
+    const inside = await b.within(2, async () => {
+      s.apiCalls += 2;
+      return b.mayCall();
+    });
+
+    // Assess
+    expect(inside).toBe('bound');
+    expect(await b.mayCall()).toBeUndefined();
   });
 
   it('returns the stop reason of an error: the token\'s limit, transient, or failed', () => {

@@ -23,12 +23,13 @@ import type { Phase } from './phase.ts';
  */
 export const backfillPhase: Phase = {
   name: 'backfill',
+  spends: 'history',
   due: (run) => run.state.backfills.length > 0,
   async work(run) {
     const { state } = run;
     const out = emptyOutcome();
     const waiting = new Set<Job>();
-    for (let job = nextJob(run, waiting); job && out.stop === 'done' && run.budget.room() > 0; job = nextJob(run, waiting)) {
+    for (let job = nextJob(run, waiting); job && out.stop === 'done' && run.budget.room().calls > 0; job = nextJob(run, waiting)) {
       const pass = await workJob(run, job);
       absorb(out, pass);
       const done = jobDone(job);

@@ -18,6 +18,7 @@ export const DEFAULT_RESTATE_MINUTES = 90;
 
 export const livePhase: Phase = {
   name: 'live',
+  spends: 'live',
   due: () => true,
   async work(run) {
     const windows = planLive(run);

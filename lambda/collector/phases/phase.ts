@@ -1,3 +1,4 @@
+import type { Spending } from '../budget.ts';
 import type { Outcome } from '../outcome.ts';
 import type { PhaseName } from '../run-report.ts';
 import type { Run } from '../run.ts';
@@ -9,6 +10,8 @@ import type { Run } from '../run.ts';
  */
 export interface Phase {
   readonly name: PhaseName;
+  /** What its calls are spent on: live windows, history, or checking (its share of the day). */
+  readonly spends: Spending;
   /** Whether it has work it may do now (no call, no I/O). */
   due(run: Run): boolean;
   work(run: Run): Promise<Outcome>;

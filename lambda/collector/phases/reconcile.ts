@@ -24,6 +24,7 @@ const INITIAL_LATE_SHARE = 0.15;
 
 export const reconcilePhase: Phase = {
   name: 'reconcile',
+  spends: 'check',
   due: (run) => run.state.restateNext !== null,
   async work(run) {
     const out = emptyOutcome();

@@ -22,6 +22,7 @@ import type { Phase } from './phase.ts';
 
 export const verifyPhase: Phase = {
   name: 'verify',
+  spends: 'check',
   due: (run) => run.state.verifyDays.size > 0,
   async work(run) {
     const out = emptyOutcome();
@@ -124,7 +125,7 @@ async function compareDay(run: Run, day: Day, pending: PendingDay, round: number
 
 /** One call for the whole day. */
 async function askDay(run: Run, day: Day, out: Outcome): Promise<DayAnswer | 'stop' | 'unreadable'> {
-  const stop = run.budget.mayCall();
+  const stop = await run.budget.mayCall();
   if (stop) {
     stopAt(out, stop);
     return 'stop';
