@@ -23,6 +23,8 @@ export interface AlarmsProps {
 }
 
 export interface CollectorAlarmsProps {
+  /** Where this deployment's collectors send their metrics (metricsNamespaceOf). */
+  readonly metricsNamespace: string;
   /** The collectors' log group: the silence alarm counts the operations whose runs report there. */
   readonly logGroup: ILogGroup;
   /** How many operations are configured: fewer reporting is silence. */
@@ -46,12 +48,21 @@ const SILENCE_PERIOD = Duration.minutes(10);
 const SILENCE_PERIODS = 3;
 
 /**
+ * The namespace of a deployment's collector metrics: its own, because an alarm over every
+ * operation reads every operation in its namespace, and two deployments in one account (a
+ * staging beside production) must not alarm on each other's.
+ */
+export function metricsNamespaceOf(stackName: string): string {
+  return `${METRICS_NAMESPACE}/${stackName}`;
+}
+
+/**
  * Metrics Insights query of one collector metric across every operation, one time series per
  * operation: a multi-time-series alarm on it has the operation as its contributor, so its state
  * and notifications name the operations in alarm.
  */
-export function perOperationQuery(metric: AlarmMetricName): string {
-  return `SELECT MAX(${metric}) FROM SCHEMA("${METRICS_NAMESPACE}", ${METRIC_DIMENSION}) GROUP BY ${METRIC_DIMENSION} ORDER BY MAX() DESC`;
+export function perOperationQuery(metric: AlarmMetricName, namespace: string): string {
+  return `SELECT MAX(${metric}) FROM SCHEMA("${namespace}", ${METRIC_DIMENSION}) GROUP BY ${METRIC_DIMENSION} ORDER BY MAX() DESC`;
 }
 
 /**
@@ -101,7 +112,7 @@ export class Alarms extends Construct {
     // on purpose. "Behind in every 5 minutes for 30 minutes" is data 30 minutes stale.
     const freshness = this.add('Freshness', {
       alarmDescription: `Collectors named in this alarm's contributors: due windows not collected for ${this.freshnessPeriods * 5} minutes (the Wolkvox API failing, or a long catch-up)`,
-      metric: this.perOperation(ALARM_METRIC.windowsBehind),
+      metric: this.perOperation(ALARM_METRIC.windowsBehind, props.metricsNamespace),
       evaluationPeriods: this.freshnessPeriods,
       datapointsToAlarm: this.freshnessPeriods,
       // Sent only while behind: no data is none.
@@ -109,13 +120,13 @@ export class Alarms extends Construct {
     });
     const tokenTrouble = this.add('TokenTrouble', {
       alarmDescription: "Collectors named in this alarm's contributors: the token secret is empty (store the token with the PutSecretValueCommand output), or the token's daily limit or DAILY_CALL_CAP held back work until the operation's midnight; the run figures' token_missing and token_budget_exhausted say which",
-      metric: this.perOperation(ALARM_METRIC.tokenTrouble),
+      metric: this.perOperation(ALARM_METRIC.tokenTrouble, props.metricsNamespace),
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const daysUnverified = this.add('DaysUnverified', {
       alarmDescription: "Collectors named in this alarm's contributors: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so); see the saved Logs Insights queries, then backfill the day",
-      metric: this.perOperation(ALARM_METRIC.daysUnverified),
+      metric: this.perOperation(ALARM_METRIC.daysUnverified, props.metricsNamespace),
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
@@ -168,8 +179,8 @@ export class Alarms extends Construct {
   }
 
   /** A collector metric of every operation, one time series per operation (Metrics Insights). */
-  private perOperation(metric: AlarmMetricName): MathExpression {
-    return new MathExpression({ expression: perOperationQuery(metric), usingMetrics: {}, period: PERIOD, label: metric });
+  private perOperation(metric: AlarmMetricName, namespace: string): MathExpression {
+    return new MathExpression({ expression: perOperationQuery(metric, namespace), usingMetrics: {}, period: PERIOD, label: metric });
   }
 
   private add(id: string, props: Omit<ConstructorParameters<typeof Alarm>[2], 'threshold' | 'comparisonOperator'> & { threshold?: number; comparisonOperator?: ComparisonOperator }): Alarm {

@@ -81,6 +81,11 @@ export interface CollectorFunctionProps {
   readonly maxEventAge?: Duration;
   /** Where the function logs: one log group shared by every operation (each line names its operation). */
   readonly logGroup: ILogGroup;
+  /**
+   * Namespace of the metrics the collector sends (POWERTOOLS_METRICS_NAMESPACE).
+   * @default METRICS_NAMESPACE
+   */
+  readonly metricsNamespace?: string;
 }
 
 /** The S3 key prefixes of one operation, each ending in `/`. */
@@ -199,7 +204,7 @@ export class CollectorFunction extends Construct {
       [LAMBDA_ENV.bucket]: props.bucket.bucketName,
       [LAMBDA_ENV.prefix]: props.prefix,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };
     if (props.settleMinutes !== undefined) environment[LAMBDA_ENV.settleMinutes] = String(props.settleMinutes);
     if (props.restateAfterMinutes !== undefined) environment[LAMBDA_ENV.restateAfterMinutes] = String(props.restateAfterMinutes);

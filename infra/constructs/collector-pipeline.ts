@@ -8,7 +8,7 @@ import { DAILY_TABLE, DATA_TABLE, tableRoot, VERIFICATION_TABLE } from '../../la
 import type { CollectorConfig, OperationConfig } from '../config.ts';
 import { inMainStack } from '../placement.ts';
 import { namedQueries } from '../queries.ts';
-import { Alarms, type CollectorAlarms } from './alarms.ts';
+import { Alarms, type CollectorAlarms, metricsNamespaceOf } from './alarms.ts';
 import { AthenaWorkgroup } from './athena-workgroup.ts';
 import { Catalog } from './catalog.ts';
 import { CollectorFunction, type CollectorFunctionProps } from './collector-function.ts';
@@ -43,6 +43,8 @@ export interface OperationSharedResources {
   readonly failureQueue: IQueue;
   /** Where every collector logs (each line names its operation). */
   readonly logGroup: ILogGroup;
+  /** Where every collector sends its metrics (the alarms read this namespace). */
+  readonly metricsNamespace: string;
   /** Ticks a schedule could not deliver. */
   readonly scheduleDeadLetterQueue: IQueue;
   /**
@@ -68,6 +70,7 @@ export function collectorFunctionProps(op: OperationConfig, shared: OperationSha
     prefix: shared.prefix,
     failureQueue: shared.failureQueue,
     logGroup: shared.logGroup,
+    metricsNamespace: shared.metricsNamespace,
   };
 }
 
@@ -146,13 +149,15 @@ export class CollectorPipeline extends Construct {
     this.alarms = new Alarms(this, 'Alarms', { ...(config.alarmEmail !== undefined ? { email: config.alarmEmail } : {}) });
     this.alarms.addQueue('ScheduleDeadLetters', this.scheduleDeadLetterQueue.queue, 'A scheduled run could not be delivered to a collector function');
     this.alarms.addQueue('CollectorFailures', this.failureQueue.queue, 'A collector invocation failed or expired (message in the on-failure queue)');
-    this.collectorAlarms = this.alarms.addCollectorAlarms({ logGroup: this.logGroup, operations: config.operations.length });
+    const metricsNamespace = metricsNamespaceOf(config.stackName);
+    this.collectorAlarms = this.alarms.addCollectorAlarms({ metricsNamespace, logGroup: this.logGroup, operations: config.operations.length });
 
     this.shared = {
       bucket: this.bucket,
       prefix: config.prefix,
       failureQueue: this.failureQueue.queue,
       logGroup: this.logGroup,
+      metricsNamespace,
       scheduleDeadLetterQueue: this.scheduleDeadLetterQueue.queue,
       ...(config.operations.some((op) => !inMainStack(op)) ? { scheduleGroup: new CollectorScheduleGroup(this, 'Schedules', { deadLetterQueue: this.scheduleDeadLetterQueue.queue }) } : {}),
       handlerEntry: props.handlerEntry,

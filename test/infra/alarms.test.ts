@@ -11,10 +11,13 @@ function synth(props: AlarmsProps = {}, operations = 3) {
   const logGroup = new LogGroup(stack, 'Logs');
   const queue = new Queue(stack, 'Dlq');
   const alarms = new Alarms(stack, 'Alarms', props);
-  const collector = alarms.addCollectorAlarms({ logGroup, operations });
+  const collector = alarms.addCollectorAlarms({ metricsNamespace: NAMESPACE, logGroup, operations });
   alarms.addQueue('Dlq', queue, 'dead letters');
   return { logGroup, queue, alarms, collector, template: Template.fromStack(stack) };
 }
+
+/** A deployment's own namespace, as the pipeline passes it. */
+const NAMESPACE = `${METRICS_NAMESPACE}/Test`;
 
 const ACTIONS = (alarms: Alarms) => ({ AlarmActions: [{ Ref: logicalId(alarms.topic) }], OKActions: [{ Ref: logicalId(alarms.topic) }] });
 
@@ -32,7 +35,7 @@ describe('Construct: Alarms', () => {
 
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [{ Id: Match.anyValue(), Expression: perOperationQuery(ALARM_METRIC.windowsBehind), Period: 300, ReturnData: true }],
+      Metrics: [{ Id: Match.anyValue(), Expression: perOperationQuery(ALARM_METRIC.windowsBehind, NAMESPACE), Period: 300, ReturnData: true }],
       EvaluationPeriods: 6,
       DatapointsToAlarm: 6,
       Threshold: 1,
@@ -47,7 +50,7 @@ describe('Construct: Alarms', () => {
     const { template } = synth({ freshnessPeriods: 3 });
 
     // Assess
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Expression: perOperationQuery(ALARM_METRIC.windowsBehind) })], EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Expression: perOperationQuery(ALARM_METRIC.windowsBehind, NAMESPACE) })], EvaluationPeriods: 3, DatapointsToAlarm: 3 });
   });
 
   it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified])('fires per operation when the collector reports %s at least once, and reads no data as none', (metricName) => {
@@ -56,7 +59,7 @@ describe('Construct: Alarms', () => {
 
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [Match.objectLike({ Expression: perOperationQuery(metricName), Period: 300 })],
+      Metrics: [Match.objectLike({ Expression: perOperationQuery(metricName, NAMESPACE), Period: 300 })],
       EvaluationPeriods: 1,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -68,7 +71,7 @@ describe('Construct: Alarms', () => {
   it('queries each collector metric as one time series per operation, the operation being the contributor', () => {
     // Assess: GROUP BY and ORDER BY make a multi-time-series alarm; SCHEMA keeps it to the metrics with exactly the operation dimension.
     for (const metric of ALARM_METRICS) {
-      expect(perOperationQuery(metric)).toBe(`SELECT MAX(${metric}) FROM SCHEMA("${METRICS_NAMESPACE}", operation) GROUP BY operation ORDER BY MAX() DESC`);
+      expect(perOperationQuery(metric, NAMESPACE)).toBe(`SELECT MAX(${metric}) FROM SCHEMA("${NAMESPACE}", operation) GROUP BY operation ORDER BY MAX() DESC`);
     }
   });
 

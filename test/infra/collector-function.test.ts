@@ -86,6 +86,9 @@ describe('Construct: CollectorFunction', () => {
       POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     });
+    // A deployment passes its own namespace.
+    const own = synth({ metricsNamespace: `${METRICS_NAMESPACE}/Prod` }).template;
+    own.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: `${METRICS_NAMESPACE}/Prod` }) } });
     expect(JSON.stringify(fn.Environment)).not.toContain(LAMBDA_ENV.baseUrl);
   });
 

@@ -120,6 +120,22 @@ describe('Construct: CollectorPipeline', () => {
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });
 
+  it('sends and alarms on metrics in a namespace of the deployment, so a second deployment in the account reads none of them', () => {
+    // Prepare
+    const other = buildStack({ context: { ...TWO_OPERATIONS, [CONTEXT_KEYS.stackName]: 'WolkvoxStaging' } });
+    const namespaceOf = (b: Built) => {
+      const [[, fn] = ['', {}]] = resourcesOfType(b.operationTemplate('0032'), 'AWS::Lambda::Function');
+      return (fn.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_METRICS_NAMESPACE;
+    };
+    const queried = (b: Built) => resourcesOfType(b.template, 'AWS::CloudWatch::Alarm').flatMap(([, p]) => [/^SELECT .* FROM SCHEMA\("([^"]+)"/.exec(String((p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression))?.[1]].filter((n) => n !== undefined));
+
+    // Assess
+    expect(namespaceOf(built)).toBe('WolkvoxCollector/WolkvoxCdr4Collector');
+    expect(namespaceOf(other)).toBe('WolkvoxCollector/WolkvoxStaging');
+    expect(new Set(queried(built))).toEqual(new Set([namespaceOf(built)]));
+    expect(new Set(queried(other))).toEqual(new Set([namespaceOf(other)]));
+  });
+
   it('keeps an operation marked mainStack in the main stack, on its EventBridge rule and with its old log group, when operation stacks are added beside it', () => {
     // Act
     const b = buildStack({ context: { [CONTEXT_KEYS.operations]: [{ server: '0032', mainStack: true }, { server: '0045' }] } });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { App, Aspects, CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudFormationStackArtifact, SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -91,15 +91,9 @@ export interface Finding {
   readonly message: string;
 }
 
-export function nagFindings(stack: Stack): Finding[] {
-  const annotations = Annotations.fromStack(stack);
-  const pattern = Match.stringLikeRegexp('^AwsSolutions-');
-  return [...annotations.findError('*', pattern).map(toFinding('error')), ...annotations.findWarning('*', pattern).map(toFinding('warning'))];
-}
-
 /**
- * The same findings read from a synthesized stack artifact: for many stacks at once, where
- * Annotations.fromStack would search the whole assembly again for each.
+ * The cdk-nag findings of a synthesized stack, read from its artifact (Annotations.fromStack
+ * would search the whole assembly again for each of many stacks).
  */
 export function nagFindingsOf(artifact: CloudFormationStackArtifact): Finding[] {
   return artifact.messages

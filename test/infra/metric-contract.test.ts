@@ -70,6 +70,8 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
   let sim: Simulator;
   /** A second operation's Wolkvox server, for the alarms that name operations. */
   let sim45: Simulator;
+  /** The namespace the synthesized function is told to send its metrics to. */
+  let namespace: string;
   let clock: ManualClock;
   const invocations: Invocation[] = [];
 
@@ -138,8 +140,11 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     sim = await startSimulator({ token: TOKEN, server: SERVER, timeZone: TZ, now: clock.now });
     sim45 = await startSimulator({ token: TOKEN, server: '0045', timeZone: TZ, now: clock.now });
     const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
-    const saved = process.env.POWERTOOLS_DEV;
+    const saved = { dev: process.env.POWERTOOLS_DEV, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE };
     delete process.env.POWERTOOLS_DEV;
+    // The environment the stack gives the function: its deployment's metric namespace.
+    namespace = functionEnvironment(built, SERVER).POWERTOOLS_METRICS_NAMESPACE!;
+    process.env.POWERTOOLS_METRICS_NAMESPACE = namespace;
     try {
       await scenario('steady', { events: [scheduled, scheduled, scheduled] });
       await scenario('failed calls', { events: [scheduled, scheduled], before: (i) => i === 0 && sim.inject({ kind: 'http503' }, 3) });
@@ -150,7 +155,9 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       await scenario('quarantine', { events: [scheduled, scheduled, scheduled, scheduled], before: (i) => i > 0 && sim.inject({ kind: 'badShape' }) });
       await twoOperations('two operations', 8);
     } finally {
-      if (saved !== undefined) process.env.POWERTOOLS_DEV = saved;
+      if (saved.dev !== undefined) process.env.POWERTOOLS_DEV = saved.dev;
+      if (saved.namespace !== undefined) process.env.POWERTOOLS_METRICS_NAMESPACE = saved.namespace;
+      else delete process.env.POWERTOOLS_METRICS_NAMESPACE;
     }
   });
   afterAll(async () => {
@@ -167,7 +174,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect(emitted.size).toBeLessThanOrEqual(3);
     for (const d of docs) {
       expect(d._aws.CloudWatchMetrics).toHaveLength(1);
-      expect(d._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
+      expect(d._aws.CloudWatchMetrics[0]!.Namespace).toBe(namespace);
       expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([[METRIC_DIMENSION]]);
       expect(d[METRIC_DIMENSION]).toBe(d.ranFor);
     }
@@ -215,7 +222,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     // Assess
     const queries = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm')
       .map(([id, p]) => [id, (p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression] as const)
-      .filter((q): q is readonly [string, string] => typeof q[1] === 'string' && q[1].includes(`"${METRICS_NAMESPACE}"`));
+      .filter((q): q is readonly [string, string] => typeof q[1] === 'string' && q[1].includes(`"${namespace}"`));
     expect(queries).toHaveLength(ALARM_METRICS.length);
     for (const [id, query] of queries) {
       const [, metric, dimension] = /^SELECT MAX\((\w+)\) FROM SCHEMA\("[^"]+", (\w+)\)/.exec(query) ?? [];
@@ -319,6 +326,11 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect(cost.fixed_usd[1]).toBeLessThan(cost.fixed_usd[0]!);
   });
 });
+
+function functionEnvironment(built: Built, server: string): Record<string, string> {
+  const [[, fn] = ['', {}]] = resourcesOfType(built.operationTemplate(server), 'AWS::Lambda::Function');
+  return (fn.Environment as { Variables: Record<string, string> }).Variables;
+}
 
 function keyOf(name: string): keyof typeof METRIC {
   return (Object.keys(METRIC) as (keyof typeof METRIC)[]).find((k) => METRIC[k] === name)!;
