@@ -108,7 +108,6 @@ const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes'
  */
 export const MAX_MAIN_STACK_OPERATIONS = 23;
 
-
 export const operationSchema = z.strictObject(
   {
     /** Wolkvox server nomenclature, e.g. "0032". Becomes part of a host name, S3 keys and resource names. */

@@ -24,8 +24,9 @@ const CAP_FIELD = 'daily_call_cap';
 /** Adds `and operation = "<server>"` to the query's first filter, or nothing for every operation. */
 function narrowed(query: QueryStringProps, operation: string | undefined): QueryStringProps {
   if (operation === undefined) return query;
-  const [first = 'ispresent(operation)', ...rest] = query.filterStatements ?? [];
-  return { ...query, filterStatements: [`${first} and ${OP} = "${operation}"`, ...rest] };
+  const only = `${OP} = "${operation}"`;
+  const [first, ...rest] = query.filterStatements ?? [];
+  return { ...query, filterStatements: [first === undefined ? only : `${first} and ${only}`, ...rest] };
 }
 
 /** Run figures per `bin`: collected windows (sum) and windows behind (max). */

@@ -31,7 +31,7 @@ export interface CollectorAlarmsProps {
   readonly operations: number;
 }
 
-/** The alarms on the collectors, one each for every operation. */
+/** The alarms on the collectors: one of each for all the operations. */
 export interface CollectorAlarms {
   readonly freshness: Alarm;
   readonly tokenTrouble: Alarm;
@@ -145,7 +145,7 @@ export class Alarms extends Construct {
       }),
     });
     const silence = this.add('OperationsSilent', {
-      alarmDescription: `Fewer than the ${props.operations} configured operations reported a run for ${(SILENCE_PERIOD.toMinutes() * SILENCE_PERIODS)} minutes: a collector no longer runs (schedule disabled or deleted, function gone). The saved Logs Insights query "operations" lists each operation's last run`,
+      alarmDescription: `Fewer than the ${props.operations} configured operations reported a run for ${SILENCE_PERIOD.toMinutes() * SILENCE_PERIODS} minutes: a collector no longer runs (schedule disabled or deleted, function gone). The saved Logs Insights query "operations" lists each operation's last run`,
       metric: new MathExpression({
         expression: `INSIGHT_RULE_METRIC("${runsRule.attrRuleName}", "UniqueContributors")`,
         usingMetrics: {},

@@ -6,7 +6,7 @@ import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { logQueries } from '../../infra/log-queries.ts';
-import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
+import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType } from './helpers.ts';
 
 const TWO_OPERATIONS = {
   [CONTEXT_KEYS.operations]: [
@@ -123,10 +123,7 @@ describe('Construct: CollectorPipeline', () => {
   it('sends and alarms on metrics in a namespace of the deployment, so a second deployment in the account reads none of them', () => {
     // Prepare
     const other = buildStack({ context: { ...TWO_OPERATIONS, [CONTEXT_KEYS.stackName]: 'WolkvoxStaging' } });
-    const namespaceOf = (b: Built) => {
-      const [[, fn] = ['', {}]] = resourcesOfType(b.operationTemplate('0032'), 'AWS::Lambda::Function');
-      return (fn.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_METRICS_NAMESPACE;
-    };
+    const namespaceOf = (b: Built) => functionEnvironment(b, '0032').POWERTOOLS_METRICS_NAMESPACE;
     const queried = (b: Built) => resourcesOfType(b.template, 'AWS::CloudWatch::Alarm').flatMap(([, p]) => [/^SELECT .* FROM SCHEMA\("([^"]+)"/.exec(String((p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression))?.[1]].filter((n) => n !== undefined));
 
     // Assess

@@ -178,6 +178,12 @@ export function renderImported(built: Built, value: unknown): string {
   });
 }
 
+/** The environment of the collector function in the stack of operation `server`. */
+export function functionEnvironment(built: Built, server: string): Record<string, unknown> {
+  const [[, fn] = ['', {}]] = resourcesOfType(built.operationTemplate(server), 'AWS::Lambda::Function');
+  return (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
 /** Logical id of a construct's CloudFormation resource (its default child). */
 export function logicalId(construct: IConstruct): string {
   const element = construct instanceof CfnElement ? construct : (construct.node.defaultChild as CfnElement);

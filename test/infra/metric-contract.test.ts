@@ -11,7 +11,7 @@ import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { logQueries } from '../../infra/log-queries.ts';
 import type { LambdaConfig } from '../../lambda/config.ts';
 import { SecretError } from '../../lambda/domain/errors.ts';
-import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, METRIC, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { createHandler } from '../../lambda/runtime/collector-handler.ts';
 import { lambdaTelemetry, runFigures } from '../../lambda/runtime/telemetry.ts';
 import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
@@ -20,7 +20,7 @@ import { startSimulator, type Simulator } from '../simulator/index.ts';
 import { instantOfWall, ManualClock } from '../support/clock.ts';
 import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
 import { MemoryStore } from '../support/memory-store.ts';
-import { type Built, buildStack, CDK_JSON_CONTEXT, renderIntrinsic, resourcesOfType } from './helpers.ts';
+import { type Built, buildStack, CDK_JSON_CONTEXT, functionEnvironment, renderIntrinsic, resourcesOfType } from './helpers.ts';
 import { contributorsInAlarm, type Datapoint, datapointsOf, queryAlarmOf } from './metrics-insights.ts';
 
 const TZ = 'America/Bogota';
@@ -143,7 +143,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     const saved = { dev: process.env.POWERTOOLS_DEV, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE };
     delete process.env.POWERTOOLS_DEV;
     // The environment the stack gives the function: its deployment's metric namespace.
-    namespace = functionEnvironment(built, SERVER).POWERTOOLS_METRICS_NAMESPACE!;
+    namespace = String(functionEnvironment(built, SERVER).POWERTOOLS_METRICS_NAMESPACE);
     process.env.POWERTOOLS_METRICS_NAMESPACE = namespace;
     try {
       await scenario('steady', { events: [scheduled, scheduled, scheduled] });
@@ -326,11 +326,6 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect(cost.fixed_usd[1]).toBeLessThan(cost.fixed_usd[0]!);
   });
 });
-
-function functionEnvironment(built: Built, server: string): Record<string, string> {
-  const [[, fn] = ['', {}]] = resourcesOfType(built.operationTemplate(server), 'AWS::Lambda::Function');
-  return (fn.Environment as { Variables: Record<string, string> }).Variables;
-}
 
 function keyOf(name: string): keyof typeof METRIC {
   return (Object.keys(METRIC) as (keyof typeof METRIC)[]).find((k) => METRIC[k] === name)!;
