@@ -23,9 +23,10 @@ export function backfillCommand(functionName: string, region: string, firstDay: 
   return `aws lambda invoke --region ${region} --function-name ${functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload "${payload}" /dev/null`;
 }
 
-/** Follows a collector's log group. */
-export function tailLogsCommand(logGroupName: string, region: string): string {
-  return `aws logs tail ${logGroupName} --region ${region} --since 1h --follow --format short`;
+/** Follows the collectors' log group: every operation's lines, or one operation's (each line names it). */
+export function tailLogsCommand(logGroupName: string, region: string, operation?: string): string {
+  const only = operation !== undefined ? ` --filter-pattern '{ $.operation = "${operation}" }'` : '';
+  return `aws logs tail ${logGroupName} --region ${region} --since 1h --follow --format short${only}`;
 }
 
 /** Console address of a CloudWatch dashboard. */

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from '../lambda/domain/layout.ts';
 import { isValidTimeZone } from '../lambda/domain/wall-clock.ts';
+import { inMainStack, MAX_STACK_NAME_LENGTH, operationStackName } from './placement.ts';
 
 /** Context keys read by {@link loadConfig}. */
 export const CONTEXT_KEYS = {
@@ -99,7 +100,13 @@ function firstDaySchema(now: Date) {
     });
 }
 
-const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap'] as const;
+const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap', 'mainStack'] as const;
+
+/**
+ * Operations a main stack may hold: a stack made before operation stacks stopped at 23 (its 24th
+ * operation passed CloudFormation's 500 resources), so no existing deployment has more to keep there.
+ */
+export const MAX_MAIN_STACK_OPERATIONS = 23;
 
 export const operationSchema = z.strictObject(
   {
@@ -118,6 +125,12 @@ export const operationSchema = z.strictObject(
     restateAfterMinutes: integer(0, 10_080).optional(),
     /** At most this many API calls per operation day (the token's limit is shared). Default: no cap of our own. */
     dailyCallCap: integer(1, 10_000_000).optional(),
+    /**
+     * Keep the operation's resources in the main stack, where a deployment made before operation
+     * stacks created them: moving them to a stack of their own would replace its secret (and
+     * token), function and schedule. Default: a stack of its own, `{stackName}-{server}`.
+     */
+    mainStack: boolean().optional(),
   },
   {
     error: (issue) =>
@@ -138,7 +151,7 @@ const operationsSchema = z.preprocess(
     }
   },
   z
-    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes?, restateAfterMinutes?, dailyCallCap? }' })
+    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes?, restateAfterMinutes?, dailyCallCap?, mainStack? }' })
     .min(1, 'must list at least one operation')
     .superRefine((ops, ctx) => {
       // Logical ids, output names and the Athena enum all key on the server: two servers that only
@@ -168,6 +181,14 @@ const operationsSchema = z.preprocess(
           secrets.set(op.tokenSecretName, i);
         }
       });
+      const inMain = ops.filter(inMainStack).length;
+      if (inMain > MAX_MAIN_STACK_OPERATIONS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${inMain} operations have "mainStack": true; the main stack holds at most ${MAX_MAIN_STACK_OPERATIONS} (it is only for operations deployed before operation stacks)`,
+          input: inMain,
+        });
+      }
     }),
 );
 
@@ -208,6 +229,13 @@ export function configSchema(now: Date = new Date()) {
     [CONTEXT_KEYS.firstDay]: firstDaySchema(now),
     [CONTEXT_KEYS.dashboard]: boolean().default(DEFAULTS.dashboard),
     [CONTEXT_KEYS.operations]: operationsSchema,
+  }).superRefine((c, ctx) => {
+    c[CONTEXT_KEYS.operations].forEach((op, i) => {
+      const name = operationStackName(c[CONTEXT_KEYS.stackName], op.server);
+      if (!inMainStack(op) && name.length > MAX_STACK_NAME_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: [CONTEXT_KEYS.operations, i, 'server'], message: `makes the stack name "${name}" longer than ${MAX_STACK_NAME_LENGTH} characters: shorten wolkvox:stackName`, input: op.server });
+      }
+    });
   });
 }
 

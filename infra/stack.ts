@@ -1,8 +1,9 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { backfillCommand, dashboardUrl, tailLogsCommand } from './commands.ts';
+import { dashboardUrl, tailLogsCommand } from './commands.ts';
 import type { CollectorConfig } from './config.ts';
 import { CollectorPipeline } from './constructs/collector-pipeline.ts';
+import { addOperationOutputs } from './operation-outputs.ts';
 import { exampleQuery } from './queries.ts';
 
 export interface CollectorStackProps extends StackProps {
@@ -15,7 +16,10 @@ export interface CollectorStackProps extends StackProps {
   readonly handlerEntry?: string;
 }
 
-/** The deployable unit: the pipeline plus the outputs an operator needs. */
+/**
+ * The main stack: the parts every operation shares, the operations deployed before operation
+ * stacks (`mainStack`), and the outputs an operator needs.
+ */
 export class CollectorStack extends Stack {
   readonly pipeline: CollectorPipeline;
 
@@ -58,27 +62,8 @@ export class CollectorStack extends Stack {
         description: `Run in workgroup ${pipeline.athena.workGroupName}`,
       });
     }
-    for (const op of pipeline.operations) {
-      const suffix = op.server.replace(/[^A-Za-z0-9]/g, '');
-      new CfnOutput(this, `TokenSecret${suffix}`, {
-        value: op.collector.secret.secretArn,
-        description: `Token secret of operation ${op.server}${op.collector.secretCreated ? ' (created empty)' : ' (imported)'}`,
-      });
-      new CfnOutput(this, `PutSecretValueCommand${suffix}`, {
-        value: op.collector.putSecretValueCommand,
-        description: `Stores the token of operation ${op.server}: run "read -rs WOLKVOX_TOKEN" first, then this`,
-      });
-      new CfnOutput(this, `CollectorFunction${suffix}`, { value: op.collector.function.functionName, description: `Collector of operation ${op.server}` });
-      new CfnOutput(this, `LogGroup${suffix}`, { value: op.collector.logGroup.logGroupName, description: `Log group of the collector of operation ${op.server}` });
-      new CfnOutput(this, `TailLogsCommand${suffix}`, {
-        value: tailLogsCommand(op.collector.logGroup.logGroupName, Aws.REGION),
-        description: `Follows the runs of operation ${op.server}`,
-      });
-      const timezone = config.operations.find((o) => o.server === op.server)?.timezone ?? '';
-      new CfnOutput(this, `BackfillCommand${suffix}`, {
-        value: backfillCommand(op.collector.function.functionName, Aws.REGION, config.firstDay, timezone),
-        description: `Queues the history of operation ${op.server} from wolkvox:firstDay (${config.firstDay}) to now; run it after the first scheduled run`,
-      });
-    }
+    new CfnOutput(this, 'CollectorLogGroup', { value: pipeline.logGroup.logGroupName, description: 'Log group of every collector (each line names its operation)' });
+    new CfnOutput(this, 'TailLogsCommand', { value: tailLogsCommand(pipeline.logGroup.logGroupName, Aws.REGION), description: 'Follows the runs of every operation' });
+    for (const op of pipeline.operations) addOperationOutputs(this, op.operation, op.collector, config.firstDay);
   }
 }

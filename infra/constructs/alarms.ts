@@ -1,13 +1,13 @@
-import { Aws, Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Aws, Duration, Names, Stack } from 'aws-cdk-lib';
+import { Alarm, CfnInsightRule, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALARM_METRIC, METRIC_DIMENSION, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRIC, type AlarmMetricName, METRIC_DIMENSION, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 
 export interface AlarmsProps {
   /**
@@ -16,27 +16,61 @@ export interface AlarmsProps {
    */
   readonly email?: string;
   /**
-   * How long due windows may stay uncollected (or runs report nothing) before the freshness alarm fires, in 5-minute periods.
+   * How long due windows may stay uncollected before the freshness alarm fires, in 5-minute periods.
    * @default 6 (30 minutes)
    */
   readonly freshnessPeriods?: number;
 }
 
-const PERIOD = Duration.minutes(5);
+export interface CollectorAlarmsProps {
+  /** Where this deployment's collectors send their metrics (metricsNamespaceOf). */
+  readonly metricsNamespace: string;
+  /** The collectors' log group: the silence alarm counts the operations whose runs report there. */
+  readonly logGroup: ILogGroup;
+  /** How many operations are configured: fewer reporting is silence. */
+  readonly operations: number;
+}
 
-/** The alarms of one operation's collector. */
-export interface OperationAlarms {
-  readonly errors: Alarm;
+/** The alarms on the collectors: one of each for all the operations. */
+export interface CollectorAlarms {
   readonly freshness: Alarm;
   readonly tokenTrouble: Alarm;
   readonly daysUnverified: Alarm;
+  /** Fewer operations than configured reported a run. */
+  readonly silence: Alarm;
+  /** Contributor Insights rule counting run-figures lines per operation (the silence alarm's source). */
+  readonly runsRule: CfnInsightRule;
+}
+
+const PERIOD = Duration.minutes(5);
+/** Each operation reports a run every 5 minutes: 10 minutes always holds the end of one. */
+const SILENCE_PERIOD = Duration.minutes(10);
+const SILENCE_PERIODS = 3;
+
+/**
+ * The namespace of a deployment's collector metrics: its own, because an alarm over every
+ * operation reads every operation in its namespace, and two deployments in one account (a
+ * staging beside production) must not alarm on each other's.
+ */
+export function metricsNamespaceOf(stackName: string): string {
+  return `${METRICS_NAMESPACE}/${stackName}`;
 }
 
 /**
- * One SNS topic and the alarms that notify it (alarm and OK transitions): per operation,
- * function errors, data freshness, token trouble and unverified days; per dead-letter queue,
- * each new message. The collector's custom metrics are exactly those these alarms read
- * (ALARM_METRICS); everything else it reports is a log field.
+ * Metrics Insights query of one collector metric across every operation, one time series per
+ * operation: a multi-time-series alarm on it has the operation as its contributor, so its state
+ * and notifications name the operations in alarm.
+ */
+export function perOperationQuery(metric: AlarmMetricName, namespace: string): string {
+  return `SELECT MAX(${metric}) FROM SCHEMA("${namespace}", ${METRIC_DIMENSION}) GROUP BY ${METRIC_DIMENSION} ORDER BY MAX() DESC`;
+}
+
+/**
+ * One SNS topic and the alarms that notify it (alarm and OK transitions). On the collectors, a
+ * fixed set for any number of operations: freshness, token trouble and unverified days as
+ * multi-time-series alarms on the metrics the handler emits (ALARM_METRICS), and silence on the
+ * runs reported in the log group; per dead-letter queue, each new message (a failed or expired
+ * run lands in the on-failure queue).
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
@@ -65,94 +99,95 @@ export class Alarms extends Construct {
         },
       }),
     );
-    // Not KMS-encrypted: notifications carry alarm names and states only, CloudWatch cannot
-    // publish to a topic under the AWS-managed SNS key, and a customer-managed key would cost
-    // more than the rest of the stack.
+    // Not KMS-encrypted: notifications carry alarm names, states and operations only, CloudWatch
+    // cannot publish to a topic under the AWS-managed SNS key, and a customer-managed key would
+    // cost more than the rest of the stack.
     this.action = new SnsAction(this.topic);
   }
 
-  /** Errors, freshness, token and verification alarms of one operation's collector. */
-  addOperation(server: string, fn: IFunction): OperationAlarms {
-    const errors = this.add(`${server}-Errors`, {
-      alarmDescription: `Collector ${server}: the function failed (see its log group; the failed event is in the on-failure queue)`,
-      metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+  /** The alarms on the collectors of every operation. */
+  addCollectorAlarms(props: CollectorAlarmsProps): CollectorAlarms {
     // Windows behind rather than windows collected: a quiet schedule may collect several windows
     // with one call up to 30 minutes apart, and the engine does not count the windows it defers
-    // on purpose. So "behind in every 5 minutes for 30 minutes" is data 30 minutes stale, a long
-    // catch-up included; and each run sends the figure, so silence is a stopped collector.
-    const freshness = this.add(`${server}-Freshness`, {
-      alarmDescription: `Collector ${server}: due windows not collected for ${this.freshnessPeriods * 5} minutes, or no run reported (token, lease held by a CLI run, function not running)`,
-      metric: this.collectorMetric(server, ALARM_METRIC.windowsBehind, 'Maximum'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // on purpose. "Behind in every 5 minutes for 30 minutes" is data 30 minutes stale.
+    const freshness = this.add('Freshness', {
+      alarmDescription: `Collectors named in this alarm's contributors: due windows not collected for ${this.freshnessPeriods * 5} minutes (the Wolkvox API failing, or a long catch-up)`,
+      metric: this.perOperation(ALARM_METRIC.windowsBehind, props.metricsNamespace),
       evaluationPeriods: this.freshnessPeriods,
       datapointsToAlarm: this.freshnessPeriods,
-      // No datapoint at all means no run reported anything: that is stale too.
+      // Sent only while behind: no data is none.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const tokenTrouble = this.add('TokenTrouble', {
+      alarmDescription: "Collectors named in this alarm's contributors: the token secret is empty (store the token with the PutSecretValueCommand output), or the token's daily limit or DAILY_CALL_CAP held back work until the operation's midnight; the run figures' token_missing and token_budget_exhausted say which",
+      metric: this.perOperation(ALARM_METRIC.tokenTrouble, props.metricsNamespace),
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const daysUnverified = this.add('DaysUnverified', {
+      alarmDescription: "Collectors named in this alarm's contributors: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so); see the saved Logs Insights queries, then backfill the day",
+      metric: this.perOperation(ALARM_METRIC.daysUnverified, props.metricsNamespace),
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // Every run ends with a run-figures line naming its operation, whatever happened in it (an
+    // empty token, a lease held by a CLI run): the operations with such a line in a period are
+    // the ones running. One rule for all operations costs less than a metric per operation.
+    const runsRule = new CfnInsightRule(this, 'RunsByOperation', {
+      ruleName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
+      ruleState: 'ENABLED',
+      ruleBody: Stack.of(this).toJsonString({
+        Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+        LogGroupNames: [props.logGroup.logGroupName],
+        LogFormat: 'JSON',
+        Contribution: { Keys: [`$.${METRIC_DIMENSION}`], Filters: [{ Match: '$.message', In: [RUN_FIGURES_MESSAGE] }] },
+        AggregateOn: 'Count',
+      }),
+    });
+    const silence = this.add('OperationsSilent', {
+      alarmDescription: `Fewer than the ${props.operations} configured operations reported a run for ${SILENCE_PERIOD.toMinutes() * SILENCE_PERIODS} minutes: a collector no longer runs (schedule disabled or deleted, function gone). The saved Logs Insights query "operations" lists each operation's last run`,
+      metric: new MathExpression({
+        expression: `INSIGHT_RULE_METRIC("${runsRule.attrRuleName}", "UniqueContributors")`,
+        usingMetrics: {},
+        period: SILENCE_PERIOD,
+        label: 'operations reporting runs',
+      }),
+      threshold: props.operations,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: SILENCE_PERIODS,
+      datapointsToAlarm: SILENCE_PERIODS,
+      // No runs at all is the silence of every operation.
       treatMissingData: TreatMissingData.BREACHING,
     });
-    const tokenTrouble = this.add(`${server}-TokenTrouble`, {
-      alarmDescription: `Collector ${server}: the token secret is empty (store the token with the PutSecretValueCommand output), or the token's daily limit or DAILY_CALL_CAP held back work until the operation's midnight; the run figures' token_missing and token_budget_exhausted say which`,
-      metric: this.collectorMetric(server, ALARM_METRIC.tokenTrouble, 'Maximum'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // Sent only when there is trouble: no data is none.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    const daysUnverified = this.add(`${server}-DaysUnverified`, {
-      alarmDescription: `Collector ${server}: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so); see the saved Logs Insights queries, then backfill the day`,
-      metric: this.collectorMetric(server, ALARM_METRIC.daysUnverified, 'Maximum'),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      // Sent only when at least one day is unverified: no data is none.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    return { errors, freshness, tokenTrouble, daysUnverified };
+    return { freshness, tokenTrouble, daysUnverified, silence, runsRule };
   }
 
   /**
    * Alarm on each new message in a dead-letter queue. Not on the visible count: nobody consumes
    * these queues, so that count would keep the alarm in ALARM after the first failure (hiding
    * the next ones), and SQS stops publishing it for a queue idle for 6 hours, turning the alarm
-   * OK while messages remain. EventBridge and Lambda destinations call SendMessage, which
-   * NumberOfMessagesSent counts (unlike SQS's own redrive, which this stack does not use).
+   * OK while messages remain. EventBridge, Scheduler and Lambda destinations call SendMessage,
+   * which NumberOfMessagesSent counts (unlike SQS's own redrive, which this stack does not use).
    */
   addQueue(id: string, queue: IQueue, description: string): Alarm {
     return this.add(id, {
       alarmDescription: `${description}. Read the messages with aws sqs receive-message, then purge the queue (docs/infrastructure.md, "Dead-letter queues")`,
       metric: queue.metricNumberOfMessagesSent({ period: PERIOD, statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 
-  /** A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, dimension operation=server, per 5 min. */
-  collectorMetric(server: string, metricName: string, statistic = 'Sum'): Metric {
-    return collectorMetric(server, metricName, statistic);
+  /** A collector metric of every operation, one time series per operation (Metrics Insights). */
+  private perOperation(metric: AlarmMetricName, namespace: string): MathExpression {
+    return new MathExpression({ expression: perOperationQuery(metric, namespace), usingMetrics: {}, period: PERIOD, label: metric });
   }
 
-  private add(id: string, props: ConstructorParameters<typeof Alarm>[2]): Alarm {
-    const alarm = new Alarm(this, id, props);
+  private add(id: string, props: Omit<ConstructorParameters<typeof Alarm>[2], 'threshold' | 'comparisonOperator'> & { threshold?: number; comparisonOperator?: ComparisonOperator }): Alarm {
+    const alarm = new Alarm(this, id, { threshold: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, ...props });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
     this.alarms.push(alarm);
     return alarm;
   }
-}
-
-/**
- * A collector metric as emitted (EMF): namespace METRICS_NAMESPACE, only the dimension
- * operation=server (a different dimension set would be a different metric).
- * @default statistic Sum, period 5 minutes
- */
-export function collectorMetric(server: string, metricName: string, statistic = 'Sum', period: Duration = PERIOD): Metric {
-  return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [METRIC_DIMENSION]: server }, statistic, period });
 }

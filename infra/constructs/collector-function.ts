@@ -5,7 +5,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type CfnSecret, type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -79,11 +79,13 @@ export interface CollectorFunctionProps {
    * @default Duration.minutes(4)
    */
   readonly maxEventAge?: Duration;
+  /** Where the function logs: one log group shared by every operation (each line names its operation). */
+  readonly logGroup: ILogGroup;
   /**
-   * Retention of the function's log group.
-   * @default RetentionDays.ONE_MONTH
+   * Namespace of the metrics the collector sends (POWERTOOLS_METRICS_NAMESPACE).
+   * @default METRICS_NAMESPACE
    */
-  readonly logRetention?: RetentionDays;
+  readonly metricsNamespace?: string;
 }
 
 /** The S3 key prefixes of one operation, each ending in `/`. */
@@ -119,14 +121,14 @@ export function operationPrefixes(prefix: string, server: string): OperationPref
 export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
 
 /**
- * The collector Lambda function of one operation, with its token secret, log group and a
- * least-privilege role. Invoked asynchronously by {@link CollectorSchedule}: no retries (the
- * next tick resumes from the checkpoint), failures go to `failureQueue`.
+ * The collector Lambda function of one operation, with its token secret and a least-privilege
+ * role that reads that secret only. Invoked asynchronously by its schedule: no retries (the next
+ * tick resumes from the checkpoint), failures go to `failureQueue`.
  */
 export class CollectorFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
-  readonly logGroup: LogGroup;
+  readonly logGroup: ILogGroup;
   readonly secret: ISecret;
   /** True when this construct created the secret (it starts empty). */
   readonly secretCreated: boolean;
@@ -171,12 +173,9 @@ export class CollectorFunction extends Construct {
     }
     this.putSecretValueCommand = `aws secretsmanager put-secret-value --region ${Aws.REGION} --secret-id ${this.secretId} --secret-string "$WOLKVOX_TOKEN"`;
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = props.logGroup;
 
-    // Own role, no AWSLambdaBasicExecutionRole: logs go to this one log group only.
+    // Own role, no AWSLambdaBasicExecutionRole: logs go to the collectors' log group only.
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Collector of Wolkvox operation ${server}`,
@@ -205,7 +204,7 @@ export class CollectorFunction extends Construct {
       [LAMBDA_ENV.bucket]: props.bucket.bucketName,
       [LAMBDA_ENV.prefix]: props.prefix,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };
     if (props.settleMinutes !== undefined) environment[LAMBDA_ENV.settleMinutes] = String(props.settleMinutes);
     if (props.restateAfterMinutes !== undefined) environment[LAMBDA_ENV.restateAfterMinutes] = String(props.restateAfterMinutes);
@@ -258,7 +257,8 @@ export class CollectorFunction extends Construct {
           id: 'AwsSolutions-IAM5',
           reason:
             "Object ARNs need a wildcard for the keys below a prefix; each wildcard is confined to this operation's own data, fetch-log, daily, verification or state prefix.",
-          appliesTo: prefixes.map((p) => ({ regex: `/^Resource::<[A-Za-z0-9]+\\.Arn>\\/${escapeRegex(p)}\\*$/` })),
+          // The bucket's ARN is `<LogicalId.Arn>` in the bucket's stack, an export name in an operation stack.
+          appliesTo: prefixes.map((p) => ({ regex: `/^Resource::(<[A-Za-z0-9]+\\.Arn>|[A-Za-z0-9-]+:ExportsOutputFnGetAtt[A-Za-z0-9]+)\\/${escapeRegex(p)}\\*$/` })),
         },
       ],
       true,

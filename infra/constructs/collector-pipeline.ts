@@ -1,18 +1,23 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { type EventPattern, type IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
+import { type ILogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DAILY_TABLE, DATA_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
-import type { CollectorConfig } from '../config.ts';
+import type { CollectorConfig, OperationConfig } from '../config.ts';
+import { inMainStack } from '../placement.ts';
 import { namedQueries } from '../queries.ts';
-import { Alarms, type OperationAlarms } from './alarms.ts';
+import { Alarms, type CollectorAlarms, metricsNamespaceOf } from './alarms.ts';
 import { AthenaWorkgroup } from './athena-workgroup.ts';
 import { Catalog } from './catalog.ts';
-import { CollectorFunction } from './collector-function.ts';
+import { CollectorFunction, type CollectorFunctionProps } from './collector-function.ts';
 import { CollectorSchedule } from './collector-schedule.ts';
 import { CollectorDashboard } from './dashboard.ts';
 import { DataBucket } from './data-bucket.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
-import { OperationLogQueries } from './log-queries.ts';
+import { CollectorLogQueries } from './log-queries.ts';
+import { CollectorScheduleGroup } from './schedule-group.ts';
 
 export interface CollectorPipelineProps {
   /** Validated configuration (see infra/config.ts). */
@@ -29,14 +34,51 @@ export interface CollectorPipelineProps {
   readonly workGroupName?: string;
 }
 
-/** What one operation gets of its own: token secret, function, schedule, alarms, saved log queries. */
-export interface OperationResources {
-  readonly server: string;
+/** What every operation's collector uses of the shared parts, wherever its own resources are. */
+export interface OperationSharedResources {
+  readonly bucket: IBucket;
+  /** Key prefix of everything the collectors write (DATA_PREFIX). */
+  readonly prefix: string;
+  /** Lambda on-failure destination: failed or expired invocations. */
+  readonly failureQueue: IQueue;
+  /** Where every collector logs (each line names its operation). */
+  readonly logGroup: ILogGroup;
+  /** Where every collector sends its metrics (the alarms read this namespace). */
+  readonly metricsNamespace: string;
+  /** Ticks a schedule could not deliver. */
+  readonly scheduleDeadLetterQueue: IQueue;
+  /**
+   * Group and role of the operations' EventBridge Scheduler schedules.
+   * @default - none: every operation is in the main stack, on an EventBridge rule
+   */
+  readonly scheduleGroup?: CollectorScheduleGroup;
+  /** Entry file of the collector handler (undefined: lambda/handler.ts). */
+  readonly handlerEntry?: string | undefined;
+}
+
+/** The collector function's props of an operation, wherever it is built. */
+export function collectorFunctionProps(op: OperationConfig, shared: OperationSharedResources): CollectorFunctionProps {
+  return {
+    server: op.server,
+    timezone: op.timezone,
+    ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
+    ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
+    ...(op.restateAfterMinutes !== undefined ? { restateAfterMinutes: op.restateAfterMinutes } : {}),
+    ...(op.dailyCallCap !== undefined ? { dailyCallCap: op.dailyCallCap } : {}),
+    ...(shared.handlerEntry !== undefined ? { entry: shared.handlerEntry } : {}),
+    bucket: shared.bucket,
+    prefix: shared.prefix,
+    failureQueue: shared.failureQueue,
+    logGroup: shared.logGroup,
+    metricsNamespace: shared.metricsNamespace,
+  };
+}
+
+/** An operation whose resources are in the main stack (`mainStack`): deployed before operation stacks. */
+export interface MainStackOperation {
+  readonly operation: OperationConfig;
   readonly collector: CollectorFunction;
   readonly schedule: CollectorSchedule;
-  readonly alarms: OperationAlarms;
-  /** Saved Logs Insights queries over its log group (the figures that are not metrics). */
-  readonly logQueries: OperationLogQueries;
 }
 
 export interface WindowCollectedOptions {
@@ -53,8 +95,11 @@ export interface WindowCollectedOptions {
 }
 
 /**
- * Everything the collector needs: per operation a function, a schedule and saved log queries;
- * shared, the data bucket, the Glue catalog, the Athena workgroup, the dead-letter queues and the alarms.
+ * The parts every operation shares, once for any number of operations: the data bucket, the Glue
+ * catalog, the Athena workgroup, the dead-letter queues, the collectors' log group with its saved
+ * queries, the alarms, the dashboard and the schedule group. Each operation's own resources
+ * (secret, function, schedule) are in its operation stack, or here for an operation deployed
+ * before operation stacks (`mainStack`).
  *
  * Downstream consumers subscribe to new data with {@link onWindowCollected}.
  */
@@ -65,11 +110,18 @@ export class CollectorPipeline extends Construct {
   readonly catalog: Catalog;
   readonly athena: AthenaWorkgroup;
   readonly alarms: Alarms;
+  readonly collectorAlarms: CollectorAlarms;
   /** Events EventBridge could not deliver to a collector. */
   readonly scheduleDeadLetterQueue: DeadLetterQueue;
   /** Collector invocations that failed or expired (Lambda on-failure destination). */
   readonly failureQueue: DeadLetterQueue;
-  readonly operations: readonly OperationResources[];
+  /** Where every collector logs. */
+  readonly logGroup: LogGroup;
+  readonly logQueries: CollectorLogQueries;
+  /** What the operations' collectors use of this stack. */
+  readonly shared: OperationSharedResources;
+  /** Operations whose resources are in this stack (`mainStack`). */
+  readonly operations: readonly MainStackOperation[];
   /** Absent when `wolkvox:dashboard` is false. */
   readonly dashboard: CollectorDashboard | undefined;
 
@@ -85,43 +137,32 @@ export class CollectorPipeline extends Construct {
     this.bucket = this.dataBucket.bucket;
 
     this.scheduleDeadLetterQueue = new DeadLetterQueue(this, 'ScheduleDeadLetters', {
-      purpose: 'schedule events EventBridge could not deliver to a collector function',
+      purpose: 'schedule ticks EventBridge could not deliver to a collector function',
     });
     this.failureQueue = new DeadLetterQueue(this, 'CollectorFailures', {
       purpose: 'on-failure destination of the collector functions: failed or expired invocations',
     });
 
+    this.logGroup = new LogGroup(this, 'CollectorLogs', { retention: config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    this.logQueries = new CollectorLogQueries(this, 'LogQueries', { logGroup: this.logGroup });
+
     this.alarms = new Alarms(this, 'Alarms', { ...(config.alarmEmail !== undefined ? { email: config.alarmEmail } : {}) });
     this.alarms.addQueue('ScheduleDeadLetters', this.scheduleDeadLetterQueue.queue, 'A scheduled run could not be delivered to a collector function');
     this.alarms.addQueue('CollectorFailures', this.failureQueue.queue, 'A collector invocation failed or expired (message in the on-failure queue)');
+    const metricsNamespace = metricsNamespaceOf(config.stackName);
+    this.collectorAlarms = this.alarms.addCollectorAlarms({ metricsNamespace, logGroup: this.logGroup, operations: config.operations.length });
 
-    this.operations = config.operations.map((op) => {
-      const collector = new CollectorFunction(this, `Collector-${op.server}`, {
-        server: op.server,
-        timezone: op.timezone,
-        ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
-        ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
-        ...(op.restateAfterMinutes !== undefined ? { restateAfterMinutes: op.restateAfterMinutes } : {}),
-        ...(op.dailyCallCap !== undefined ? { dailyCallCap: op.dailyCallCap } : {}),
-        ...(props.handlerEntry !== undefined ? { entry: props.handlerEntry } : {}),
-        bucket: this.bucket,
-        prefix: config.prefix,
-        failureQueue: this.failureQueue.queue,
-        logRetention: config.logRetentionDays,
-      });
-      const schedule = new CollectorSchedule(this, `Schedule-${op.server}`, {
-        function: collector.function,
-        deadLetterQueue: this.scheduleDeadLetterQueue.queue,
-        description: `Runs the Wolkvox cdr_4 collector of operation ${op.server} every 5 minutes`,
-      });
-      const alarms = this.alarms.addOperation(op.server, collector.function);
-      const logQueries = new OperationLogQueries(this, `LogQueries-${op.server}`, {
-        server: op.server,
-        logGroup: collector.logGroup,
-        ...(op.dailyCallCap !== undefined ? { dailyCallCap: op.dailyCallCap } : {}),
-      });
-      return { server: op.server, collector, schedule, alarms, logQueries };
-    });
+    this.shared = {
+      bucket: this.bucket,
+      prefix: config.prefix,
+      failureQueue: this.failureQueue.queue,
+      logGroup: this.logGroup,
+      metricsNamespace,
+      scheduleDeadLetterQueue: this.scheduleDeadLetterQueue.queue,
+      ...(config.operations.some((op) => !inMainStack(op)) ? { scheduleGroup: new CollectorScheduleGroup(this, 'Schedules', { deadLetterQueue: this.scheduleDeadLetterQueue.queue }) } : {}),
+      handlerEntry: props.handlerEntry,
+    };
+    this.operations = config.operations.filter(inMainStack).map((op) => this.addMainStackOperation(op));
 
     this.catalog = new Catalog(this, 'Catalog', {
       bucket: this.bucket,
@@ -142,22 +183,33 @@ export class CollectorPipeline extends Construct {
 
     this.dashboard = config.dashboard
       ? new CollectorDashboard(this, 'Dashboard', {
-          operations: this.operations.map((o, i) => ({
-            server: o.server,
-            timezone: config.operations[i]!.timezone,
-            function: o.collector.function,
-            logGroup: o.collector.logGroup,
-            freshnessAlarm: o.alarms.freshness,
-            timeout: o.collector.timeout,
-            ...(config.operations[i]!.dailyCallCap !== undefined ? { dailyCallCap: config.operations[i]!.dailyCallCap } : {}),
-          })),
+          servers: config.operations.map((op) => op.server),
+          logGroup: this.logGroup,
           queues: [
             { label: 'schedule DLQ', queue: this.scheduleDeadLetterQueue.queue },
             { label: 'collector failures', queue: this.failureQueue.queue },
           ],
           alarms: this.alarms.alarms,
+          freshnessAlarm: this.collectorAlarms.freshness,
         })
       : undefined;
+  }
+
+  /**
+   * An operation deployed before operation stacks, at the construct paths it was created under, so
+   * that its logical ids, and with them its secret (and token), role, function and rule, stay.
+   */
+  private addMainStackOperation(op: OperationConfig): MainStackOperation {
+    const collector = new CollectorFunction(this, `Collector-${op.server}`, collectorFunctionProps(op, this.shared));
+    // Its own log group from before the shared one: kept, so that an upgrade deletes none of its
+    // runs' logs (they expire with its retention); the function now logs to the shared group.
+    new LogGroup(collector, 'LogGroup', { retention: this.config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
+    const schedule = new CollectorSchedule(this, `Schedule-${op.server}`, {
+      function: collector.function,
+      deadLetterQueue: this.scheduleDeadLetterQueue.queue,
+      description: `Runs the Wolkvox cdr_4 collector of operation ${op.server} every 5 minutes`,
+    });
+    return { operation: op, collector, schedule };
   }
 
   /**
@@ -240,8 +292,8 @@ export class CollectorPipeline extends Construct {
   }
 
   private objectCreatedPattern(table: string, operation: string | undefined): EventPattern {
-    if (operation !== undefined && !this.operations.some((o) => o.server === operation)) {
-      throw new Error(`"${operation}" is not a configured operation (${this.operations.map((o) => o.server).join(', ')})`);
+    if (operation !== undefined && !this.config.operations.some((o) => o.server === operation)) {
+      throw new Error(`"${operation}" is not a configured operation (${this.config.operations.map((o) => o.server).join(', ')})`);
     }
     const keyPrefix = `${tableRoot(this.config.prefix, table)}${operation !== undefined ? `operation=${operation}/` : ''}`;
     return {

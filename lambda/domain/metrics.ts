@@ -70,7 +70,7 @@ export const FIGURE_FIELD = Object.fromEntries(Object.entries(METRIC).map(([key,
  * metrics the alarms watch, at most 3 per operation.
  */
 export const ALARM_METRIC = {
-  /** = WindowsBehind, every run that got as far as planning: the freshness alarm needs a datapoint per run (none = no run = stale). */
+  /** = WindowsBehind, emitted only when at least 1 (a run that stopped reporting is the silence alarm's, read from the run-figures lines). */
   windowsBehind: METRIC.windowsBehind,
   /** 1 when TokenMissing or TokenBudgetExhausted was reported; emitted only then. */
   tokenTrouble: 'TokenTrouble',
@@ -84,10 +84,11 @@ export const ALARM_METRICS: readonly AlarmMetricName[] = Object.values(ALARM_MET
 /**
  * When each custom metric is emitted. CloudWatch bills a custom metric per hour in which it
  * receives data, so a metric sent only when something is wrong costs nothing while all is well;
- * its alarm reads no data as not breaching. Only the freshness metric must be sent by every run.
+ * its alarm reads no data as not breaching. Whether runs happen at all is told by the run-figures
+ * log line every run writes, not by a metric (one metric per operation would cost $0.30 a month each).
  */
 export const ALARM_METRIC_EMITTED: { readonly [M in AlarmMetricName]: 'every run' | 'when at least 1' } = {
-  WindowsBehind: 'every run',
+  WindowsBehind: 'when at least 1',
   TokenTrouble: 'when at least 1',
   DaysUnverified: 'when at least 1',
 };
@@ -95,8 +96,8 @@ export const ALARM_METRIC_EMITTED: { readonly [M in AlarmMetricName]: 'every run
 /** The custom metrics of one run from its figures (as summed or last reported), in ALARM_METRICS order. */
 export function alarmMetricsOf(figures: ReadonlyMap<string, number>): { name: AlarmMetricName; value: number }[] {
   const out: { name: AlarmMetricName; value: number }[] = [];
-  const behind = figures.get(METRIC.windowsBehind);
-  if (behind !== undefined) out.push({ name: ALARM_METRIC.windowsBehind, value: behind });
+  const behind = figures.get(METRIC.windowsBehind) ?? 0;
+  if (behind >= 1) out.push({ name: ALARM_METRIC.windowsBehind, value: behind });
   if ((figures.get(METRIC.tokenMissing) ?? 0) > 0 || (figures.get(METRIC.tokenBudgetExhausted) ?? 0) > 0) out.push({ name: ALARM_METRIC.tokenTrouble, value: 1 });
   const unverified = figures.get(METRIC.daysUnverified) ?? 0;
   if (unverified >= 1) out.push({ name: ALARM_METRIC.daysUnverified, value: unverified });

@@ -1,40 +1,46 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { Alarms, type AlarmsProps } from '../../infra/constructs/alarms.ts';
-import { ALARM_METRIC, ALARM_METRICS, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
-import { bareStack, logicalId, resourcesOfType } from './helpers.ts';
+import { Alarms, type AlarmsProps, perOperationQuery } from '../../infra/constructs/alarms.ts';
+import { ALARM_METRIC, ALARM_METRICS, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { bareStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
-function synth(props: AlarmsProps = {}) {
+function synth(props: AlarmsProps = {}, operations = 3) {
   const stack = bareStack();
-  const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>{}') });
+  const logGroup = new LogGroup(stack, 'Logs');
   const queue = new Queue(stack, 'Dlq');
   const alarms = new Alarms(stack, 'Alarms', props);
-  alarms.addOperation('0032', fn);
+  const collector = alarms.addCollectorAlarms({ metricsNamespace: NAMESPACE, logGroup, operations });
   alarms.addQueue('Dlq', queue, 'dead letters');
-  return { fn, queue, alarms, template: Template.fromStack(stack) };
+  return { logGroup, queue, alarms, collector, template: Template.fromStack(stack) };
 }
+
+/** A deployment's own namespace, as the pipeline passes it. */
+const NAMESPACE = `${METRICS_NAMESPACE}/Test`;
 
 const ACTIONS = (alarms: Alarms) => ({ AlarmActions: [{ Ref: logicalId(alarms.topic) }], OKActions: [{ Ref: logicalId(alarms.topic) }] });
 
+/** The Metrics Insights query an alarm evaluates (its one metric data query). */
+function queryOf(props: Record<string, unknown>): unknown {
+  const metrics = props.Metrics as { Expression?: unknown; ReturnData?: boolean }[] | undefined;
+  expect(metrics, 'a query alarm').toHaveLength(1);
+  return metrics![0]!.Expression;
+}
+
 describe('Construct: Alarms', () => {
-  it('fires when due windows stay uncollected for 30 minutes, counting silence as stale', () => {
+  it('fires per operation when its due windows stay uncollected for 30 minutes, reading no data as none', () => {
     // Act
     const { template, alarms } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: METRICS_NAMESPACE,
-      MetricName: ALARM_METRIC.windowsBehind,
-      Dimensions: [{ Name: 'operation', Value: '0032' }],
-      Statistic: 'Maximum',
-      Period: 300,
+      Metrics: [{ Id: Match.anyValue(), Expression: perOperationQuery(ALARM_METRIC.windowsBehind, NAMESPACE), Period: 300, ReturnData: true }],
       EvaluationPeriods: 6,
       DatapointsToAlarm: 6,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'notBreaching',
       ...ACTIONS(alarms),
     });
   });
@@ -44,20 +50,16 @@ describe('Construct: Alarms', () => {
     const { template } = synth({ freshnessPeriods: 3 });
 
     // Assess
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: ALARM_METRIC.windowsBehind, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Expression: perOperationQuery(ALARM_METRIC.windowsBehind, NAMESPACE) })], EvaluationPeriods: 3, DatapointsToAlarm: 3 });
   });
 
-  it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified])('fires when the collector reports %s at least once, and reads no data as none', (metricName) => {
+  it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified])('fires per operation when the collector reports %s at least once, and reads no data as none', (metricName) => {
     // Act
     const { template, alarms } = synth();
 
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: METRICS_NAMESPACE,
-      MetricName: metricName,
-      Dimensions: [{ Name: 'operation', Value: '0032' }],
-      Statistic: 'Maximum',
-      Period: 300,
+      Metrics: [Match.objectLike({ Expression: perOperationQuery(metricName, NAMESPACE), Period: 300 })],
       EvaluationPeriods: 1,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -66,28 +68,48 @@ describe('Construct: Alarms', () => {
     });
   });
 
-  it('watches only the custom metrics the collector emits when it alarms on collector figures', () => {
-    // Act
-    const { template } = synth();
-
-    // Assess
-    const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
-      .filter(([, p]) => p.Namespace === METRICS_NAMESPACE)
-      .map(([, p]) => p.MetricName);
-    expect(watched.sort()).toEqual([...ALARM_METRICS].sort());
+  it('queries each collector metric as one time series per operation, the operation being the contributor', () => {
+    // Assess: GROUP BY and ORDER BY make a multi-time-series alarm; SCHEMA keeps it to the metrics with exactly the operation dimension.
+    for (const metric of ALARM_METRICS) {
+      expect(perOperationQuery(metric, NAMESPACE)).toBe(`SELECT MAX(${metric}) FROM SCHEMA("${NAMESPACE}", operation) GROUP BY operation ORDER BY MAX() DESC`);
+    }
   });
 
-  it('fires when the function reports an error', () => {
+  it('watches only the custom metrics the collector emits, each once, whatever the number of operations', () => {
     // Act
-    const { template, fn, alarms } = synth();
+    const few = synth({}, 1).template;
+    const many = synth({}, 100).template;
 
     // Assess
+    for (const template of [few, many]) {
+      const queries = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([, p]) => (p.Metrics ? [queryOf(p)] : [])).filter((q): q is string => typeof q === 'string' && q.startsWith('SELECT'));
+      expect(queries.map((q) => /^SELECT MAX\((\w+)\)/.exec(q)?.[1]).sort()).toEqual([...ALARM_METRICS].sort());
+      template.resourceCountIs('AWS::CloudWatch::Alarm', ALARM_METRICS.length + 2);
+    }
+  });
+
+  it('counts the operations whose runs report in the log group, and fires when fewer than configured did for 30 minutes', () => {
+    // Act
+    const { template, alarms, logGroup, collector } = synth({}, 7);
+
+    // Assess
+    const [[, rule] = ['', {}]] = resourcesOfType(template, 'AWS::CloudWatch::InsightRule');
+    const body = JSON.parse(renderIntrinsic(rule.RuleBody)) as unknown;
+    expect(rule.RuleState).toBe('ENABLED');
+    expect(body).toEqual({
+      Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+      LogGroupNames: [`{Ref:${logicalId(logGroup)}}`],
+      LogFormat: 'JSON',
+      Contribution: { Keys: ['$.operation'], Filters: [{ Match: '$.message', In: [RUN_FIGURES_MESSAGE] }] },
+      AggregateOn: 'Count',
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: [Match.objectLike({ Expression: { 'Fn::Join': ['', ['INSIGHT_RULE_METRIC("', { 'Fn::GetAtt': [logicalId(collector.runsRule), 'RuleName'] }, '", "UniqueContributors")']] }, Period: 600 })],
+      Threshold: 7,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching',
       ...ACTIONS(alarms),
     });
   });
@@ -156,7 +178,7 @@ describe('Construct: Alarms', () => {
     });
   });
 
-  it('creates four alarms per operation and one per queue when wired', () => {
+  it('lists every alarm it made when wired', () => {
     // Act
     const { template, alarms } = synth();
 

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
@@ -13,15 +14,17 @@ function synth(overrides: Partial<CollectorFunctionProps> = {}) {
   const stack = bareStack();
   const bucket = new Bucket(stack, 'Bucket');
   const queue = new Queue(stack, 'Failures');
+  const logGroup = new LogGroup(stack, 'Logs');
   const collector = new CollectorFunction(stack, 'Collector', {
     server: '0032',
     timezone: 'America/Bogota',
     bucket,
     prefix: 'wolkvox',
     failureQueue: queue,
+    logGroup,
     ...overrides,
   });
-  return { stack, bucket, queue, collector, template: Template.fromStack(stack) };
+  return { stack, bucket, queue, logGroup, collector, template: Template.fromStack(stack) };
 }
 
 /** Statements of the role's policy, with resources rendered as text. */
@@ -83,6 +86,9 @@ describe('Construct: CollectorFunction', () => {
       POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     });
+    // A deployment passes its own namespace.
+    const own = synth({ metricsNamespace: `${METRICS_NAMESPACE}/Prod` }).template;
+    own.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: `${METRICS_NAMESPACE}/Prod` }) } });
     expect(JSON.stringify(fn.Environment)).not.toContain(LAMBDA_ENV.baseUrl);
   });
 
@@ -130,17 +136,19 @@ describe('Construct: CollectorFunction', () => {
     );
   });
 
-  it('writes logs to its own log group with the configured retention when it runs', () => {
+  it('writes logs to the given log group only, creating none, when it runs', () => {
     // Act
-    const { template, collector } = synth({ logRetention: 14 });
+    const { template, logGroup } = synth();
 
     // Assess
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
-    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logicalId(collector.logGroup) } } });
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logicalId(logGroup) } } });
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    const logs = statements(template).find((s) => [s.Action].flat().includes('logs:PutLogEvents'));
+    expect(logs?.Resource).toEqual([`{GetAtt:${logicalId(logGroup)}.Arn}`]);
   });
 
-  it('grants get/put/delete on the operation prefixes only when the role policy is rendered', () => {
+  it('grants get/put on the operation prefixes only when the role policy is rendered', () => {
     // Prepare
     const { template, bucket } = synth();
     const w = windowAt(Date.UTC(2025, 0, 15, 9, 5), 'America/Bogota');

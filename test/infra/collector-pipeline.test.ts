@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
-import { operationLogQueries } from '../../infra/log-queries.ts';
-import { type Built, buildStack, logicalId, resourcesOfType } from './helpers.ts';
+import { logQueries } from '../../infra/log-queries.ts';
+import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType } from './helpers.ts';
 
 const TWO_OPERATIONS = {
   [CONTEXT_KEYS.operations]: [
@@ -65,37 +65,47 @@ describe('Construct: CollectorPipeline', () => {
     built = buildStack({ context: TWO_OPERATIONS });
   });
 
-  it('gives each operation its own function, schedule and secret when two are configured', () => {
+  it('gives each operation a stack of its own with its function, schedule and secret when two are configured', () => {
     // Assess
-    const { template } = built;
-    template.resourceCountIs('AWS::Lambda::Function', 2);
-    template.resourceCountIs('AWS::Events::Rule', 2);
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1); // 0045 imports its secret
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    built.template.resourceCountIs('AWS::Lambda::Function', 0);
+    expect(built.operationStacks.map((s) => s.stackName)).toEqual(['WolkvoxCdr4Collector-0032', 'WolkvoxCdr4Collector-0045']);
     for (const server of ['0032', '0045']) {
+      const template = built.operationTemplate(server);
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.resourceCountIs('AWS::Events::Rule', 0);
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+      template.resourceCountIs('AWS::SecretsManager::Secret', server === '0045' ? 0 : 1); // 0045 imports its secret
       template.hasResourceProperties('AWS::Lambda::Function', {
         ReservedConcurrentExecutions: 1,
         Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: server }) },
       });
     }
-    template.hasResourceProperties('AWS::Lambda::Function', {
+    built.operationTemplate('0045').hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: '0045', WOLKVOX_TIMEZONE: 'America/Mexico_City', SETTLE_MINUTES: '10' }) },
     });
   });
 
-  it('saves each operation its Logs Insights queries over its own log group only when two are configured', () => {
+  it('logs every operation to the one log group of the main stack when two are configured', () => {
     // Assess
-    const definitions = resourcesOfType(built.template, 'AWS::Logs::QueryDefinition');
-    const expected = operationLogQueries().map((q) => q.name);
-    for (const op of built.stack.pipeline.operations) {
-      const own = definitions.filter(([, p]) => String(p.Name).startsWith(`${built.config.stackName}/${op.server}/`));
-      expect(own.map(([, p]) => String(p.Name).split('/').at(-1))).toEqual(expected);
-      for (const [, p] of own) expect(p.LogGroupNames).toEqual([{ Ref: logicalId(op.collector.logGroup) }]);
+    const shared = logicalId(built.stack.pipeline.logGroup);
+    built.template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    for (const op of built.operationStacks) {
+      const [[, fn] = ['', {}]] = resourcesOfType(built.operationTemplate(op.operation.server), 'AWS::Lambda::Function');
+      expect(JSON.stringify(fn.LoggingConfig)).toContain(shared);
+      built.operationTemplate(op.operation.server).resourceCountIs('AWS::Logs::LogGroup', 0);
     }
-    expect(definitions).toHaveLength(2 * expected.length);
   });
 
-  it('shares one bucket, catalog, workgroup, topic and two queues when two operations are configured', () => {
+  it('saves one set of Logs Insights queries over the shared log group, whatever the number of operations', () => {
+    // Assess
+    const definitions = resourcesOfType(built.template, 'AWS::Logs::QueryDefinition');
+    expect(definitions.map(([, p]) => p.Name)).toEqual(logQueries().map((q) => `${built.config.stackName}/${q.name}`));
+    for (const [, p] of definitions) expect(p.LogGroupNames).toEqual([{ Ref: logicalId(built.stack.pipeline.logGroup) }]);
+    for (const op of built.operationStacks) built.operationTemplate(op.operation.server).resourceCountIs('AWS::Logs::QueryDefinition', 0);
+  });
+
+  it('shares one bucket, catalog, workgroup, topic, two queues and the alarms when two operations are configured', () => {
     // Assess
     const { template } = built;
     template.resourceCountIs('AWS::S3::Bucket', 3); // data, access logs, Athena results
@@ -104,8 +114,39 @@ describe('Construct: CollectorPipeline', () => {
     template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 4 + 2);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 2);
+    for (const op of built.operationStacks) built.operationTemplate(op.operation.server).resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
+  });
+
+  it('sends and alarms on metrics in a namespace of the deployment, so a second deployment in the account reads none of them', () => {
+    // Prepare
+    const other = buildStack({ context: { ...TWO_OPERATIONS, [CONTEXT_KEYS.stackName]: 'WolkvoxStaging' } });
+    const namespaceOf = (b: Built) => functionEnvironment(b, '0032').POWERTOOLS_METRICS_NAMESPACE;
+    const queried = (b: Built) => resourcesOfType(b.template, 'AWS::CloudWatch::Alarm').flatMap(([, p]) => [/^SELECT .* FROM SCHEMA\("([^"]+)"/.exec(String((p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression))?.[1]].filter((n) => n !== undefined));
+
+    // Assess
+    expect(namespaceOf(built)).toBe('WolkvoxCollector/WolkvoxCdr4Collector');
+    expect(namespaceOf(other)).toBe('WolkvoxCollector/WolkvoxStaging');
+    expect(new Set(queried(built))).toEqual(new Set([namespaceOf(built)]));
+    expect(new Set(queried(other))).toEqual(new Set([namespaceOf(other)]));
+  });
+
+  it('keeps an operation marked mainStack in the main stack, on its EventBridge rule and with its old log group, when operation stacks are added beside it', () => {
+    // Act
+    const b = buildStack({ context: { [CONTEXT_KEYS.operations]: [{ server: '0032', mainStack: true }, { server: '0045' }] } });
+
+    // Assess
+    const legacy = b.stack.pipeline.operations;
+    expect(legacy.map((o) => o.operation.server)).toEqual(['0032']);
+    expect(b.operationStacks.map((s) => s.operation.server)).toEqual(['0045']);
+    b.template.resourceCountIs('AWS::Lambda::Function', 1);
+    b.template.resourceCountIs('AWS::Events::Rule', 1);
+    b.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0/5 * * * ? *)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(legacy[0]!.collector.function), 'Arn'] } })] });
+    b.template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logicalId(b.stack.pipeline.logGroup) } } });
+    // The shared log group and the one it logged to before.
+    b.template.resourceCountIs('AWS::Logs::LogGroup', 2);
   });
 
   it('starts the dt projection of every table at the configured first day when wolkvox:firstDay is set', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, CONTEXT_KEYS, DEFAULTS, loadConfig, parseConfig } from '../../infra/config.ts';
+import { ConfigError, CONTEXT_KEYS, DEFAULTS, loadConfig, MAX_MAIN_STACK_OPERATIONS, parseConfig } from '../../infra/config.ts';
 import { CDK_JSON_CONTEXT } from './helpers.ts';
 
 const ops = CONTEXT_KEYS.operations;
@@ -50,7 +50,15 @@ describe('Config: CDK context schema', () => {
     const config = loadConfig(source, CDK_JSON_CONTEXT);
 
     // Assess
-    expect(config.operations).toEqual([{ server: '0032', timezone: 'America/Bogota' }]);
+    expect(config.operations).toEqual([{ server: '0032', timezone: 'America/Bogota', mainStack: true }]);
+  });
+
+  it('keeps an operation in the main stack only when it says so, also from -c strings', () => {
+    // Act
+    const config = parseConfig({ ...REQUIRED, [ops]: JSON.stringify([{ server: 'a' }, { server: 'b', mainStack: 'true' }, { server: 'c', mainStack: false }]) }, NOW);
+
+    // Assess
+    expect(config.operations.map((o) => o.mainStack)).toEqual([undefined, true, false]);
   });
 
   it('parses strings when values come from -c on the command line', () => {
@@ -117,6 +125,17 @@ describe('Config: CDK context schema', () => {
     ['the first day is before 2000', { [ops]: [{ server: '0032' }], [firstDay]: '1999-12-31' }, `${firstDay}: must not be before 2000-01-01`],
     ['the first day is after tomorrow', { [ops]: [{ server: '0032' }], [firstDay]: '2026-11-27' }, `${firstDay}: must not be in the future`],
     ['the dashboard switch is not a boolean', { [ops]: [{ server: '0032' }], [CONTEXT_KEYS.dashboard]: 'no' }, `${CONTEXT_KEYS.dashboard}: must be true or false`],
+    ['mainStack is not a boolean', { [ops]: [{ server: '0032', mainStack: 'yes' }] }, `${ops}[0].mainStack: must be true or false`],
+    [
+      'more operations are marked mainStack than a main stack ever held',
+      { [ops]: Array.from({ length: MAX_MAIN_STACK_OPERATIONS + 1 }, (_, i) => ({ server: `op-${i}`, mainStack: true })) },
+      `${ops}: ${MAX_MAIN_STACK_OPERATIONS + 1} operations have "mainStack": true; the main stack holds at most ${MAX_MAIN_STACK_OPERATIONS}`,
+    ],
+    [
+      'an operation stack name would pass 128 characters',
+      { [ops]: [{ server: 'x'.repeat(32) }], [CONTEXT_KEYS.stackName]: `S${'s'.repeat(100)}` },
+      `${ops}[0].server: makes the stack name "S${'s'.repeat(100)}-${'x'.repeat(32)}" longer than 128 characters`,
+    ],
   ])('names the field when %s', (_case, raw, expected) => {
     // Act
     const message = errorOf(raw);

@@ -8,7 +8,7 @@ import { type ColumnSpec, DATA_COLUMNS, FETCH_COLUMNS, PARTITION_COLUMNS, VERIFI
 import { DATA_TABLE, dataKey, FETCH_TABLE, fetchLogKey, VERIFICATION_TABLE, verificationKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
 import { type Window, windowAt } from '../../lambda/domain/window.ts';
-import { type Built, buildStack, type GlueColumn, renderIntrinsic, resourcesOfType, tableFromTemplate, type TableView } from './helpers.ts';
+import { type Built, buildStack, functionEnvironment, type GlueColumn, renderImported, tableFromTemplate, type TableView } from './helpers.ts';
 
 /** Formats naive wall-clock ms with the subset of Java date patterns Athena projection uses. */
 function javaDateFormat(wallMs: number, pattern: string): string {
@@ -91,10 +91,10 @@ describe.each([
 
   beforeAll(() => {
     built = buildStack({ context: { ...context, [CONTEXT_KEYS.operations]: servers.map((server) => ({ server })) } });
-    const fn = resourcesOfType(built.template, 'AWS::Lambda::Function')[0]?.[1] as { Environment: { Variables: Record<string, unknown> } };
-    // The bucket and prefix the collector is told to write to.
-    bucketRef = renderIntrinsic(fn.Environment.Variables[LAMBDA_ENV.bucket]);
-    expect(fn.Environment.Variables[LAMBDA_ENV.prefix]).toBe(prefix);
+    const env = functionEnvironment(built, '0032');
+    // The bucket and prefix the collector is told to write to (its stack imports the bucket's name from the main stack).
+    bucketRef = renderImported(built, env[LAMBDA_ENV.bucket]);
+    expect(env[LAMBDA_ENV.prefix]).toBe(prefix);
   });
 
   it('reads the NDJSON tables with the Hive JSON SerDe when Athena scans them', () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
+import { PICKED_OPERATION } from '../../infra/constructs/dashboard.ts';
 import { FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { type Built, buildStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
@@ -15,15 +16,29 @@ interface Widget {
   };
 }
 
+interface Variable {
+  type: string;
+  pattern: string;
+  inputType: string;
+  id: string;
+  values: { value: string }[];
+  defaultValue: string;
+}
+
+interface Body {
+  widgets: Widget[];
+  variables: Variable[];
+}
+
 const OPERATIONS = [
   { server: '0032', dailyCallCap: 900 },
   { server: '0045', timezone: 'America/Mexico_City' },
 ];
 
-function widgetsOf(built: Built): Widget[] {
+function bodyOf(built: Built): Body {
   const dashboards = resourcesOfType(built.template, 'AWS::CloudWatch::Dashboard');
   expect(dashboards).toHaveLength(1);
-  return (JSON.parse(renderIntrinsic(dashboards[0]![1].DashboardBody)) as { widgets: Widget[] }).widgets;
+  return JSON.parse(renderIntrinsic(dashboards[0]![1].DashboardBody)) as Body;
 }
 
 /** The widget whose title starts with `title`, and the metric lines it draws as [namespace, name, ...dimensions]. */
@@ -36,79 +51,88 @@ function widget(widgets: Widget[], title: string): Widget & { lines: string[] } 
 
 describe('Construct: CollectorDashboard', () => {
   let built: Built;
-  let widgets: Widget[];
+  let body: Body;
   beforeAll(() => {
     built = buildStack({ context: { [CONTEXT_KEYS.operations]: OPERATIONS } });
-    widgets = widgetsOf(built);
+    body = bodyOf(built);
   });
 
-  it('lists the state of every alarm of the stack when opened', () => {
+  it('lists the state of every alarm of the deployment when opened', () => {
     // Assess
     const alarms = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').map(([id]) => `{GetAtt:${id}.Arn}`);
-    expect(alarms).toHaveLength(2 * 4 + 2);
-    expect(widget(widgets, 'Alarms').properties.alarms?.sort()).toEqual(alarms.sort());
+    expect(alarms).toHaveLength(4 + 2);
+    expect(widget(body.widgets, 'Alarms').properties.alarms?.sort()).toEqual(alarms.sort());
   });
 
   it('draws new dead letters and what is left in both queues when opened', () => {
     // Assess
-    const { lines } = widget(widgets, 'Dead letters');
+    const { lines } = widget(body.widgets, 'Dead letters');
     for (const q of [built.stack.pipeline.scheduleDeadLetterQueue.queue, built.stack.pipeline.failureQueue.queue]) {
       expect(lines).toContain(`AWS/SQS NumberOfMessagesSent QueueName {GetAtt:${logicalId(q)}.QueueName}`);
       expect(lines).toContain(`AWS/SQS ApproximateNumberOfMessagesVisible QueueName {GetAtt:${logicalId(q)}.QueueName}`);
     }
   });
 
-  it.each(OPERATIONS.map((o) => [o.server]))('draws the run figures of operation %s from its own log group when opened', (server) => {
+  it('tabulates every operation latest run from the shared log group when opened', () => {
     // Assess
-    const logGroup = built.stack.pipeline.operations.find((o) => o.server === server)!.collector.logGroup;
+    const table = widget(body.widgets, 'Operations: latest run');
+    expect(table.properties.query).toContain(`SOURCE '{Ref:${logicalId(built.stack.pipeline.logGroup)}}'`);
+    expect(table.properties.query).toContain(`filter message = "${RUN_FIGURES_MESSAGE}"`);
+    expect(table.properties.query).toMatch(/latest\(@timestamp\) as last_run.* by operation/);
+  });
+
+  it('offers every operation in its Operation menu, the first shown when it opens', () => {
+    // Assess
+    expect(body.variables).toEqual([
+      expect.objectContaining({ type: 'pattern', pattern: PICKED_OPERATION, inputType: 'select', id: 'operation', values: [{ value: '0032' }, { value: '0045' }], defaultValue: '0032' }),
+    ]);
+  });
+
+  it('draws the run figures of the picked operation from the shared log group when opened', () => {
+    // Assess
     const figures = (title: string, ...reads: string[]) => {
-      const w = widget(widgets, `${server}: ${title}`);
+      const w = widget(body.widgets, `${PICKED_OPERATION}: ${title}`);
       expect(w.type, title).toBe('log');
-      expect(w.properties.query, title).toContain(`SOURCE '{Ref:${logicalId(logGroup)}}'`);
-      expect(w.properties.query, title).toContain(`filter message = "${RUN_FIGURES_MESSAGE}"`);
+      expect(w.properties.query, title).toContain(`SOURCE '{Ref:${logicalId(built.stack.pipeline.logGroup)}}'`);
+      expect(w.properties.query, title).toContain(`and operation = "${PICKED_OPERATION}"`);
       for (const r of reads) expect(w.properties.query, title).toContain(r);
     };
-    figures('windows collected', `sum(${FIGURE_FIELD.windowsCollected})`, `max(${FIGURE_FIELD.windowsBehind})`);
+    figures('windows collected', `filter message = "${RUN_FIGURES_MESSAGE}"`, `sum(${FIGURE_FIELD.windowsCollected})`, `max(${FIGURE_FIELD.windowsBehind})`);
     figures('API calls and failed calls', `sum(${FIGURE_FIELD.apiCalls})`, `sum(${FIGURE_FIELD.fetchFailures})`);
     figures('restated and backfilled', `sum(${FIGURE_FIELD.windowsRestated})`, `sum(${FIGURE_FIELD.windowsBackfilled})`, `max(${FIGURE_FIELD.backfillWindowsRemaining})`);
-    figures('API calls today', `max(${FIGURE_FIELD.dailyApiCalls})`);
+    figures('API calls today', `max(${FIGURE_FIELD.dailyApiCalls})`, 'max(daily_call_cap) as daily_call_cap');
+    figures('failed calls by error class', 'filter ispresent(error_class)', 'stats count(*) as failures by error_class');
+  });
+
+  it('puts the picked operation only in the widgets below the menu, so the menu changes nothing else', () => {
+    // Assess
+    const picked = body.widgets.filter((w) => JSON.stringify(w).includes(PICKED_OPERATION));
+    expect(picked.length).toBe(6);
+    expect(picked[0]?.properties.markdown).toContain(`## Operation ${PICKED_OPERATION}`);
+    expect(body.widgets.indexOf(picked[0]!)).toBe(body.widgets.length - picked.length);
+  });
+
+  it('is the same size for a hundred operations as for two: only the menu grows', () => {
+    // Act
+    const many = bodyOf(buildStack({ context: { [CONTEXT_KEYS.operations]: Array.from({ length: 100 }, (_, i) => ({ server: `op-${i + 1}` })) } }));
+
+    // Assess
+    expect(many.widgets.length).toBe(body.widgets.length);
+    expect(many.variables[0]?.values).toHaveLength(100);
+    expect(widget(many.widgets, 'Alarms').properties.alarms).toHaveLength(6);
   });
 
   it('draws no collector custom metric when opened (they are log fields; alarms show the three metrics)', () => {
     // Assess
-    const lines = widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' ')));
+    const lines = body.widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' ')));
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.filter((l) => l.startsWith(`${METRICS_NAMESPACE} `))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith(METRICS_NAMESPACE))).toEqual([]);
   });
 
   it('shows freshness with its alarm when opened', () => {
     // Assess
-    const freshness = built.stack.pipeline.operations[0]!.alarms.freshness;
-    expect(widget(widgets, '0032: freshness').properties.annotations?.alarms).toEqual([`{GetAtt:${logicalId(freshness)}.Arn}`]);
-  });
-
-  it('draws the daily cap only for the operation that has a cap when caps differ', () => {
-    // Assess
-    expect(widget(widgets, '0032: API calls today').properties.query).toContain('max(daily_call_cap) as daily_call_cap');
-    expect(widget(widgets, '0045: API calls today').properties.query).not.toContain('daily_call_cap');
-  });
-
-  it('counts failures by error class from the function log group when opened', () => {
-    // Assess
-    const w = widget(widgets, '0032: failed calls by error class');
-    const logGroup = built.stack.pipeline.operations[0]!.collector.logGroup;
-    expect(w.type).toBe('log');
-    expect(w.properties.query).toContain(`SOURCE '{Ref:${logicalId(logGroup)}}'`);
-    expect(w.properties.query).toContain('stats count(*) as failures by error_class');
-  });
-
-  it('draws Lambda duration against the timeout and errors with throttles when opened', () => {
-    // Assess
-    const fn = logicalId(built.stack.pipeline.operations[1]!.collector.function);
-    const duration = widget(widgets, '0045: Lambda duration');
-    expect(duration.lines).toEqual([`AWS/Lambda Duration FunctionName {Ref:${fn}}`, `AWS/Lambda Duration FunctionName {Ref:${fn}}`]);
-    expect(duration.properties.annotations?.horizontal).toEqual([{ value: 240_000, label: 'timeout', yAxis: 'left' }]);
-    expect(widget(widgets, '0045: Lambda errors').lines).toEqual([`AWS/Lambda Errors FunctionName {Ref:${fn}}`, `AWS/Lambda Throttles FunctionName {Ref:${fn}}`]);
+    const freshness = built.stack.pipeline.collectorAlarms.freshness;
+    expect(widget(body.widgets, 'Freshness').properties.annotations?.alarms).toEqual([`{GetAtt:${logicalId(freshness)}.Arn}`]);
   });
 
   it('creates no dashboard and no dashboard output when wolkvox:dashboard is false', () => {

@@ -28,17 +28,50 @@ describe('Document: operator documentation', () => {
     expect(infraDoc).toContain(`| \`${key}\` |`);
   });
 
-  it('documents every stack output, per-operation ones as <Name><server>, when the stack is synthesized', () => {
+  it('documents every output of every stack, per-operation ones as <Name><server>, when the stacks are synthesized', () => {
     // Prepare
-    const outputs = Object.keys(built.template.findOutputs('*'));
-    expect(outputs.length).toBeGreaterThan(10);
+    const templates = [built.template, ...built.operationStacks.map((s) => built.operationTemplate(s.operation.server))];
+    const outputs = templates.flatMap((t) => Object.keys(t.findOutputs('*')));
+    expect(outputs.length).toBeGreaterThan(20);
 
     // Assess
     for (const id of outputs) {
       const perOperation = /^(.*?)(0032|ops7)$/.exec(id);
-      const documented = perOperation ? `\`${perOperation[1]}<server>\`` : `\`${id}\``;
+      const documented = id.startsWith('ExportsOutput') ? '`ExportsOutput…`' : perOperation ? `\`${perOperation[1]}<server>\`` : `\`${id}\``;
       expect(infraDoc, id).toContain(documented);
     }
+  });
+
+  it('tells how to add, remove and upgrade operations, and that the rule placing them moves none', () => {
+    // Assess
+    const section = infraDoc.slice(infraDoc.indexOf('## Many operations: stacks and quotas'), infraDoc.indexOf('## Troubleshooting'));
+    for (const text of ['### Adding an operation', 'npx cdk deploy --all', '### Removing an operation', 'npx cdk destroy WolkvoxCdr4Collector-0050', '### Upgrading a deployment made before operation stacks', '"mainStack": true', 'npx cdk diff']) {
+      expect(section, text).toContain(text);
+    }
+    for (const text of ['npx cdk deploy --all', '"mainStack": true', 'npx cdk destroy WolkvoxCdr4Collector-<server>']) expect(deploySection, text).toContain(text);
+  });
+
+  it('tells which quota bites at which number of operations, how to check it before a deploy and how to raise it', () => {
+    // Assess
+    const quotas = infraDoc.slice(infraDoc.indexOf('### Quotas, by the number of operations'), infraDoc.indexOf('## Troubleshooting'));
+    const rows = ['Lambda concurrent executions', 'IAM roles', 'CloudFormation stacks', 'Metrics Insights alarms', 'EventBridge Scheduler', 'EventBridge rules per event bus'];
+    for (const row of rows) expect(quotas, row).toMatch(new RegExp(`^\\| ${row}[^\\n]*\\| \`aws [^\\n]*\\|[^\\n]*\\|$`, 'm'));
+    expect(quotas).toContain('**900 operations**');
+    expect(quotas).toContain('aws iam get-account-summary');
+  });
+
+  it('quotes the cost of 1 and of 100 operations as npm run bench last computed it, in the README and this document', () => {
+    // Prepare: the generated table's totals and fixed parts.
+    const table = readme.slice(readme.indexOf('<!-- cost:begin'), readme.indexOf('<!-- cost:end -->'));
+    const figures = (row: RegExp) => [...(row.exec(table)?.[1]?.matchAll(/([\d.]+)/g) ?? [])].map((m) => m[1]!);
+    const [one, hundred] = figures(/^\| \*\*total\*\* \| \|(.*)\|$/m);
+    const [fixedOne, fixedHundred] = figures(/^\| fixed part[^|]* \| \|(.*)\|$/m);
+
+    // Assess
+    expect(one).toBeDefined();
+    expect(deploySection).toContain(`**$${one} a month for one operation**, **$${hundred} per operation in a deployment of\n100**`);
+    expect(infraDoc).toContain(`| total per operation-month (without the dashboard) | $${one} | $${hundred} |`);
+    expect(infraDoc).toContain(`| fixed part per operation-month (secret, alarms, rule, dashboard) | $${fixedOne} | $${fixedHundred} |`);
   });
 
   it('shows the verified-day event pattern as the stack renders it, in the README and this document', () => {

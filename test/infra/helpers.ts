@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { App, Aspects, CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudFormationStackArtifact, SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { addCollectorStacks } from '../../infra/collector-app.ts';
 import { type CollectorConfig, loadConfig } from '../../infra/config.ts';
-import { CollectorStack } from '../../infra/stack.ts';
+import type { OperationStack } from '../../infra/operation-stack.ts';
+import type { CollectorStack } from '../../infra/stack.ts';
 
 export const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 
@@ -23,8 +25,8 @@ export interface BuildOptions {
   readonly bundling?: boolean;
   /** Add the cdk-nag AwsSolutions checks. Default false. */
   readonly nag?: boolean;
-  /** Called after the stack is built, before synthesis (to mutate it). */
-  readonly beforeSynth?: (stack: CollectorStack) => void;
+  /** Called after the stacks are built, before synthesis (to mutate them). */
+  readonly beforeSynth?: (stack: CollectorStack, operations: readonly OperationStack[]) => void;
   /** Output directory of the assembly. */
   readonly outdir?: string;
   /**
@@ -36,9 +38,17 @@ export interface BuildOptions {
 
 export interface Built {
   readonly app: App;
+  /** The main stack. */
   readonly stack: CollectorStack;
+  /** The stacks of the operations not in the main stack, in configuration order. */
+  readonly operationStacks: readonly OperationStack[];
   readonly config: CollectorConfig;
+  /** The main stack's template. */
   readonly template: Template;
+  /** The template of the stack of operation `server` (not in the main stack). */
+  operationTemplate(server: string): Template;
+  /** The operation stack of `server`. */
+  operationStack(server: string): OperationStack;
 }
 
 export function buildStack(options: BuildOptions = {}): Built {
@@ -52,10 +62,15 @@ export function buildStack(options: BuildOptions = {}): Built {
     builtinCloudFormationValidation: options.validate ?? false,
   });
   const config = loadConfig(app.node, app.node.getAllContext());
-  const stack = new CollectorStack(app, config.stackName, { stackName: config.stackName, config });
-  options.beforeSynth?.(stack);
+  const { main, operations } = addCollectorStacks(app, config);
+  options.beforeSynth?.(main, operations);
   if (options.nag) Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
-  return { app, stack, config, template: Template.fromStack(stack) };
+  const operationStack = (server: string) => {
+    const found = operations.find((s) => s.operation.server === server);
+    if (!found) throw new Error(`no operation stack of ${server} (have ${operations.map((s) => s.stackName).join(', ')})`);
+    return found;
+  };
+  return { app, stack: main, operationStacks: operations, config, template: Template.fromStack(main), operationTemplate: (server) => Template.fromStack(operationStack(server)), operationStack };
 }
 
 /** A bare stack for testing one construct, with cdk.json's feature flags. */
@@ -76,15 +91,22 @@ export interface Finding {
   readonly message: string;
 }
 
-export function nagFindings(stack: Stack): Finding[] {
-  const annotations = Annotations.fromStack(stack);
-  const pattern = Match.stringLikeRegexp('^AwsSolutions-');
-  const toFinding = (level: Finding['level']) => (m: SynthesisMessage): Finding => {
+/**
+ * The cdk-nag findings of a synthesized stack, read from its artifact (Annotations.fromStack
+ * would search the whole assembly again for each of many stacks).
+ */
+export function nagFindingsOf(artifact: CloudFormationStackArtifact): Finding[] {
+  return artifact.messages
+    .filter((m) => (m.level === 'error' || m.level === 'warning') && String(m.entry.data).startsWith('AwsSolutions-'))
+    .map((m) => toFinding(m.level as Finding['level'])(m));
+}
+
+function toFinding(level: Finding['level']) {
+  return (m: SynthesisMessage): Finding => {
     const message = String(m.entry.data);
     const head = /^(AwsSolutions-[A-Za-z0-9]+)(?:\[([^\]]*)\])?:/.exec(message);
     return { level, path: m.id, rule: head?.[1] ?? message, findingId: head?.[2], message };
   };
-  return [...annotations.findError('*', pattern).map(toFinding('error')), ...annotations.findWarning('*', pattern).map(toFinding('warning'))];
 }
 
 /** One acknowledged cdk-nag rule on one resource, as stored in its `cdk_nag` metadata. */
@@ -126,8 +148,8 @@ export function resourcesOfType(template: Template, type: string): [string, Reco
 }
 
 /**
- * Renders a CloudFormation value made of strings, Fn::Join, Ref and Fn::GetAtt as text, with
- * references shown as `{Ref:LogicalId}` / `{GetAtt:LogicalId.Attr}`.
+ * Renders a CloudFormation value made of strings, Fn::Join, Ref, Fn::GetAtt and Fn::ImportValue as
+ * text, with references shown as `{Ref:LogicalId}` / `{GetAtt:LogicalId.Attr}` / `{Import:ExportName}`.
  */
 export function renderIntrinsic(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -135,12 +157,31 @@ export function renderIntrinsic(value: unknown): string {
     const v = value as Record<string, unknown>;
     if ('Ref' in v) return `{Ref:${String(v.Ref)}}`;
     if ('Fn::GetAtt' in v) return `{GetAtt:${(v['Fn::GetAtt'] as string[]).join('.')}}`;
+    if ('Fn::ImportValue' in v) return `{Import:${renderIntrinsic(v['Fn::ImportValue'])}}`;
     if ('Fn::Join' in v) {
       const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
       return parts.map(renderIntrinsic).join(sep);
     }
   }
   throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/** {@link renderIntrinsic} of a value of an operation stack, each import shown as the main stack's value it imports. */
+export function renderImported(built: Built, value: unknown): string {
+  const exports = new Map(
+    (Object.values(built.template.findOutputs('*')) as { Value: unknown; Export?: { Name: string } }[]).flatMap((o) => (o.Export ? [[o.Export.Name, renderIntrinsic(o.Value)] as const] : [])),
+  );
+  return renderIntrinsic(value).replace(/\{Import:([^}]+)\}/g, (_, name: string) => {
+    const exported = exports.get(name);
+    if (exported === undefined) throw new Error(`the main stack exports no ${name}`);
+    return exported;
+  });
+}
+
+/** The environment of the collector function in the stack of operation `server`. */
+export function functionEnvironment(built: Built, server: string): Record<string, unknown> {
+  const [[, fn] = ['', {}]] = resourcesOfType(built.operationTemplate(server), 'AWS::Lambda::Function');
+  return (fn.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
 /** Logical id of a construct's CloudFormation resource (its default child). */

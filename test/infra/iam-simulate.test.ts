@@ -2,16 +2,17 @@
  * Trust boundaries of the synthesized template, evaluated the way AWS evaluates requests
  * (identity policies, resource policies, explicit denies, conditions) by the policy simulator
  * @cloud-copilot/iam-simulate, rather than by matching strings. The template is first resolved
- * for one account and region (resolved-template.ts). A simulation the simulator cannot run
+ * for one account and region, every stack of the deployment (resolved-template.ts). A simulation the simulator cannot run
  * (invalid policy, unknown action or resource type) fails the test instead of counting as denied.
  */
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
-import { type Built, buildStack, logicalId } from './helpers.ts';
-import { ACCOUNT, PARTITION, REGION, type ResolvedTemplate, resolveTemplate } from './resolved-template.ts';
+import { type Built, buildStack } from './helpers.ts';
+import { ACCOUNT, PARTITION, qualifiedId as qid, REGION, type ResolvedTemplate, resolveDeployment } from './resolved-template.ts';
 
 type Principal = Simulation['request']['principal'];
 type Policy = { Version: string; Statement: Record<string, unknown>[] };
@@ -89,7 +90,7 @@ class Policies {
       .filter(([, p]) => p.FunctionName === arn)
       .map(([, p]) => ({
         Effect: 'Allow',
-        Principal: { Service: p.Principal },
+        Principal: String(p.Principal).startsWith('arn:') ? { AWS: p.Principal } : { Service: p.Principal },
         Action: p.Action,
         Resource: arn,
         ...(p.SourceArn !== undefined ? { Condition: { ArnLike: { 'aws:SourceArn': p.SourceArn } } } : {}),
@@ -114,33 +115,41 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
     topic: string;
     scheduleDlq: string;
     failureQueue: string;
+    logGroup: string;
+    scheduleRole: string;
     roles: Record<string, string>;
     functions: Record<string, string>;
-    logGroups: Record<string, string>;
-    rules: Record<string, string>;
-    secret0032: string;
+    secrets: Record<string, string>;
+    rule0032: string;
+    oldLogGroup0032: string;
   };
 
   beforeAll(() => {
+    // 0032 deployed before operation stacks (main stack, EventBridge rule); 0045 (imported secret)
+    // and 0050 in stacks of their own (EventBridge Scheduler).
     built = buildStack({
-      context: { [CONTEXT_KEYS.operations]: [{ server: '0032' }, { server: '0045', tokenSecretName: 'wolkvox/0045' }] },
+      context: { [CONTEXT_KEYS.operations]: [{ server: '0032', mainStack: true }, { server: '0045', tokenSecretName: 'wolkvox/0045' }, { server: '0050' }] },
     });
-    t = resolveTemplate(built.template);
+    t = resolveDeployment([built.stack, ...built.operationStacks]);
     policies = new Policies(t);
     const p = built.stack.pipeline;
-    const byServer = <T>(f: (o: (typeof p.operations)[number]) => T) => Object.fromEntries(p.operations.map((o) => [o.server, f(o)]));
+    const legacy = p.operations[0]!;
+    const collectors = { '0032': legacy.collector, ...Object.fromEntries(built.operationStacks.map((s) => [s.operation.server, s.collector])) };
+    const byServer = <T>(f: (c: (typeof collectors)['0032']) => T) => Object.fromEntries(Object.entries(collectors).map(([server, c]) => [server, f(c)]));
     ids = {
-      dataBucket: logicalId(p.bucket),
-      logsBucket: logicalId(p.dataBucket.accessLogsBucket),
-      resultsBucket: logicalId(p.athena.resultsBucket),
-      topic: logicalId(p.alarms.topic),
-      scheduleDlq: logicalId(p.scheduleDeadLetterQueue.queue),
-      failureQueue: logicalId(p.failureQueue.queue),
-      roles: byServer((o) => logicalId(o.collector.role)),
-      functions: byServer((o) => logicalId(o.collector.function)),
-      logGroups: byServer((o) => logicalId(o.collector.logGroup)),
-      rules: byServer((o) => logicalId(o.schedule.rule)),
-      secret0032: logicalId(p.operations[0]!.collector.secret),
+      dataBucket: qid(p.bucket),
+      logsBucket: qid(p.dataBucket.accessLogsBucket),
+      resultsBucket: qid(p.athena.resultsBucket),
+      topic: qid(p.alarms.topic),
+      scheduleDlq: qid(p.scheduleDeadLetterQueue.queue),
+      failureQueue: qid(p.failureQueue.queue),
+      logGroup: qid(p.logGroup),
+      scheduleRole: qid(p.shared.scheduleGroup!.role),
+      roles: byServer((c) => qid(c.role)),
+      functions: byServer((c) => qid(c.function)),
+      secrets: { '0032': qid(legacy.collector.secret), '0050': qid(built.operationStack('0050').collector.secret) },
+      rule0032: qid(legacy.schedule.rule),
+      oldLogGroup0032: qid(legacy.collector.node.findChild('LogGroup') as LogGroup),
     };
   });
 
@@ -301,27 +310,29 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       expect(decision).not.toBe('Allowed');
     });
 
-    it('reads its own token secret and not the other operation one when it starts', async () => {
+    it('reads its own token secret and not another operation one when it starts', async () => {
       // Act
-      const own = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secret0032));
-      const other = await asCollector('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
-      const write = await asCollector('secretsmanager:PutSecretValue', t.ref(ids.secret0032));
+      const own = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!));
+      const imported = await asCollector('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
+      const inItsStack = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!));
+      const write = await asCollector('secretsmanager:PutSecretValue', t.ref(ids.secrets['0032']!));
 
       // Assess
       expect(own).toBe('Allowed');
-      expect(other).not.toBe('Allowed');
+      expect(imported).not.toBe('Allowed');
+      expect(inItsStack).not.toBe('Allowed');
       expect(write).not.toBe('Allowed');
     });
 
-    it('writes to its own log group only when it logs', async () => {
+    it('writes to the shared log group only, not to the one it logged to before, when it logs', async () => {
       // Act
       const stream = (id: string) => `${t.arn(id).replace(/:\*$/, '')}:log-stream:2025/01/15/[$LATEST]abc`;
-      const own = await asCollector('logs:PutLogEvents', stream(ids.logGroups['0032']!));
-      const other = await asCollector('logs:PutLogEvents', stream(ids.logGroups['0045']!));
+      const shared = await asCollector('logs:PutLogEvents', stream(ids.logGroup));
+      const before = await asCollector('logs:PutLogEvents', stream(ids.oldLogGroup0032));
 
       // Assess
-      expect(own).toBe('Allowed');
-      expect(other).not.toBe('Allowed');
+      expect(shared).toBe('Allowed');
+      expect(before).not.toBe('Allowed');
     });
 
     it('sends to the on-failure queue and not to the schedule DLQ when a run fails', async () => {
@@ -350,7 +361,7 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
 
     it("sends to the schedule DLQ only on behalf of this stack's rules when a delivery fails", async () => {
       // Act
-      const own = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.scheduleDlq), context: fromRule(t.arn(ids.rules['0032']!)), resourcePolicy: policies.queue(ids.scheduleDlq) });
+      const own = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.scheduleDlq), context: fromRule(t.arn(ids.rule0032)), resourcePolicy: policies.queue(ids.scheduleDlq) });
       const otherRule = await decide({
         principal: 'events.amazonaws.com',
         action: 'sqs:SendMessage',
@@ -358,7 +369,7 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
         context: fromRule(`arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/someone-else`),
         resourcePolicy: policies.queue(ids.scheduleDlq),
       });
-      const failureQueue = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.failureQueue), context: fromRule(t.arn(ids.rules['0032']!)), resourcePolicy: policies.queue(ids.failureQueue) });
+      const failureQueue = await decide({ principal: 'events.amazonaws.com', action: 'sqs:SendMessage', resource: t.arn(ids.failureQueue), context: fromRule(t.arn(ids.rule0032)), resourcePolicy: policies.queue(ids.failureQueue) });
 
       // Assess
       expect(own).toBe('Allowed');
@@ -366,14 +377,91 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       expect(failureQueue).not.toBe('Allowed');
     });
 
-    it("invokes each collector only from that operation's rule when the schedule fires", async () => {
+    it("invokes the main stack's collector only from its own rule when the schedule fires", async () => {
       // Act
-      const invoke = (fn: string, rule: string) =>
-        decide({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: t.arn(ids.functions[fn]!), context: fromRule(t.arn(ids.rules[rule]!)), resourcePolicy: policies.lambda(ids.functions[fn]!) });
+      const invoke = (fn: string, ruleArn: string) =>
+        decide({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction', resource: t.arn(ids.functions[fn]!), context: fromRule(ruleArn), resourcePolicy: policies.lambda(ids.functions[fn]!) });
 
       // Assess
-      expect(await invoke('0032', '0032')).toBe('Allowed');
-      expect(await invoke('0032', '0045')).not.toBe('Allowed');
+      expect(await invoke('0032', t.arn(ids.rule0032))).toBe('Allowed');
+      expect(await invoke('0032', `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/someone-else`)).not.toBe('Allowed');
+      expect(await invoke('0050', t.arn(ids.rule0032))).not.toBe('Allowed');
+    });
+  });
+
+  describe('EventBridge Scheduler', () => {
+    const scheduleRole = () => `arn:${PARTITION}:iam::${ACCOUNT}:role/${t.ref(ids.scheduleRole)}`;
+    const group = () => t.props(ids.scheduleRole).AssumeRolePolicyDocument as Policy;
+    const schedule = (groupName: string, account = ACCOUNT) => ({ 'aws:SourceAccount': account, 'aws:SourceArn': `arn:${PARTITION}:scheduler:${REGION}:${account}:schedule/${groupName}/0050` });
+    const groupName = () => String(t.ofType('AWS::Scheduler::Schedule').find(([id]) => id.startsWith(built.operationStack('0050').stackName))?.[1].GroupName);
+
+    it('lets the schedule role invoke each operation-stack collector through the function resource policy when a schedule fires', async () => {
+      // Act
+      const invoke = (fn: string, principal: string) =>
+        decide({ principal, action: 'lambda:InvokeFunction', resource: t.arn(ids.functions[fn]!), identityPolicies: policies.identity(ids.scheduleRole), resourcePolicy: policies.lambda(ids.functions[fn]!) });
+
+      // Assess
+      expect(await invoke('0050', scheduleRole())).toBe('Allowed');
+      expect(await invoke('0045', scheduleRole())).toBe('Allowed');
+      expect(await invoke('0050', `arn:${PARTITION}:iam::${ACCOUNT}:role/someone-else`)).not.toBe('Allowed');
+      expect(await invoke('0050', 'events.amazonaws.com')).not.toBe('Allowed');
+    });
+
+    it('may be assumed by EventBridge Scheduler for schedules of its own group in this account only', async () => {
+      // Act
+      const assume = (context: Record<string, string>) => decide({ principal: 'scheduler.amazonaws.com', action: 'sts:AssumeRole', resource: t.arn(ids.scheduleRole), context, resourcePolicy: group() });
+
+      // Assess
+      expect(await assume(schedule(groupName()))).toBe('Allowed');
+      expect(await assume(schedule('another-group'))).not.toBe('Allowed');
+      expect(await assume(schedule(groupName(), FOREIGN_ACCOUNT))).not.toBe('Allowed');
+    });
+
+    it('sends undeliverable ticks to the schedule DLQ and nowhere else', async () => {
+      // Act
+      const send = (queue: string) => decide({ principal: scheduleRole(), action: 'sqs:SendMessage', resource: t.arn(queue), identityPolicies: policies.identity(ids.scheduleRole), resourcePolicy: policies.queue(queue) });
+
+      // Assess
+      expect(await send(ids.scheduleDlq)).toBe('Allowed');
+      expect(await send(ids.failureQueue)).not.toBe('Allowed');
+    });
+  });
+
+  describe('Collector role of operation 0050, in a stack of its own', () => {
+    const role = () => `arn:${PARTITION}:iam::${ACCOUNT}:role/${t.ref(ids.roles['0050']!)}`;
+    const as0050 = (action: string, resource: string, resourcePolicy?: Policy) =>
+      decide({ principal: role(), action, resource, identityPolicies: policies.identity(ids.roles['0050']!), ...(resourcePolicy ? { resourcePolicy } : {}) });
+
+    it("reads its own token secret and not operation 0032's, nor 0045's, when it starts", async () => {
+      // Act
+      const own = await as0050('secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!));
+      const other = await as0050('secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!));
+      const imported = await as0050('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(other).not.toBe('Allowed');
+      expect(imported).not.toBe('Allowed');
+    });
+
+    it("gets and puts its own keys and not operation 0032's when it collects", async () => {
+      // Act
+      const own = await as0050('s3:PutObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0050', W)), policies.bucket(ids.dataBucket));
+      const other = await as0050('s3:GetObject', objectArn(ids.dataBucket, checkpointKey('wolkvox', '0032')), policies.bucket(ids.dataBucket));
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(other).not.toBe('Allowed');
+    });
+
+    it('writes to the shared log group and sends to the on-failure queue when it runs', async () => {
+      // Act
+      const logs = await as0050('logs:PutLogEvents', `${t.arn(ids.logGroup).replace(/:\*$/, '')}:log-stream:2025/01/15/[$LATEST]abc`);
+      const failures = await as0050('sqs:SendMessage', t.arn(ids.failureQueue), policies.queue(ids.failureQueue));
+
+      // Assess
+      expect(logs).toBe('Allowed');
+      expect(failures).toBe('Allowed');
     });
   });
 
@@ -412,7 +500,9 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       ['sns:Subscribe', t.ref(ids.topic), policies.topic(ids.topic)],
       ['sqs:SendMessage', t.arn(ids.scheduleDlq), policies.queue(ids.scheduleDlq)],
       ['sqs:ReceiveMessage', t.arn(ids.failureQueue), policies.queue(ids.failureQueue)],
-      ['secretsmanager:GetSecretValue', t.ref(ids.secret0032), undefined],
+      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!), undefined],
+      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!), undefined],
+      ['lambda:InvokeFunction', t.arn(ids.functions['0050']!), policies.lambda(ids.functions['0050']!)],
       ['lambda:InvokeFunction', t.arn(ids.functions['0032']!), policies.lambda(ids.functions['0032']!)],
     ] as const;
 

@@ -5,11 +5,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { type Built, buildStack, logicalId, renderIntrinsic } from './helpers.ts';
 
+/** An output of the main stack, or of an operation stack for a per-operation one. */
 function output(b: Built, name: string): string {
-  const outputs = b.template.findOutputs(name);
-  const o = outputs[name] as { Value: unknown } | undefined;
-  if (!o) throw new Error(`no output ${name} (have ${Object.keys(b.template.findOutputs('*')).join(', ')})`);
+  const templates = [b.template, ...b.operationStacks.map((s) => b.operationTemplate(s.operation.server))];
+  const o = templates.map((t) => t.findOutputs(name)[name] as { Value: unknown } | undefined).find((x) => x !== undefined);
+  if (!o) throw new Error(`no output ${name} (have ${templates.flatMap((t) => Object.keys(t.findOutputs('*'))).join(', ')})`);
   return renderIntrinsic(o.Value);
+}
+
+/** The export an operation stack imports for a value of the main stack. */
+function importOf(b: Built, value: string): string {
+  const outputs = Object.values(b.template.findOutputs('*')) as { Value: unknown; Export?: { Name: string } }[];
+  const exported = outputs.find((o) => o.Export !== undefined && renderIntrinsic(o.Value) === value);
+  if (!exported?.Export) throw new Error(`the main stack exports no ${value}`);
+  return `{Import:${exported.Export.Name}}`;
 }
 
 describe('Stack: CollectorStack', () => {
@@ -32,16 +41,16 @@ describe('Stack: CollectorStack', () => {
     expect(output(built, 'AlarmTopicArn')).toBe(`{Ref:${logicalId(p.alarms.topic)}}`);
   });
 
-  it('outputs the put-secret-value command of each operation when secrets are created or imported', () => {
+  it('outputs the put-secret-value command of each operation in its stack when secrets are created or imported', () => {
     // Assess
-    const created = built.stack.pipeline.operations[0]?.collector.secret;
-    expect(created).toBeDefined();
+    const created = built.operationStack('0032').collector.secret;
     expect(output(built, 'PutSecretValueCommand0032')).toBe(
-      `aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(created!)}} --secret-string "$WOLKVOX_TOKEN"`,
+      `aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(created)}} --secret-string "$WOLKVOX_TOKEN"`,
     );
     expect(output(built, 'PutSecretValueCommandops7')).toBe('aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id wolkvox/ops-7 --secret-string "$WOLKVOX_TOKEN"');
-    expect(output(built, 'TokenSecret0032')).toBe(`{Ref:${logicalId(created!)}}`);
+    expect(output(built, 'TokenSecret0032')).toBe(`{Ref:${logicalId(created)}}`);
     expect(output(built, 'TokenSecretops7')).toBe('arn:{Ref:AWS::Partition}:secretsmanager:{Ref:AWS::Region}:{Ref:AWS::AccountId}:secret:wolkvox/ops-7');
+    expect(Object.keys(built.operationTemplate('ops-7').findOutputs('*')).sort()).toEqual(['BackfillCommandops7', 'CollectorFunctionops7', 'PutSecretValueCommandops7', 'TailLogsCommandops7', 'TokenSecretops7']);
   });
 
   it('outputs the three retained buckets when synthesized, for teardown', () => {
@@ -51,11 +60,14 @@ describe('Stack: CollectorStack', () => {
     expect(output(built, 'AthenaResultsBucketName')).toBe(`{Ref:${logicalId(p.athena.resultsBucket)}}`);
   });
 
-  it('outputs the log group and a tail command of each operation when synthesized', () => {
+  it('outputs the shared log group and a tail command of all and of each operation when synthesized', () => {
     // Assess
-    const logGroup = logicalId(built.stack.pipeline.operations[1]!.collector.logGroup);
-    expect(output(built, 'LogGroupops7')).toBe(`{Ref:${logGroup}}`);
-    expect(output(built, 'TailLogsCommandops7')).toBe(`aws logs tail {Ref:${logGroup}} --region {Ref:AWS::Region} --since 1h --follow --format short`);
+    const logGroup = `{Ref:${logicalId(built.stack.pipeline.logGroup)}}`;
+    expect(output(built, 'CollectorLogGroup')).toBe(logGroup);
+    expect(output(built, 'TailLogsCommand')).toBe(`aws logs tail ${logGroup} --region {Ref:AWS::Region} --since 1h --follow --format short`);
+    expect(output(built, 'TailLogsCommandops7')).toBe(
+      `aws logs tail ${importOf(built, logGroup)} --region {Ref:AWS::Region} --since 1h --follow --format short --filter-pattern '{ $.operation = "ops-7" }'`,
+    );
   });
 
   it('outputs the dead-letter queue URLs and the dashboard address when synthesized', () => {

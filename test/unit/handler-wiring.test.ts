@@ -59,34 +59,36 @@ describe('Function: handler (module wiring)', () => {
     expect(puts.find((p) => p.Key!.endsWith('/lease.json'))?.IfNoneMatch).toBe('*');
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe('wolkvox/0032');
     expect(printed).not.toContain(TOKEN);
-    expect(emfLines).toHaveLength(1);
-    const emfDoc = JSON.parse(emfLines[0]!);
-    expect(emfDoc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
-    expect(emfDoc._aws.CloudWatchMetrics[0].Namespace).toBe('WolkvoxCollector');
-    expect(emfDoc.operation).toBe('0032');
-    // Only what an alarm reads is a metric; the run's other figures are fields of one log line.
-    expect(emfDoc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(['WindowsBehind']);
-    expect(emfDoc.WindowsBehind).toBe(0);
+    // Only what an alarm reads is a metric, and only when raised: a run that caught up sends none;
+    // its figures are fields of one log line that names the operation.
+    expect(emfLines).toEqual([]);
     const figures = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run figures');
     expect(figures).toHaveLength(1);
     expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 1, windows_behind: 0 });
   });
 
-  it('publishes metrics with the operation dimension again when the container is warm', async () => {
-    // Prepare
+  it('publishes an alarm metric with the operation dimension only when the container is warm', async () => {
+    // Prepare: a backfill whose call meets the vendor's daily limit raises TokenTrouble.
     const emf = vi.spyOn(console, 'log').mockImplementation(() => {});
     const logs = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { handler } = await import('../../lambda/handler.ts');
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    sim.inject({ kind: 'tokenLimit' });
 
-    // Act
-    await handler({}, { getRemainingTimeInMillis: () => 60_000 });
+    // Act: the run fails (the limit holds until midnight) and still publishes its figures.
+    await handler({ backfill: { from: `${day} 00:00`, to: `${day} 00:05` } }, { getRemainingTimeInMillis: () => 60_000 }).catch(() => undefined);
     const lines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
     emf.mockRestore();
     logs.mockRestore();
+    errors.mockRestore();
 
     // Assess
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
+    const doc = JSON.parse(lines[0]!);
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
+    expect(doc.operation).toBe('0032');
+    expect(doc.TokenTrouble).toBe(1);
   });
 
   it('fails at load naming the variable when the environment is incomplete', async () => {

@@ -61,9 +61,9 @@ describe('Function: runFigures (the Lambda metrics adapter)', () => {
     expect(lines()[0]).not.toHaveProperty('windows_behind');
   });
 
-  it('sends only WindowsBehind, even at 0, when the run had nothing else to alarm on', () => {
+  it('sends no metric when nothing is behind and nothing else is raised (the run-figures line says the run happened)', () => {
     // Prepare
-    const { figures, sink } = adapter();
+    const { figures, sink, lines } = adapter();
 
     // Act
     figures.count(METRIC.windowsCollected, 5);
@@ -74,7 +74,22 @@ describe('Function: runFigures (the Lambda metrics adapter)', () => {
     figures.publish();
 
     // Assess
-    expect(sink.flushed).toEqual([{ WindowsBehind: 0 }]);
+    expect(sink.flushed).toEqual([]);
+    expect(lines()).toHaveLength(1);
+  });
+
+  it('sends WindowsBehind only when at least one due window is behind', () => {
+    // Prepare
+    const { figures, sink } = adapter();
+
+    // Act
+    figures.count(METRIC.windowsBehind, 0);
+    figures.publish();
+    figures.count(METRIC.windowsBehind, 3);
+    figures.publish();
+
+    // Assess
+    expect(sink.flushed).toEqual([{ WindowsBehind: 3 }]);
   });
 
   it.each([METRIC.tokenMissing, METRIC.tokenBudgetExhausted])('folds %s into TokenTrouble = 1', (name) => {
