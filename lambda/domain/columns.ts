@@ -79,12 +79,7 @@ export const DAILY_PARTITION_COLUMNS: readonly ColumnSpec[] = PARTITION_COLUMNS.
  * `SELECT dt FROM cdr_4_verifications GROUP BY dt HAVING max_by(status, checked_at) <> 'verified'`.
  */
 export const VERIFICATION_COLUMNS: readonly ColumnSpec[] = [
-  {
-    name: 'status',
-    type: 'string',
-    comment:
-      "pending (the day got its first window), changed (the vendor total differed; changed windows re-collected, checked again later), verified (one call for the whole day equals the stored windows), unreconcilable (the vendor's totals do not add up: witness_start..witness_end), unverified (checking stopped at the day's bound; note says why) or collected (every window stored, not compared: the operation's vendor does not add up)",
-  },
+  { name: 'status', type: 'string', comment: 'pending (first window stored), changed (day total differed; re-collected), verified (day call equals stored windows), unreconcilable (totals do not add up: witness_*), unverified (check bound reached: note) or collected (not compared)' },
   { name: 'checked_at', type: 'string', comment: 'When the record was made, ISO-8601 UTC' },
   { name: 'timezone', type: 'string', comment: 'IANA zone of the operation wall clock (the day is a day of this zone)' },
   { name: 'vendor_calls', type: 'bigint', comment: "Calls of the whole day in the vendor's answer; null for pending" },
