@@ -68,7 +68,7 @@ export function stoppableSleep(shouldStop: () => boolean) {
 
 /** What the run is doing after (or without) its progress bar, in a few words. */
 export function phaseText(phase: RunPhase): string {
-  return phase.name === 'verify' ? `verifying ${phase.day} against Wolkvox's day total` : `writing the day objects (cdr_4_daily) of ${phase.days} day(s)`;
+  return phase.name === 'verify' ? `verifying ${phase.day} against Wolkvox's day total` : `bringing the day objects (cdr_4_daily) of ${phase.days} day(s) level with their windows`;
 }
 
 /** Runs the collector once from the command line; resolves with the exit status. */
