@@ -6,6 +6,12 @@ const TOLD_ELSEWHERE = new Set(['waiting out transient trouble']);
 /** A failed call is told in one short line without --verbose (retries are not silent), with every field with it. */
 const FAILED_CALL = 'cdr_4 request failed';
 
+/** A message on one short line: an error page's HTML is told by its first words. */
+function oneLine(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 /**
  * Human-readable log lines on stderr, so stdout stays the summary. On a terminal a line
  * clears the progress line it interrupts (the bar is redrawn with the next window).
@@ -17,7 +23,7 @@ export function consoleLog(verbose: boolean, write: (text: string) => void, isTt
     if (!verbose && message === FAILED_CALL) {
       // Non-transient failures are the summary's to tell, once.
       if (extra?.retryable !== true) return;
-      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${String(extra.message)}\n`);
+      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${oneLine(String(extra.message))}\n`);
       return;
     }
     const details = extra && Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';

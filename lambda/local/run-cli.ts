@@ -67,7 +67,7 @@ export function stoppableSleep(shouldStop: () => boolean) {
 }
 
 /** What the run is doing after (or without) its progress bar, in a few words. */
-export function phaseText(phase: RunPhase): string {
+function phaseText(phase: RunPhase): string {
   return phase.name === 'verify' ? `verifying ${phase.day} against Wolkvox's day total` : `bringing the day objects (cdr_4_daily) of ${phase.days} day(s) level with their windows`;
 }
 

@@ -36,8 +36,8 @@ function operationText(op: OperationStatus): string[] {
   if (op.tokenLimitUntil) lines.push(`  Wolkvox said TOKEN LIMIT EXCEEDED: no API call until ${op.tokenLimitUntil}`);
   if (op.backfills.length === 0) lines.push('  Queued backfills: none');
   for (const b of op.backfills) {
-    const where = b.searching ? 'its search in progress, then on' : `from ${minutes(b.next)}`;
-    lines.push(`  Queued backfill ${minutes(b.from)} to ${minutes(b.to)}${b.refetch ? ' (refetch)' : ''}: ${plural(b.windowsLeft, 'window')} left, ${where}`);
+    const where = b.searching ? ' (its top-down search is under way)' : `, from ${minutes(b.next)}`;
+    lines.push(`  Queued backfill ${minutes(b.from)} to ${minutes(b.to)}${b.refetch ? ' (refetch)' : ''}: ${plural(b.windowsLeft, 'window')} left${where}`);
   }
   lines.push(`  Quarantined windows: ${op.quarantined.length ? op.quarantined.map((r) => `${formatRange(r)}`).join(', ') : 'none'}`);
   const failing = Object.entries(op.failing);
