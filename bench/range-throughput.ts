@@ -21,13 +21,13 @@ import { BENCH_TOKEN, baseSettings, benchDeps } from './collector-deps.ts';
 import { MeasuredStore } from './delayed-store.ts';
 import { round } from './stats.ts';
 
-const L = 100;
+export const L = 100;
 /** A day of the busy operation: busy 07:00-20:00, lighter calls around the clock. */
-const FROM = '2026-11-18 00:00';
-const TO = '2026-11-19 00:00';
+export const FROM = '2026-11-18 00:00';
+export const TO = '2026-11-19 00:00';
 
 /** Where the time of one run went, from the simulator's log (real ms). */
-function split(sim: Simulator, started: number, ended: number) {
+export function split(sim: Simulator, started: number, ended: number) {
   const log = sim.stats.log;
   const first = log[0]!.startedAt;
   const last = log[log.length - 1]!.endedAt;

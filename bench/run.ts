@@ -9,6 +9,8 @@ import { benchColdStart } from './cold-start.ts';
 import { costMarkdown, costPerOperationMonth, sharedPartsInTemplates } from './cost-model.ts';
 import { benchDailyTables } from './daily-tables.ts';
 import { benchFreshness } from './freshness.ts';
+import { benchHistory } from './history.ts';
+import { benchNpmStart } from './npm-start.ts';
 import { benchMemory } from './memory.ts';
 import { benchHandlerTelemetry, benchRequestsPerWindow } from './requests-per-window.ts';
 import { benchThroughput } from './throughput.ts';
@@ -40,6 +42,8 @@ if (want('backfill')) show('8. Ranges as resumable jobs: API calls per window wh
 if (want('verification')) show('9. Call economy: verified days at a fraction of the calls (issue 13)', (results.verification = await benchVerification()));
 if (want('scale')) show('11. A hundred operations in one deploy: the app synthesized (bundling, cdk-nag) per number of operations; CloudFormation allows 500 resources, 1 MB and 200 outputs per template', (results.scale = await benchScale()));
 if (want('range-throughput')) show('10. The token kept busy: calls per second over a busy day\'s range, end to end, against 1/L (L = 100 ms)', (results.range_throughput = await benchRangeThroughput()));
+if (want('npm-start')) show('12. A busy day\'s range from `npm start` as typed (npm included), calls per second against 1/L (L = 100 ms)', (results.npm_start = await benchNpmStart()));
+if (want('history')) show('11. A year of history on one machine: run times (median ms, CLI from spawn to exit) on stores of 0, 1 and 12 months; a year\'s SELECT * with npm run query', (results.history = await benchHistory()));
 
 if (results.requests_restated && results.telemetry && results.cold_start && results.freshness) {
   const rq = results.requests_restated as Awaited<ReturnType<typeof benchRequestsPerWindow>>;

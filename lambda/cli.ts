@@ -16,6 +16,8 @@ const onSignal = (signal: NodeJS.Signals) => {
   }
   stopRequested = true;
   process.stderr.write(`\n${signal}: stopping after the window in flight and saving progress (press Ctrl-C again to quit at once)...\n`);
+  // A call in flight ends only when Wolkvox answers (or the request times out): say so, not nothing.
+  setTimeout(() => process.stderr.write('Still stopping: waiting for the call in flight to answer and the writes to land; press Ctrl-C again to quit at once.\n'), 2_000).unref();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);

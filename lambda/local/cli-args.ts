@@ -1,11 +1,14 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../domain/errors.ts';
 import { parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
+import { parseFlags } from './flags.ts';
 
 export interface CliArgs {
   readonly range?: { readonly fromWall: number; readonly toWall: number };
+  /** The folder, default `data`. */
   readonly out: string;
+  /** Whether --out was given (hints repeat it then). */
+  readonly outGiven: boolean;
   readonly bucket?: string;
   readonly refetch: boolean;
   readonly verbose: boolean;
@@ -38,7 +41,10 @@ Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used)
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
 SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 90, 0 = off),
 VERIFY_AFTER_MINUTES (default 240), QUIET_FRESHNESS_MINUTES (default 30, 0 = off),
-DAILY_CALL_CAP (default: none).`;
+DAILY_CALL_CAP (default: none), WOLKVOX_REQUEST_TIMEOUT_MS (default 65000).
+
+Then: npm run query -- [--out DIR] "SELECT ..." to query what is stored,
+npm run status -- [--out DIR | --bucket NAME] for the days verified, waiting, and the queue.`;
 
 function boundary(name: string, text: string): number {
   const wall = parseWall(text);
@@ -47,30 +53,28 @@ function boundary(name: string, text: string): number {
   return wall;
 }
 
+/** --out and --bucket, as every command that reads or writes a store takes them. */
+export function checkSink(out: string | undefined, bucket: string | undefined): void {
+  if (out !== undefined && bucket !== undefined) throw new ConfigError('--out and --bucket exclude each other: choose one store');
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`--bucket: "${bucket}" is not an S3 bucket name`);
+}
+
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        out: { type: 'string' },
-        bucket: { type: 'string' },
-        refetch: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n${USAGE}`);
-  }
+  const { values } = parseFlags(argv, {
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      bucket: { type: 'string' },
+      refetch: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    helpCommand: 'npm start -- --help',
+  });
   if ((values.from === undefined) !== (values.to === undefined)) throw new ConfigError('--from and --to go together: give both or neither');
   if (values.refetch && values.from === undefined) throw new ConfigError('--refetch goes with a range: give --from and --to too');
-  if (values.out !== undefined && values.bucket !== undefined) throw new ConfigError('--out and --bucket exclude each other: choose one sink');
-  if (values.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket)) throw new ConfigError(`--bucket: "${values.bucket}" is not an S3 bucket name`);
+  checkSink(values.out, values.bucket);
   let range: CliArgs['range'];
   if (values.from !== undefined && values.to !== undefined) {
     const fromWall = boundary('from', values.from);
@@ -78,5 +82,5 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (toWall <= fromWall) throw new ConfigError(`--to (${values.to}) must be after --from (${values.from})`);
     range = { fromWall, toWall };
   }
-  return { range, out: values.out ?? 'data', bucket: values.bucket, refetch: values.refetch ?? false, verbose: values.verbose ?? false, help: values.help ?? false };
+  return { range, out: values.out ?? 'data', outGiven: values.out !== undefined, bucket: values.bucket, refetch: values.refetch ?? false, verbose: values.verbose ?? false, help: values.help ?? false };
 }

@@ -47,6 +47,7 @@ export function progressReporter(total: number, write: (text: string) => void, i
   let stopRedraw: (() => void) | undefined;
   /** A pause ended since the last line printed (logs print the line after it). */
   let resumed = false;
+  let ended = false;
 
   // The engine sleeps exactly the announced pause unless asked to stop; an event before its
   // end (a stop request) ends it then.
@@ -129,10 +130,30 @@ export function progressReporter(total: number, write: (text: string) => void, i
       });
       stopRedraw = stop;
     },
-    /** Ends a line left open on a terminal (a run that stops before 100%). */
+    /** Ends a line left open on a terminal (a run that stops before 100%); again, it does nothing. */
     end(): void {
       closeWait();
-      if (isTty && done < total) write('\n');
+      if (isTty && done < total && !ended) write('\n');
+      ended = true;
+    },
+  };
+}
+
+/**
+ * Work that makes no window of its own (a day's check, the day objects' rewrite), named on
+ * the progress line's place: redrawn in place on a terminal and cleared at the end, one line
+ * each in a log.
+ */
+export function phaseLine(write: (text: string) => void, isTty: boolean) {
+  let open = false;
+  return {
+    show(text: string): void {
+      write(isTty ? `\r${text}...\x1b[K` : `${text}...\n`);
+      open = isTty;
+    },
+    end(): void {
+      if (open) write('\r\x1b[K');
+      open = false;
     },
   };
 }

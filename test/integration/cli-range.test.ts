@@ -107,7 +107,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     const lastWindowCall = sim.stats.log.findLastIndex((e) => !isDay(e));
     const verifyCalls = sim.stats.log.slice(lastWindowCall + 1).filter(isDay).length;
     expect(verifyCalls).toBe(2);
-    expect(stdout.join('')).toContain(`Days verified against Wolkvox's day totals: 2026-11-20, 2026-11-21; API calls for verification: ${verifyCalls}`);
+    expect(stdout.join('')).toContain(`Days verified against Wolkvox's day totals: 2026-11-20..2026-11-21; API calls for verification: ${verifyCalls}`);
     await checkDay('2026-11-20');
     await checkDay('2026-11-21');
     // Every call has its fetch-log record (windows a span call proved empty name that call's
@@ -135,7 +135,7 @@ describe('Command: npm start -- --from --to (ranges as resumable jobs)', () => {
     // Assess
     expect(first).toBe(EXIT.interrupted);
     expect(firstOut).toContain('Interrupted: what was collected is stored and progress is saved; rerun the same command to resume.');
-    expect(firstOut).toContain('Days waiting for verification: 1');
+    expect(firstOut).toContain('Days waiting for verification: 1: 2026-11-21;');
     expect(second).toBe(EXIT.ok);
     expect(sim.stats.reportRequests - calls).toBe(1);
     expect(stdout.join('').slice(firstOut.length)).toContain("Days verified against Wolkvox's day totals: 2026-11-21; API calls for verification: 1");

@@ -100,8 +100,9 @@ describe('Function: runCli', () => {
     const state = JSON.parse(readFileSync(join(out, 'wolkvox/_state/cdr_4/operation=0032/checkpoint.json'), 'utf8'));
     expect(state).toMatchObject({ timezone: TZ, next_window: null, backfills: [] });
     expect(stdout.join('')).toContain('Due windows: 12; collected now: 12 (2026-11-20 08:00 to 2026-11-20 09:00 America/Bogota); already stored, skipped: 0');
-    // Windows without calls have no rows: the summary counts them from the objects, not the rows.
-    expect(stdout.join('')).toMatch(/Windows stored: 12 \(\d+ of them without calls\)/);
+    // The hints name the folder this run wrote, so they query and show this store, not ./data.
+    expect(stdout.join('')).toContain(`npm run status -- --out ${out}`);
+    expect(stdout.join('')).toContain(`npm run query -- --out ${out} "SELECT`);
   });
 
   it('returns exit 1 and keeps what it collected when part of the range has not ended', async () => {
@@ -125,7 +126,7 @@ describe('Function: runCli', () => {
     [['--from', '2026-11-20 09:00', '--to', '2026-11-20 08:00'], 'must be after --from'],
     [['--from', 'yesterday', '--to', '2026-11-20 08:00'], 'is not a date-time'],
     [['--out', 'x', '--bucket', 'b-1'], 'exclude each other'],
-    [['--frm', 'x'], "Unknown option '--frm'"],
+    [['--frm', 'x'], 'unknown option --frm; did you mean --from? (npm start -- --help lists the options)'],
   ])('returns exit 2 naming the problem when the arguments are %j', async (argv, message) => {
     // Act
     const code = await runCli(argv, { env: env(), io, clock: clock.now });
@@ -207,7 +208,7 @@ describe('Command: npm start / npm run query (fresh process, embedded simulator)
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('collects the last hour from the built-in simulator and prints a DuckDB summary when no token is set', async () => {
+  it('collects the last hour from the built-in simulator and says how to query it when no token is set', async () => {
     // Prepare
     const env = { ...process.env, WOLKVOX_TOKEN: '', WOLKVOX_BASE_URL: '', WOLKVOX_SERVER: '' };
 
@@ -218,7 +219,8 @@ describe('Command: npm start / npm run query (fresh process, embedded simulator)
     // Assess: windows counted from the fetch log, since a window without calls has no row in cdr_4 (at night, most of them)
     expect(stderr).toContain('built-in Wolkvox simulator');
     expect(stdout).toMatch(/Collected 12 of 12 window\(s\) of operation demo/);
-    expect(stdout).toMatch(/greater_than_121 \| 122/);
+    expect(stdout).toMatch(/Calls per interval in what this run collected: 0_5_seg=\d+, 6_20_seg=\d+, 21_60_seg=\d+, 61_120_seg=\d+, greater_than_121=\d+/);
+    expect(stdout).toContain(`npm run query -- --out ${out} "SELECT dt, interval, sum(calls) AS calls FROM cdr_4 WHERE operation = 'demo'`);
     expect(query.stdout).toMatch(/windows\s*\n-+\s*\n12\s*$/);
   });
 

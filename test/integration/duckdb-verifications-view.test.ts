@@ -117,7 +117,7 @@ describe('Function: openLocalTables (view cdr_4_verifications)', () => {
     const result = await run(process.execPath, [...nodeArgsOf('query'), '--out', out, NOT_VERIFIED], { env: { ...process.env, DATA_PREFIX: PREFIX }, timeout: 60_000 });
 
     // Assess: a header, a rule and one row; a folder with verification records only is not "no data".
-    expect(result.stdout.trim().split('\n')).toEqual(['dt        ', '----------', '2026-11-19']);
+    expect(result.stdout.trim().split('\n')).toEqual(['dt', '----------', '2026-11-19']);
     expect(result.stderr).toBe('');
   });
 });

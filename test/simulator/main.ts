@@ -1,56 +1,44 @@
 /**
- * Runs the simulator from a shell:
- *   npx tsx test/simulator/main.ts --port 8080 [--token T] [--seed N] [--tz ZONE]
- *     [--latency MS] [--report-delay MS] [--daily-limit N] [--empty-style 404|empty-object|empty-array|null|zeros]
- *     [--code-as-string]
+ * The simulator alone, from a shell: `npm run simulator -- --help` for its flags. It runs
+ * until Ctrl-C; every bad flag or value, and a port in use, is one line on stderr and exit 2.
  */
-import { parseArgs } from 'node:util';
-import { startSimulator, type EmptyStyle } from './index.ts';
+import { ConfigError } from '../../lambda/domain/errors.ts';
+import { parseSimulatorArgs, SIMULATOR_USAGE } from './command-line.ts';
+import { startSimulator } from './index.ts';
 
-const EMPTY_STYLES: readonly EmptyStyle[] = ['404', 'empty-object', 'empty-array', 'null', 'zeros'];
-
-function int(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer`);
-  return n;
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    token: { type: 'string' },
-    seed: { type: 'string' },
-    tz: { type: 'string' },
-    latency: { type: 'string' },
-    'report-delay': { type: 'string' },
-    'daily-limit': { type: 'string' },
-    'empty-style': { type: 'string' },
-    'code-as-string': { type: 'boolean' },
-  },
-});
-
-const emptyStyle = values['empty-style'];
-if (emptyStyle !== undefined && !EMPTY_STYLES.includes(emptyStyle as EmptyStyle)) {
-  throw new RangeError(`--empty-style must be one of ${EMPTY_STYLES.join(', ')}`);
+let command;
+try {
+  command = parseSimulatorArgs(process.argv.slice(2));
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : String(error));
+}
+if (command.help) {
+  process.stdout.write(`${SIMULATOR_USAGE}\n`);
+  process.exit(0);
 }
 
-const sim = await startSimulator({
-  port: int('port', values.port),
-  token: values.token,
-  seed: int('seed', values.seed),
-  timeZone: values.tz,
-  latencyMs: int('latency', values.latency),
-  reportDelayMs: int('report-delay', values['report-delay']),
-  dailyLimit: int('daily-limit', values['daily-limit']),
-  emptyStyle: emptyStyle as EmptyStyle | undefined,
-  codeAsString: values['code-as-string'],
+const { port } = command.options;
+const sim = await startSimulator(command.options).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') fail(`port ${port} is in use on 127.0.0.1 (another simulator?); choose another with --port, or --port 0 for any free one`);
+  if (error.code === 'EACCES') fail(`port ${port} may not be opened by this user; choose one above 1023 with --port`);
+  fail(error.message);
 });
 
-// This is a local test token the operator chose (or the default): printing it is the point.
-console.log(`wolkvox simulator listening on ${sim.origin}`);
-console.log(`token: ${values.token ?? 'sim-token-0001'}`);
-console.log(`try: curl -H 'wolkvox-token: <token>' '${sim.origin}/api/v2/reports_manager.php?api=cdr_4&date_ini=20260101080000&date_end=20260101085959'`);
+const server = command.options.server ?? '0032';
+// A local test token the operator chose (or the default): printing it is the point.
+process.stdout.write(
+  [
+    `wolkvox simulator listening on ${sim.origin} (operation ${server}, token ${command.token}); Ctrl-C stops it`,
+    `collect from it:  WOLKVOX_BASE_URL=${sim.origin} WOLKVOX_TOKEN=${command.token} WOLKVOX_SERVER=${server} npm start`,
+    `or ask it:        curl -H 'wolkvox-token: ${command.token}' '${sim.origin}/api/v2/reports_manager.php?api=cdr_4&date_ini=20260101080000&date_end=20260101085959'`,
+    '',
+  ].join('\n'),
+);
 
 const stop = (): void => {
   void sim.close().then(() => process.exit(0));

@@ -3,7 +3,7 @@
  * its countdown. A clock and a redraw timer the test moves by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, progressReporter, type ProgressWait, type Repeat } from '../../lambda/local/progress.ts';
+import { formatDuration, phaseLine, progressReporter, type ProgressWait, type Repeat } from '../../lambda/local/progress.ts';
 import { ManualClock } from '../support/clock.ts';
 
 const MAINTENANCE = { message: 'Wolkvox API unavailable (maintenance?): HTTP 403 THE API IS TEMPORARILY DISABLED FOR MAINTENANCE' };
@@ -131,5 +131,35 @@ describe('progress line', () => {
 
   it('formats durations as s, m and h', () => {
     expect([formatDuration(0), formatDuration(45_400), formatDuration(61_000), formatDuration(3_600_000 + 23 * 60_000)]).toEqual(['0s', '45s', '1m01s', '1h23m']);
+  });
+});
+
+describe('Function: phaseLine', () => {
+  it('redraws each phase in place on a terminal and clears the line at the end', () => {
+    // Prepare
+    const written: string[] = [];
+    const line = phaseLine((t) => written.push(t), true);
+
+    // Act
+    line.show('verifying 2026-11-20');
+    line.show('verifying 2026-11-21');
+    line.end();
+    line.end();
+
+    // Assess
+    expect(written).toEqual(['\rverifying 2026-11-20...\x1b[K', '\rverifying 2026-11-21...\x1b[K', '\r\x1b[K']);
+  });
+
+  it('prints one line per phase in a log and nothing at the end', () => {
+    // Prepare
+    const written: string[] = [];
+    const line = phaseLine((t) => written.push(t), false);
+
+    // Act
+    line.show('writing the day objects');
+    line.end();
+
+    // Assess
+    expect(written).toEqual(['writing the day objects...\n']);
   });
 });
