@@ -1,7 +1,7 @@
-import type { Checkpoint } from '../../lambda/domain/checkpoint.ts';
+import type { CheckpointInput } from '../../lambda/domain/checkpoint.ts';
 
 /** A checkpoint of a store with nothing pending: no job, no day owed, no failure; `patch` sets the rest. */
-export function blankCheckpoint(operation: string, timeZone: string, patch: Partial<Checkpoint> = {}): Checkpoint {
+export function blankCheckpoint(operation: string, timeZone: string, patch: Partial<CheckpointInput> = {}): CheckpointInput {
   return {
     version: 1,
     operation,
