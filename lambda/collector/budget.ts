@@ -145,6 +145,11 @@ export class Budget {
     }
   }
 
+  /** Why work stops on this error: the user's stop, if they asked for one (a call abandoned for it fails), else stopOf. */
+  stopFor(error: CollectorError): StopReason {
+    return this.stopRequested() ? 'interrupted' : stopOf(error);
+  }
+
   /** Whether the user asked the run to stop. */
   stopRequested(): boolean {
     return this.o.shouldStop?.() === true;

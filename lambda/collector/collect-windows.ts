@@ -12,7 +12,6 @@ import { spanOf } from '../domain/span.ts';
 import { totalsOfRows } from '../domain/totals.ts';
 import { describeWindow, type Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
-import { stopOf } from './budget.ts';
 import { addCollected, emptyOutcome, stopAt, type CollectedWindow, type Outcome } from './outcome.ts';
 import type { Run } from './run.ts';
 import { asCollectorError, isWindowPoison, type Attempt } from './vendor-caller.ts';
@@ -85,7 +84,7 @@ class WindowCollector {
       // Failed calls and writes are outcomes; this is for the unexpected (a callback, a bug).
       if (await this.settlePending()) {
         const e = asCollectorError(error);
-        stopAt(this.out, stopOf(e), this.current ? { window: this.current, error: e } : undefined);
+        stopAt(this.out, this.run.budget.stopFor(e), this.current ? { window: this.current, error: e } : undefined);
       }
     }
     this.out.calls = this.run.calls - this.callsBefore;
@@ -117,7 +116,7 @@ class WindowCollector {
     if (notReady && answer.ok) {
       // Its day could not be marked: the answer is not written (a run that died after writing
       // it would leave the day unmarked). The next run asks for the window again.
-      stopAt(this.out, stopOf(notReady), { window: w, error: notReady });
+      stopAt(this.out, this.run.budget.stopFor(notReady), { window: w, error: notReady });
       return false;
     }
     if (!answer.ok) return this.failed(w, answer);
@@ -145,7 +144,7 @@ class WindowCollector {
     const quarantine = isWindowPoison(error) && (this.opts.quarantine?.(w, error) ?? false);
     if (answer.meta) await this.run.vendor.record(w, answer.meta, { error, quarantined: quarantine });
     if (!quarantine) {
-      stopAt(this.out, stopOf(error), { window: w, error });
+      stopAt(this.out, this.run.budget.stopFor(error), { window: w, error });
       return false;
     }
     this.out.quarantined.push(w);
@@ -171,6 +170,7 @@ class WindowCollector {
       window: w,
       promise,
       done: () => {
+        this.run.state.windowLanded(w);
         addCollected(this.out.collected, collected);
         this.opts.onCollected?.(collected);
         this.out.notes.handled += 1;

@@ -3,12 +3,12 @@
  * (the CLI's summary, the Lambda's result) and the run figures (metrics) it emits. A run that
  * did nothing reports the same shape, from the same zeros.
  */
+import { jobWindowsLeft } from '../domain/backfill-left.ts';
 import { dayLabel, dayOf } from '../domain/day.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { latestDueWindow } from '../domain/planner.ts';
 import { formatWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS, type Window } from '../domain/window.ts';
-import type { SettleNode } from '../domain/settle.ts';
 import { nextMidnight, type StopReason } from './budget.ts';
 import { jobSearchKey } from './checkpoint-codec.ts';
 import { emptyOutcome, absorb, type CollectedSummary, type Outcome, type Stopped } from './outcome.ts';
@@ -140,26 +140,12 @@ export function lambdaResultOf(report: RunReport): LambdaResult {
 }
 
 /**
- * Window labels the queued jobs still have to settle: the spans of a search in progress (top
- * down, these are exactly what is left of its current chunk) and everything after that chunk.
- * With `isStored` (what this run knows to be stored), windows of those spans already stored are
- * not counted unless the job refetches: a search cut short mid-span skips them when it resumes.
+ * Window labels the queued jobs still have to settle, counted as a range's summary and `npm run
+ * status` count them (domain/backfill-left.ts). With `isStored` (what this run knows to be
+ * stored), windows of a search's spans already stored are not counted unless the job refetches.
  */
 export function backfillRemaining(state: Pick<StateData, 'backfills' | 'searches'>, isStored?: (startWall: number) => boolean, jobs: readonly Job[] = state.backfills): number {
-  return jobs.reduce((n, job) => {
-    const nodes = state.searches.get(jobSearchKey(job)) ?? [];
-    const chunkEnd = nodes[0]?.toWall ?? job.next.startWall;
-    const skips = job.refetch ? undefined : isStored;
-    const inSearch = nodes.reduce((m, node) => m + windowsLeftIn(node, skips), 0);
-    return n + inSearch + Math.max(0, (job.to.startWall - chunkEnd) / WINDOW_MS);
-  }, 0);
-}
-
-function windowsLeftIn(node: SettleNode, isStored: ((startWall: number) => boolean) | undefined): number {
-  if (!isStored) return (node.toWall - node.fromWall) / WINDOW_MS;
-  let left = 0;
-  for (let t = node.fromWall; t < node.toWall; t += WINDOW_MS) if (!isStored(t)) left += 1;
-  return left;
+  return jobs.reduce((n, job) => n + jobWindowsLeft({ nextWall: job.next.startWall, toWall: job.to.startWall, refetch: job.refetch }, state.searches.get(jobSearchKey(job)) ?? [], isStored), 0);
 }
 
 /** How a job stands for a report (labels: what a user reads). */
@@ -332,6 +318,8 @@ export class RunTally {
   /** What every report says the same way. */
   common(): RunReport {
     const { state } = this.run;
+    // The run's work is over: days marked for a window that never landed are owed nothing.
+    state.forgetUnlanded();
     return idleReport('done', {
       apiCalls: state.apiCalls + state.infoCalls,
       budgetExhausted: this.budgetExhausted,

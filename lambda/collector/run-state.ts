@@ -161,6 +161,8 @@ export class RunState implements StateData {
   private handledSinceSave = 0;
   private savedAt: number;
   private savedDirty = new Set<Day>();
+  /** Days this run marked (owed a check, due a day object) before any window of theirs landed: undone if none does. */
+  private readonly unlanded = new Map<Day, { pending: boolean; dirty: boolean }>();
   /** Day objects a verification's read-back wrote, by day; `clean` until a window of the day is written after it. */
   private readonly levelling = new Map<Day, { written: Promise<void>; clean: boolean }>();
 
@@ -253,10 +255,32 @@ export class RunState implements StateData {
     const newlyPending = !this.verifyDays.has(day) && !this.unreconcilable.has(day);
     if (newlyPending) this.verifyDays.set(day, { since: this.deps.clock(), checks: 0, calls: 0, nextCheck: null });
     const newlyDirty = this.dayObjects && !this.savedDirty.has(day);
+    const wasDirty = this.daysDirty.has(day);
     if (newlyDirty) this.daysDirty.add(day);
-    if (newlyPending || newlyDirty) await this.save();
-    // After the save: a pending row for a day the checkpoint does not owe is never written.
-    if (newlyPending) await writeVerificationRecord(this.deps.store, this.s, dayLabel(day), verificationRecord('pending', this.recordTime(), this.s.timeZone));
+    if (!newlyPending && !newlyDirty) return;
+    if (!this.unlanded.has(day)) this.unlanded.set(day, { pending: newlyPending, dirty: newlyDirty && !wasDirty });
+    await this.save();
+  }
+
+  /**
+   * A window's objects landed: its day's `pending` row is written with the first (a call that
+   * fails leaves no row, and no day owed, for a day with no window).
+   */
+  windowLanded(w: Window): void {
+    const day = dayOf(w.startWall);
+    const marked = this.unlanded.get(day);
+    if (!marked) return;
+    this.unlanded.delete(day);
+    if (marked.pending) this.track(writeVerificationRecord(this.deps.store, this.s, dayLabel(day), verificationRecord('pending', this.recordTime(), this.s.timeZone)));
+  }
+
+  /** Undoes the marks of days where no window landed in this run (a call that failed after its day was marked). */
+  forgetUnlanded(): void {
+    for (const [day, marked] of this.unlanded) {
+      if (marked.pending) this.verifyDays.delete(day);
+      if (marked.dirty) this.daysDirty.delete(day);
+    }
+    this.unlanded.clear();
   }
 
   /**

@@ -124,7 +124,7 @@ export class Run {
       state,
       refreshAllowance: allowanceReader(this, this.reserve, settings.tokenInfoEveryMinutes),
     });
-    this.vendor = new VendorCaller(deps, settings, () => this.budget.timeLeft(), () => state.countCall(this.budget.spendingOn === 'check'));
+    this.vendor = new VendorCaller(deps, settings, () => this.budget.timeLeft(), () => state.countCall(this.budget.spendingOn === 'check'), () => this.budget.stopRequested());
     this.report = new RunTally(this);
   }
 

@@ -81,7 +81,7 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     run.report.lead = 'backfill';
     run.budget.spendOn('history');
     const job = await takeJob(run, fromWall, toWall);
-    const plan = planRange(run, job);
+    const plan = await planRange(run, job);
     const last = await waitOutTrouble(run, () => workJob(run, job));
     if (jobDone(job)) dropJob(run, job);
     if (last.stop === 'token-limit' || last.stoppedAt?.error instanceof WolkvoxTokenLimitError) run.state.tokenLimitUntil = nextMidnight(run.now(), s.timeZone);
@@ -136,14 +136,19 @@ export interface RangePlan {
   readonly settled: number;
 }
 
-function planRange(run: Run, job: Job): RangePlan {
+async function planRange(run: Run, job: Job): Promise<RangePlan> {
   let planned = 0;
   let notYetDue = 0;
   const now = run.now();
   // Walked lazily, never held as a list: a year is as cheap as a day.
   for (const w of iterateWindows(job.from, job.to.startWall)) windowEndInstant(w) <= now ? (planned += 1) : (notYetDue += 1);
+  // A search cut short skips the windows of its spans already stored when it resumes: read
+  // them now (the resumed search reads them anyway), so that the bar counts what is left as
+  // the stopped run's summary did.
+  const search = run.state.searches.get(jobSearchKey(job));
+  if (search?.[0] && !job.refetch) await run.stored.ensure({ fromWall: Math.min(...search.map((n) => n.fromWall)), toWall: search[0].toWall, timeZone: run.timeZone });
   // A refetch or a search cut short goes on from where it stopped.
-  const settled = Math.max(0, planned + notYetDue - backfillRemaining(run.state, undefined, [job]));
+  const settled = Math.max(0, planned + notYetDue - backfillRemaining(run.state, run.stored.has, [job]));
   run.settings.onPlanned?.(planned - settled);
   return { planned, notYetDue, settled };
 }

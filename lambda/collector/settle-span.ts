@@ -12,7 +12,6 @@ import { coversWholeDays, DAY_MS, describeSpan, splitSpan, windowsOf, type Span 
 import { callCount, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
 import { describeWindow, type Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
-import { stopOf } from './budget.ts';
 import { collectWindows } from './collect-windows.ts';
 import { addCollected, emptyOutcome, stopAt, type CollectedWindow, type Outcome } from './outcome.ts';
 import type { Run } from './run.ts';
@@ -135,7 +134,7 @@ class Search {
     if (!outcome.ok) {
       await run.vendor.record(span, outcome.meta, { error: outcome.error });
       if (!isWindowPoison(outcome.error)) {
-        stopAt(this.out, stopOf(outcome.error), { window: run.windowAt(span.fromWall), error: outcome.error });
+        stopAt(this.out, run.budget.stopFor(outcome.error), { window: run.windowAt(span.fromWall), error: outcome.error });
         return false;
       }
       // An answer over this span that cannot be read: ask its halves instead.
@@ -234,6 +233,7 @@ class Search {
       await Promise.allSettled(batch);
     }
     for (const w of windows) {
+      run.state.windowLanded(w);
       run.stored.set(w, {});
       this.note({ window: w, rows: 0, callsByInterval: {} });
     }

@@ -27,6 +27,8 @@ export interface CollectorDeps {
   readonly clock: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly newFetchId?: (now: number) => string;
+  /** Aborted when the user will not wait for the call in flight (a Ctrl-C that lasts): the call is abandoned. */
+  readonly stopSignal?: AbortSignal;
 }
 
 export interface CallerSettings {
@@ -73,12 +75,14 @@ export class VendorCaller {
   private readonly s: CallerSettings;
   private readonly timeLeft: () => number;
   private readonly onApiCall: () => void;
+  private readonly stopped: () => boolean;
 
-  constructor(deps: CollectorDeps, s: CallerSettings, timeLeft: () => number, onApiCall: () => void) {
+  constructor(deps: CollectorDeps, s: CallerSettings, timeLeft: () => number, onApiCall: () => void, stopped: () => boolean = () => false) {
     this.deps = deps;
     this.s = s;
     this.timeLeft = timeLeft;
     this.onApiCall = onApiCall;
+    this.stopped = stopped;
   }
 
   /** Writes the fetch-log line of a call. */
@@ -99,10 +103,12 @@ export class VendorCaller {
         continue;
       }
       const wait = backoff[Math.min(attempt - 1, backoff.length - 1)] ?? 0;
-      if (!(retriesNow(error) && attempt < (this.s.maxAttempts ?? 3) && this.timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS)) return outcome;
+      if (this.stopped() || !(retriesNow(error) && attempt < (this.s.maxAttempts ?? 3) && this.timeLeft() - wait >= MIN_REQUEST_MS + WRITE_RESERVE_MS)) return outcome;
       // A failed call is recorded at once: if the run dies later, the log still says why.
       await this.record(span, outcome.meta, { error });
       await (this.deps.sleep ?? defaultSleep)(wait);
+      // A stop asked for during the pause: no other attempt (the last failure is the caller's to record).
+      if (this.stopped()) return outcome;
     }
   }
 
@@ -128,7 +134,7 @@ export class VendorCaller {
     deps.metrics.count(METRIC.apiCalls, 1);
     deps.log.debug('cdr_4 request', { ...dates, timeout_ms: requestTimeout });
     try {
-      answer = await deps.client.fetchSpan(span, requestTimeout);
+      answer = await deps.client.fetchSpan(span, requestTimeout, deps.stopSignal);
       outcome = { ok: true, report: parseCdr4Response(answer.status, answer.body, dates), meta: this.metaOf(answer, startedAt, revision) };
     } catch (error) {
       outcome = { ok: false, error: asCollectorError(error), meta: this.metaOf(answer, startedAt, revision) };

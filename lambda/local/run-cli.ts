@@ -34,6 +34,8 @@ export interface CliDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** True once the user asked to stop (Ctrl-C, SIGTERM): the run ends after the window in flight. */
   readonly shouldStop?: () => boolean;
+  /** Aborted when the user will not wait for the call in flight any longer: it is abandoned. */
+  readonly stopSignal?: AbortSignal;
   /** Used with --bucket; default: a client with the default AWS credential chain. */
   readonly s3Client?: S3Client;
   /** The progress line's redraw timer (a terminal redraws a pause every second); tests that move their own clock pass theirs. */
@@ -133,6 +135,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       clock,
       ...(sleep ? { sleep } : {}),
       ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+      ...(deps.stopSignal ? { stopSignal: deps.stopSignal } : {}),
     };
     let progress: ReturnType<typeof progressReporter> | undefined;
     const settings = {

@@ -15,10 +15,10 @@ export interface RawAnswer {
 export interface Cdr4Client {
   /** One GET of cdr_4 for the window. Resolves with any HTTP answer; rejects only when none arrived. */
   fetchWindow(w: Window, timeoutMs: number): Promise<RawAnswer>;
-  /** One GET of cdr_4 over a span of windows (the vendor sums up to 31 days in one answer). */
-  fetchSpan(span: Span, timeoutMs: number): Promise<RawAnswer>;
+  /** One GET of cdr_4 over a span of windows (the vendor sums up to 31 days in one answer); `stop` abandons it. */
+  fetchSpan(span: Span, timeoutMs: number, stop?: AbortSignal): Promise<RawAnswer>;
   /** One GET of `information.php?api=token_info` (the token's limit and use today; it costs one call too). */
-  fetchTokenInfo(timeoutMs: number): Promise<RawAnswer>;
+  fetchTokenInfo(timeoutMs: number, stop?: AbortSignal): Promise<RawAnswer>;
   /**
    * Epoch ms before which no request may start: after a timeout the vendor may still be
    * running the abandoned report (up to its 60 s limit) on our token.
@@ -106,7 +106,7 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
   const get = options.get ?? nodeHttpGet;
   let busyUntil = 0;
   /** One GET with the token; `what` names it in messages (the dates asked, or the API). */
-  const call = async (path: string, params: Record<string, string>, what: Record<string, string>, timeoutMs: number): Promise<RawAnswer> => {
+  const call = async (path: string, params: Record<string, string>, what: Record<string, string>, timeoutMs: number, stop?: AbortSignal): Promise<RawAnswer> => {
     const url = new URL(path, options.baseUrl);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const token = await options.token.get();
@@ -116,6 +116,10 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
     // and a backfill making thousands of calls would hold thousands of them.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    // The user's stop abandons the call in flight (the vendor may still run it: busyUntil says so).
+    const abandon = () => abort.abort(new DOMException('abandoned at the user\'s request', 'AbortError'));
+    if (stop?.aborted) abandon();
+    stop?.addEventListener('abort', abandon, { once: true });
     const host = url.host;
     try {
       // The timeout covers the body too: a server that stalls mid-body is cut off as well.
@@ -133,21 +137,23 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
       const code = err.code ?? err.cause?.code;
       const details = { httpStatus: null, context: { ...context, host, latency_ms: clock() - requestedAt }, cause };
       if (code === 'ENOTFOUND') throw new WolkvoxHostNotFoundError(`Wolkvox host ${host} not found (ENOTFOUND): check WOLKVOX_SERVER and WOLKVOX_BASE_URL`, details);
-      const what = timedOut ? `${host} gave no answer within ${timeoutMs} ms` : `request to ${host} failed: ${err.name}${code ? ` (${code})` : ''}`;
+      const abandoned = stop?.aborted === true;
+      const what = abandoned ? `request to ${host} abandoned at the user's request` : timedOut ? `${host} gave no answer within ${timeoutMs} ms` : `request to ${host} failed: ${err.name}${code ? ` (${code})` : ''}`;
       if (timedOut) busyUntil = Math.max(busyUntil, requestedAt + VENDOR_MAX_RUN_MS);
-      throw timedOut ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
+      throw timedOut && !abandoned ? new WolkvoxTimeoutError(`Wolkvox ${what}`, details) : new WolkvoxTransportError(`Wolkvox ${what}`, details);
     } finally {
       clearTimeout(timer);
+      stop?.removeEventListener('abort', abandon);
     }
   };
   const client: Cdr4Client = {
     busyUntil: () => busyUntil,
     fetchWindow: (w, timeoutMs) => client.fetchSpan(spanOf(w), timeoutMs),
-    fetchSpan(span, timeoutMs) {
+    fetchSpan(span, timeoutMs, stop) {
       const dates = spanDates(span);
-      return call('/api/v2/reports_manager.php', { api: 'cdr_4', ...dates }, dates, timeoutMs);
+      return call('/api/v2/reports_manager.php', { api: 'cdr_4', ...dates }, dates, timeoutMs, stop);
     },
-    fetchTokenInfo: (timeoutMs) => call('/api/v2/information.php', { api: 'token_info' }, { api: 'token_info' }, timeoutMs),
+    fetchTokenInfo: (timeoutMs, stop) => call('/api/v2/information.php', { api: 'token_info' }, { api: 'token_info' }, timeoutMs, stop),
   };
   return client;
 }

@@ -101,6 +101,32 @@ describe('Command: npm start (separate process, signals)', () => {
     expect(refetched).toBeLessThanOrEqual(100);
   });
 
+  it('abandons a call that hangs 2 s after SIGINT instead of waiting for its 65 s timeout, exits 130, and the rerun collects that window', async () => {
+    // Prepare: the vendor stops answering after 20 calls (the request timeout stays at its default, 65 s).
+    let hanging = true;
+    await sim.close();
+    sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: TZ, faultFor: () => (hanging && sim.stats.reportRequests > 20 ? { kind: 'hang' } : undefined) });
+    const range = ['--from', '2026-11-20 08:00', '--to', '2026-11-20 12:00', '--out', out];
+
+    // Act
+    const run = start(range);
+    await until(() => sim.stats.inFlight === 1 && sim.stats.reportRequests > 20);
+    const signalled = Date.now();
+    child!.kill('SIGINT');
+    const code = await run.done;
+    const stoppedAfter = Date.now() - signalled;
+    hanging = false;
+    const rerunCode = await start(range).done;
+
+    // Assess: well before the request's own timeout; the window in flight is asked again by the rerun.
+    expect(code).toBe(EXIT.interrupted);
+    expect(stoppedAfter).toBeLessThan(30_000);
+    expect(run.stderr()).toContain('the call in flight is abandoned');
+    expect(run.stdout()).toContain('Interrupted: what was collected is stored and progress is saved; rerun the same command to resume');
+    expect(rerunCode).toBe(EXIT.ok);
+    expect(countFiles(join(out, 'wolkvox/cdr_4'))).toBe(48);
+  });
+
   it('finishes the window in flight, prints the summary and exits 130 on SIGINT, and the rerun completes the range', async () => {
     // Prepare
     const range = ['--from', '2026-11-20 00:00', '--to', '2026-11-22 00:00', '--out', out];

@@ -16,7 +16,7 @@ import { livePhase } from '../../lambda/collector/phases/live.ts';
 import { reconcilePhase } from '../../lambda/collector/phases/reconcile.ts';
 import { verifyPhase } from '../../lambda/collector/phases/verify.ts';
 import { parseDay } from '../../lambda/domain/day.ts';
-import { dataKey } from '../../lambda/domain/layout.ts';
+import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
 import { daySpan, windowsOf } from '../../lambda/domain/span.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import type { Window } from '../../lambda/domain/window.ts';
@@ -397,5 +397,50 @@ describe('Function: Budget', () => {
     expect(stopOf(new WolkvoxTokenLimitError('TOKEN LIMIT EXCEEDED', {}))).toBe('token-limit');
     expect(stopOf(new WolkvoxTransportError('socket hang up', {}))).toBe('transient-error');
     expect(stopOf(new WolkvoxAuthError('PLEASE VALIDATE TOKEN', {}))).toBe('failed');
+  });
+});
+
+describe('Function: runLive (a day marked before its first call)', () => {
+  it('leaves no pending row and owes no check for a day whose only call failed', async () => {
+    // Prepare: the first window of 2026-11-20 is due, and its call keeps answering 503.
+    op = await openOperation('2026-11-20 00:10', { faultFor: (r) => (r.dateIni === '20261120000000' ? { kind: 'http503' } : undefined) });
+    await seedState(op, (state) => {
+      state.nextWindow = at('2026-11-20 00:00');
+    });
+
+    // Act
+    const report = await runLive(op.deps, OP);
+
+    // Assess
+    const checkpoint = JSON.parse((await op.store.get(checkpointKey(OP.prefix, OP.operation)))!) as { verify_days: Record<string, unknown>; days_dirty: string[] };
+    expect(report.stopReason).toBe('transient-error');
+    expect(verificationRows(op, '2026-11-20')).toEqual([]);
+    expect(Object.keys(checkpoint.verify_days)).not.toContain('2026-11-20');
+    expect(checkpoint.days_dirty).not.toContain('2026-11-20');
+    expect(report.verification.pendingDays).toEqual([]);
+  });
+});
+
+describe('Function: runRange (counts across a stop)', () => {
+  it('tells the resumed range\'s bar exactly the windows the stopped run said were left, when it stopped inside a span', async () => {
+    // Prepare: a busy day, stopped by Ctrl-C after 40 calls of the range, deep inside its top-down search.
+    op = await openOperation('2026-11-20 10:00', { traffic: { kind: 'busy' } });
+    let stop = false;
+    const deps = { ...op.deps, shouldStop: () => stop };
+    const from = parseWall('2026-11-19 00:00')!;
+    const to = parseWall('2026-11-20 00:00')!;
+    const calls = op.sim.stats.reportRequests;
+    const first = await runRange({ ...deps, shouldStop: () => (stop ||= op!.sim.stats.reportRequests - calls >= 40) }, OP, from, to);
+    stop = false;
+    let planned: number | undefined;
+
+    // Act
+    const second = await runRange(op.deps, { ...OP, onPlanned: (n) => (planned = n) }, from, to);
+
+    // Assess
+    expect(first.stopReason).toBe('interrupted');
+    expect(first.job?.searching).toBe(true);
+    expect(planned).toBe(first.job?.remaining);
+    expect(second.collected.count).toBe(first.job?.remaining);
   });
 });

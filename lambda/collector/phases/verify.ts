@@ -9,7 +9,6 @@ import { spanOfDay, windowsOf, type Span } from '../../domain/span.ts';
 import type { Window } from '../../domain/window.ts';
 import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../../domain/totals.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
-import { stopOf } from '../budget.ts';
 import { fillSearchKey, verifySearchKey } from '../checkpoint-codec.ts';
 import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
@@ -135,7 +134,7 @@ async function askDay(run: Run, day: Day, out: Outcome): Promise<DayAnswer | 'st
   if (!outcome.ok) {
     await run.vendor.record(span, outcome.meta, { error: outcome.error });
     if (!isWindowPoison(outcome.error)) {
-      stopAt(out, stopOf(outcome.error), { window: run.windowAt(span.fromWall), error: outcome.error });
+      stopAt(out, run.budget.stopFor(outcome.error), { window: run.windowAt(span.fromWall), error: outcome.error });
       return 'stop';
     }
     // The day's answer cannot be read: try again later; the bound's alarm tells if it never can.
