@@ -38,13 +38,25 @@ function parseOrigin(text: string): URL | undefined {
     return undefined;
   }
 }
+/**
+ * Hosts plain http may reach: the token header must never cross a network in clear, so http
+ * is for a simulator on this machine only. URL has already normalised the host (127.1 and
+ * 0x7f.0.0.1 read as 127.0.0.1, LOCALHOST as localhost, IPv6 in brackets).
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
 const baseUrl = z.pipe(
   z.string().check(
-    z.refine((u) => parseOrigin(u) !== undefined, 'must be an http(s) origin such as http://127.0.0.1:8080'),
+    z.refine((u) => parseOrigin(u) !== undefined, 'must be an http(s) origin such as https://wv0032.wolkvox.com'),
     z.refine((u) => {
       const url = parseOrigin(u);
       return !url || (url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password);
     }, 'must be an origin only: scheme, host and port, no path, query or credentials'),
+    z.refine((u) => {
+      const url = parseOrigin(u);
+      return !url || url.protocol === 'https:' || isLoopbackHost(url.hostname);
+    }, 'must be https://, or http:// to a loopback address (127.0.0.1, [::1], localhost) such as a simulator: the token header must not cross a network in clear'),
   ),
   z.transform((u: string) => new URL(u).origin),
 );

@@ -65,6 +65,10 @@ describe('Function: handler (module wiring)', () => {
     const figures = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run figures');
     expect(figures).toHaveLength(1);
     expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 1, windows_behind: 0 });
+    // Where the token goes, once per cold start, before the first call.
+    const origins = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'Wolkvox API origin');
+    expect(origins).toEqual([expect.objectContaining({ operation: '0032', origin: sim.origin })]);
+    expect(infoLines.findIndex((l) => l.includes('Wolkvox API origin'))).toBeLessThan(infoLines.findIndex((l) => l.includes('run figures')));
   });
 
   it('publishes an alarm metric with the operation dimension only when the container is warm', async () => {
@@ -79,6 +83,7 @@ describe('Function: handler (module wiring)', () => {
     // Act: the run fails (the limit holds until midnight) and still publishes its figures.
     await handler({ backfill: { from: `${day} 00:00`, to: `${day} 00:05` } }, { getRemainingTimeInMillis: () => 60_000 }).catch(() => undefined);
     const lines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
+    const warmOrigins = logs.mock.calls.filter((c) => String(c[0]).includes('Wolkvox API origin'));
     emf.mockRestore();
     logs.mockRestore();
     errors.mockRestore();
@@ -89,6 +94,20 @@ describe('Function: handler (module wiring)', () => {
     expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
     expect(doc.operation).toBe('0032');
     expect(doc.TokenTrouble).toBe(1);
+    expect(warmOrigins).toEqual([]);
+  });
+
+  it('fails at load naming WOLKVOX_BASE_URL when the override is plain http to a host that is not loopback', async () => {
+    // Prepare
+    process.env.WOLKVOX_BASE_URL = 'http://wv0032.wolkvox.com';
+    vi.resetModules();
+
+    // Act
+    const error = await import('../../lambda/handler.ts').then(() => undefined, (e: Error) => e);
+
+    // Assess
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('WOLKVOX_BASE_URL: must be https://, or http:// to a loopback address');
   });
 
   it('fails at load naming the variable when the environment is incomplete', async () => {

@@ -99,6 +99,32 @@ describe('Function: readLambdaConfig', () => {
     expect(error.message).toContain('WOLKVOX_BASE_URL:');
   });
 
+  it.each(['http://wv0032.wolkvox.com', 'http://10.0.0.5:8080', 'http://128.0.0.1', 'http://[::2]:8080', 'http://localhost.example.com'])(
+    'throws a ConfigError naming WOLKVOX_BASE_URL when "%s" is plain http to a host that is not loopback',
+    (value) => {
+      // Act
+      const error = configError(() => readLambdaConfig({ ...LAMBDA_MINIMUM, WOLKVOX_BASE_URL: value }));
+
+      // Assess
+      expect(error.message).toContain('WOLKVOX_BASE_URL: must be https://, or http:// to a loopback address');
+    },
+  );
+
+  it.each([
+    ['https://wv0032.wolkvox.com', 'https://wv0032.wolkvox.com'],
+    ['https://10.0.0.5:8443', 'https://10.0.0.5:8443'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://127.1:8080', 'http://127.0.0.1:8080'],
+    ['http://[::1]:8080', 'http://[::1]:8080'],
+    ['http://LOCALHOST:8080', 'http://localhost:8080'],
+  ])('returns the origin when "%s" is https or http to a loopback address', (value, origin) => {
+    // Act
+    const config = readLambdaConfig({ ...LAMBDA_MINIMUM, WOLKVOX_BASE_URL: value });
+
+    // Assess
+    expect(config.baseUrl).toBe(origin);
+  });
+
   it.each(['BUCKET_NAME', 'WOLKVOX_SERVER', 'WOLKVOX_TOKEN_SECRET_ID'])('throws a ConfigError saying %s is required when it is missing', (variable) => {
     // Prepare
     const env: Record<string, string | undefined> = { ...LAMBDA_MINIMUM };
@@ -157,6 +183,7 @@ describe('Function: readCliEnv', () => {
     { variable: 'WOLKVOX_BASE_URL', value: 'https://host.example/path' },
     { variable: 'WOLKVOX_BASE_URL', value: 'https://u:p@host.example' },
     { variable: 'WOLKVOX_BASE_URL', value: 'ftp://host.example' },
+    { variable: 'WOLKVOX_BASE_URL', value: 'http://host.example:8080' },
     { variable: 'SETTLE_MINUTES', value: 'x' },
     { variable: 'SETTLE_MINUTES', value: '-1' },
   ])('throws a ConfigError naming $variable for "$value"', ({ variable, value }) => {
