@@ -63,7 +63,7 @@ const baseUrl = z.pipe(
 // A sign is read, so that -3 is told it is out of range rather than not a number.
 const intText = (min: number, max: number) =>
   z.pipe(z.string().check(z.regex(/^-?\d+$/, 'must be a whole number')), z.transform(Number)).check(z.refine((n: number) => n >= min && n <= max, `must be between ${min} and ${max}`));
-const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.*\'()- joined by "/"'));
+const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.\'()- joined by "/" (no "*" or "?": IAM would read them as wildcards)'));
 const bucket = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
 
 const sharedEnv = {

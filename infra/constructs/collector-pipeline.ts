@@ -269,8 +269,9 @@ export class CollectorPipeline extends Construct {
   dayVerifiedPattern(operation?: string): EventPattern {
     const pattern = this.objectCreatedPattern(VERIFICATION_TABLE, operation);
     // The status leads the file name, but the day folder lies between the table and the file, so a
-    // prefix cannot reach it: a wildcard does. Fixed parts are escaped, since a prefix may hold `*`.
-    const folder = `${escapeWildcard(tableRoot(this.config.prefix, VERIFICATION_TABLE))}operation=${operation !== undefined ? escapeWildcard(operation) : '*'}/`;
+    // prefix cannot reach it: a wildcard does. Its fixed parts need no escape: neither the prefix
+    // nor a server may hold `*` or `\` (config.ts, PREFIX_PATTERN and SERVER_PATTERN).
+    const folder = `${tableRoot(this.config.prefix, VERIFICATION_TABLE)}operation=${operation ?? '*'}/`;
     return { ...pattern, detail: { ...pattern.detail, object: { key: [{ wildcard: `${folder}dt=*/verified-*` }] } } };
   }
 
@@ -309,9 +310,4 @@ export class CollectorPipeline extends Construct {
 
 function eventBridgeJson(p: EventPattern): Record<string, unknown> {
   return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
-}
-
-/** Literal text inside an EventBridge wildcard: `*` and `\` are its only special characters. */
-function escapeWildcard(text: string): string {
-  return text.replace(/[\\*]/g, '\\$&');
 }

@@ -262,19 +262,6 @@ describe('Construct: CollectorPipeline', () => {
     expect(accepts(only0045, record('0045', 'changed'))).toBe(false);
   });
 
-  it('matches a star in the prefix as itself only when the prefix holds one', () => {
-    // Prepare
-    const b = buildStack({ context: { ...TWO_OPERATIONS, [CONTEXT_KEYS.prefix]: 'data*/cdr' } });
-    const pattern = b.stack.resolve(b.stack.pipeline.dayVerifiedEventBridgePattern()) as { detail: unknown };
-    const bucket = b.stack.resolve(b.stack.pipeline.bucket.bucketName) as unknown;
-    const verified = (prefix: string) => verificationKey(prefix, '0032', '2025-01-15', 'verified', Date.UTC(2025, 0, 16, 4, 30), 'v');
-
-    // Assess
-    expect(pattern.detail).toMatchObject({ object: { key: [{ wildcard: 'data\\*/cdr/cdr_4_verifications/operation=*/dt=*/verified-*' }] } });
-    expect(matches(pattern, s3Event(bucket, verified('data*/cdr')))).toBe(true);
-    expect(matches(pattern, s3Event(bucket, verified('data-x/cdr')))).toBe(false);
-  });
-
   it('routes verified days to the target when a consumer subscribes with onDayVerified', () => {
     // Prepare
     let consumerId = '';

@@ -78,6 +78,7 @@ describe('Function: readLambdaConfig', () => {
     { variable: 'WOLKVOX_REQUEST_TIMEOUT_MS', value: '10' },
     { variable: 'DATA_PREFIX', value: 'a//b' },
     { variable: 'DATA_PREFIX', value: 'dt=2026' },
+    { variable: 'DATA_PREFIX', value: 'data*' },
     { variable: 'BUCKET_NAME', value: 'My_Bucket' },
   ])('throws a ConfigError naming $variable for "$value"', ({ variable, value }) => {
     // Act
