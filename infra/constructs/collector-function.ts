@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -117,6 +117,25 @@ export function operationPrefixes(prefix: string, server: string): OperationPref
   };
 }
 
+/**
+ * The token secret's resource policy: GetSecretValue is denied to every principal but the
+ * operation's collector role and the account's root user (break-glass). A principal of the account
+ * granted `secretsmanager:GetSecretValue` on `*` (another operation's collector, a broad admin or
+ * read-only role) then cannot read the token; an explicit deny wins over any allow. Only reading is
+ * denied: putting a value, describing and deleting the secret, and changing this policy stay with
+ * the account's IAM policies (CloudFormation must still update and delete the secret).
+ */
+export function tokenReadersOnlyStatement(collectorRoleArn: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'OnlyItsCollectorReadsTheToken',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: ['*'],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': [collectorRoleArn, `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`] } },
+  });
+}
+
 /** S3 object actions of the collector on its own prefixes: conditional writes (If-None-Match, If-Match) need nothing beyond PutObject. */
 export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
 
@@ -136,6 +155,12 @@ export class CollectorFunction extends Construct {
   readonly secretId: string;
   /** Shell command that stores the token (read from $WOLKVOX_TOKEN) in the secret. */
   readonly putSecretValueCommand: string;
+  /**
+   * The resource policy of the token secret ({@link tokenReadersOnlyStatement}): set on a created
+   * secret; an imported one is not this stack's to change, so its owner applies it
+   * (`TokenSecretPolicyCommand<server>`).
+   */
+  readonly secretPolicy: PolicyDocument;
   /** The function's timeout. */
   readonly timeout: Duration;
 
@@ -182,6 +207,9 @@ export class CollectorFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.secret.grantRead(this.role);
+    const onlyItsReaders = tokenReadersOnlyStatement(this.role.roleArn);
+    this.secretPolicy = new PolicyDocument({ statements: [onlyItsReaders] });
+    if (this.secretCreated) this.secret.addToResourcePolicy(onlyItsReaders);
     const prefixes = Object.values(operationPrefixes(props.prefix, server));
     const objectArns = prefixes.map((p) => props.bucket.arnForObjects(`${p}*`));
     // No DeleteObject: the collector never deletes (its lease is given back by a conditional

@@ -112,6 +112,42 @@ describe('Construct: CollectorFunction', () => {
     expect(collector.secretCreated).toBe(true);
   });
 
+  it('denies reading the created secret to every principal but its collector role and the account root when synthesized', () => {
+    // Act
+    const { template, collector } = synth();
+
+    // Assess
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: { Ref: logicalId(collector.secret) },
+      ResourcePolicy: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+            Condition: {
+              ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(collector.role), 'Arn'] }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] }] },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('leaves an imported secret policy to its owner and offers the same statement when tokenSecretName is given', () => {
+    // Act
+    const { template, stack, collector } = synth({ tokenSecretName: 'wolkvox/0032/token' });
+
+    // Assess
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    const doc = stack.resolve(collector.secretPolicy.toJSON()) as { Statement: { Effect: string; Condition: unknown }[] };
+    expect(doc.Statement).toHaveLength(1);
+    expect(doc.Statement[0]?.Effect).toBe('Deny');
+    expect(JSON.stringify(doc.Statement[0]?.Condition)).toContain(logicalId(collector.role));
+  });
+
   it('imports the secret by name and passes the name to the handler when tokenSecretName is given', () => {
     // Act
     const { template, collector } = synth({ tokenSecretName: 'wolkvox/0032/token' });

@@ -50,7 +50,25 @@ describe('Stack: CollectorStack', () => {
     expect(output(built, 'PutSecretValueCommandops7')).toBe('aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id wolkvox/ops-7 --secret-string "$WOLKVOX_TOKEN"');
     expect(output(built, 'TokenSecret0032')).toBe(`{Ref:${logicalId(created)}}`);
     expect(output(built, 'TokenSecretops7')).toBe('arn:{Ref:AWS::Partition}:secretsmanager:{Ref:AWS::Region}:{Ref:AWS::AccountId}:secret:wolkvox/ops-7');
-    expect(Object.keys(built.operationTemplate('ops-7').findOutputs('*')).sort()).toEqual(['BackfillCommandops7', 'CollectorFunctionops7', 'PutSecretValueCommandops7', 'TailLogsCommandops7', 'TokenSecretops7']);
+    expect(Object.keys(built.operationTemplate('ops-7').findOutputs('*')).sort()).toEqual([
+      'BackfillCommandops7',
+      'CollectorFunctionops7',
+      'PutSecretValueCommandops7',
+      'TailLogsCommandops7',
+      'TokenSecretPolicyCommandops7',
+      'TokenSecretops7',
+    ]);
+    expect(Object.keys(built.operationTemplate('0032').findOutputs('*'))).not.toContain('TokenSecretPolicyCommand0032');
+  });
+
+  it('outputs the resource policy command of an imported secret, naming its collector role, when synthesized', () => {
+    // Assess
+    const role = built.operationStack('ops-7').collector.role;
+    const command = output(built, 'TokenSecretPolicyCommandops7');
+    expect(command).toMatch(/^aws secretsmanager put-resource-policy --region \{Ref:AWS::Region\} --secret-id wolkvox\/ops-7 --block-public-policy --resource-policy '\{.*\}'$/);
+    expect(command).toContain(`{GetAtt:${logicalId(role)}.Arn}`);
+    expect(command).toContain('"Effect":"Deny"');
+    expect(command).toContain('"Action":"secretsmanager:GetSecretValue"');
   });
 
   it('outputs the three retained buckets when synthesized, for teardown', () => {
