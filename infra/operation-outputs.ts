@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { READ_TOKEN } from '../lambda/domain/token-command.ts';
 import { backfillCommand, putResourcePolicyCommand, tailLogsCommand } from './commands.ts';
 import type { OperationConfig } from './config.ts';
 import type { CollectorFunction } from './constructs/collector-function.ts';
@@ -18,7 +19,7 @@ export function addOperationOutputs(scope: Construct, op: OperationConfig, colle
   });
   new CfnOutput(scope, `PutSecretValueCommand${suffix}`, {
     value: collector.putSecretValueCommand,
-    description: `Stores the token of operation ${op.server}: run "read -rs WOLKVOX_TOKEN" first, then this`,
+    description: `Stores the token of operation ${op.server} from standard input: run "${READ_TOKEN}" first (paste the token, Enter), then this`,
   });
   if (!collector.secretCreated) {
     // An imported secret is not this stack's to change: its owner applies the policy a created one gets.

@@ -13,6 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/domain/metrics.ts';
+import { putTokenCommand } from '../../lambda/domain/token-command.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Root of the repository (holds package-lock.json), the project root of the bundle. */
@@ -153,7 +154,7 @@ export class CollectorFunction extends Construct {
   readonly secretCreated: boolean;
   /** Value of WOLKVOX_TOKEN_SECRET_ID: the secret's ARN when created here, its name when imported. */
   readonly secretId: string;
-  /** Shell command that stores the token (read from $WOLKVOX_TOKEN) in the secret. */
+  /** Shell command that stores the token (from $WOLKVOX_TOKEN, on standard input) in the secret. */
   readonly putSecretValueCommand: string;
   /**
    * The resource policy of the token secret ({@link tokenReadersOnlyStatement}): set on a created
@@ -196,7 +197,7 @@ export class CollectorFunction extends Construct {
       this.secretCreated = true;
       this.secretId = secret.secretArn;
     }
-    this.putSecretValueCommand = `aws secretsmanager put-secret-value --region ${Aws.REGION} --secret-id ${this.secretId} --secret-string "$WOLKVOX_TOKEN"`;
+    this.putSecretValueCommand = putTokenCommand(this.secretId, Aws.REGION);
 
     this.logGroup = props.logGroup;
 

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../domain/errors.ts';
+import { putTokenCommand, READ_TOKEN } from '../domain/token-command.ts';
 import type { TokenProvider } from './token-provider.ts';
 
 /** Header-safe visible ASCII: anything else cannot be sent as `wolkvox-token`. */
@@ -10,7 +11,7 @@ const TOKEN_PATTERN = /^[\x21-\x7e]{8,4096}$/;
  * Errors name the secret and what is wrong with its value, never the value.
  */
 function fillHint(secretId: string): string {
-  return `fill it with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"token":"<your wolkvox token>"}'`;
+  return `fill it with: ${READ_TOKEN} (paste the token, then Enter), then ${putTokenCommand(secretId)} (the token goes on standard input, never on a command line)`;
 }
 
 export function parseTokenSecret(secretString: string | undefined, secretId: string): string {

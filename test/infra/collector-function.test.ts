@@ -168,7 +168,7 @@ describe('Construct: CollectorFunction', () => {
 
     // Assess
     expect(renderIntrinsic(stack.resolve(collector.putSecretValueCommand))).toBe(
-      `aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(collector.secret)}} --secret-string "$WOLKVOX_TOKEN"`,
+      `printf '%s' "$WOLKVOX_TOKEN" | aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(collector.secret)}} --secret-string file:///dev/stdin`,
     );
   });
 
