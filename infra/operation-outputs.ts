@@ -1,6 +1,6 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { READ_TOKEN } from '../lambda/domain/token-command.ts';
+import { READ_TOKEN } from '../lambda/domain/token.ts';
 import { backfillCommand, putResourcePolicyCommand, tailLogsCommand } from './commands.ts';
 import type { OperationConfig } from './config.ts';
 import type { CollectorFunction } from './constructs/collector-function.ts';

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from './domain/errors.ts';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
 import { LAMBDA_ENV } from './domain/metrics.ts';
+import { TOKEN_PATTERN } from './domain/token.ts';
 import { canonicalTimeZone, isValidTimeZone } from './domain/wall-clock.ts';
 
 /** Settings shared by the Lambda and the CLI, read once at start and typed inside. */
@@ -88,7 +89,7 @@ const lambdaEnvSchema = z.object({
 const cliEnvSchema = z.object({
   ...sharedEnv,
   [LAMBDA_ENV.server]: z.optional(server),
-  WOLKVOX_TOKEN: z.optional(z.string()),
+  WOLKVOX_TOKEN: z.optional(z.string().check(z.regex(TOKEN_PATTERN, 'must be the API token: 8-4096 visible ASCII characters, no spaces'))),
 });
 
 export interface LambdaConfig extends CollectorSettings {

@@ -13,7 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/domain/metrics.ts';
-import { putTokenCommand } from '../../lambda/domain/token-command.ts';
+import { putTokenCommand } from '../../lambda/domain/token.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Root of the repository (holds package-lock.json), the project root of the bundle. */

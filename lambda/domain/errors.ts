@@ -1,7 +1,7 @@
 /**
  * Typed errors. `retryable` tells the collector whether a later attempt can succeed
  * (transient) or whether retrying only burns token budget (fatal). Messages carry the
- * window and the vendor's words, never the token.
+ * window and the vendor's words, cleaned and cut where they entered (vendor-text.ts), never the token.
  */
 export interface ErrorContext {
   readonly [key: string]: string | number | boolean | null | undefined;

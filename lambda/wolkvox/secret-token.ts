@@ -1,10 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../domain/errors.ts';
-import { putTokenCommand, READ_TOKEN } from '../domain/token-command.ts';
+import { putTokenCommand, READ_TOKEN, TOKEN_PATTERN } from '../domain/token.ts';
 import type { TokenProvider } from './token-provider.ts';
 
-/** Header-safe visible ASCII: anything else cannot be sent as `wolkvox-token`. */
-const TOKEN_PATTERN = /^[\x21-\x7e]{8,4096}$/;
 
 /**
  * Reads the token from a secret holding either the plain token or JSON `{"token": "..."}`.

@@ -101,6 +101,12 @@ export function gatewayReply(status: 500 | 502 | 503): Reply {
   return { status, contentType: 'text/html; charset=utf-8', body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n` };
 }
 
+/** A vendor that echoes the token it was sent in a long message full of terminal escapes (Fault echoToken). */
+export function echoTokenReply(status: 200 | 400, token: string, totals: Totals, codeAsString: boolean): Reply {
+  const msg = `\x1b[1;31m${status === 200 ? '5 records were found' : 'INVALID REQUEST'}\x1b[0m for wolkvox-token ${token}\x07\x1b]0;owned\x07\r\n${'and so on, '.repeat(400)}`;
+  return status === 200 ? json(200, { code: code(200, codeAsString), error: null, msg, data: cdr4Data(totals) }) : errorReply(400, msg, codeAsString);
+}
+
 /** HTTP 200 whose body is cut off mid-way: not parseable JSON. */
 export function truncatedJsonReply(): Reply {
   return { status: 200, contentType: JSON_TYPE, body: '{"code":200,"error":null,"msg":"5 records were found","data":{"0_5_seg":{"calls":"1' };

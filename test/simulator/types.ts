@@ -13,7 +13,13 @@ export type Fault =
   | { kind: 'tokenLimit' }
   | { kind: 'concurrency' }
   | { kind: 'invalidToken' }
-  | { kind: 'badShape' };
+  | { kind: 'badShape' }
+  /**
+   * A leaky vendor: the answer's message repeats the wolkvox-token header it was sent, in colour,
+   * with a bell and a window-title sequence, thousands of characters long; with status 200 it is
+   * the message of a report with the true figures, with 400 a refusal.
+   */
+  | { kind: 'echoToken'; status: 200 | 400 };
 
 /**
  * The shape of the synthetic traffic. `office` is the historical default (every seed keeps the

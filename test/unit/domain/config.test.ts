@@ -185,6 +185,8 @@ describe('Function: readCliEnv', () => {
     { variable: 'WOLKVOX_BASE_URL', value: 'https://u:p@host.example' },
     { variable: 'WOLKVOX_BASE_URL', value: 'ftp://host.example' },
     { variable: 'WOLKVOX_BASE_URL', value: 'http://host.example:8080' },
+    { variable: 'WOLKVOX_TOKEN', value: 'short' },
+    { variable: 'WOLKVOX_TOKEN', value: 'tok en-SECRET-123' },
     { variable: 'SETTLE_MINUTES', value: 'x' },
     { variable: 'SETTLE_MINUTES', value: '-1' },
   ])('throws a ConfigError naming $variable for "$value"', ({ variable, value }) => {
