@@ -290,8 +290,9 @@ export class SimulatorServer implements Simulator {
     const range = checkVendorRange(dateIni, dateEnd);
     if (!range.ok || this.config.vendor.answer404) return reply(errorReply(404, MESSAGES.validateDates, asString), extraDelayMs);
     const totals = rangeTotals(this.calls, dateIni, dateEnd, nowMs, this.config.reportDelayMs, this.config.vendor);
-    if (totalCalls(totals) === 0) return reply(emptyReply(this.config.emptyStyle, totals, asString), extraDelayMs);
-    return reply(cdr4Reply(totals, asString), extraDelayMs);
+    const names = this.config.vendor.intervalKeys;
+    if (totalCalls(totals) === 0) return reply(emptyReply(this.config.emptyStyle, totals, asString, names), extraDelayMs);
+    return reply(cdr4Reply(totals, asString, names), extraDelayMs);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** Public option and result types of the Wolkvox cdr_4 simulator (re-exported by index.ts). */
+import type { IntervalKey } from './synthetic-calls.ts';
 
 export type EmptyStyle = '404' | 'empty-object' | 'empty-array' | 'null' | 'zeros';
 
@@ -43,6 +44,8 @@ export interface VendorModel {
   readonly dateEnd?: 'inclusive' | 'exclusive';
   readonly countCallsAt?: 'start' | 'end';
   readonly answer404?: boolean;
+  /** How the server spells interval keys in `data` (other servers may spell them otherwise), e.g. { '0_5_seg': '__proto__' }; default: as documented. */
+  readonly intervalKeys?: Readonly<Partial<Record<IntervalKey, string>>>;
 }
 
 export interface FaultRequest {
