@@ -5,6 +5,7 @@
  * for one account and region, every stack of the deployment (resolved-template.ts). A simulation the simulator cannot run
  * (invalid policy, unknown action or resource type) fails the test instead of counting as denied.
  */
+import { readFileSync } from 'node:fs';
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -546,6 +547,37 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       // Assess
       expect(logs).toBe('Allowed');
       expect(failures).toBe('Allowed');
+    });
+  });
+
+  describe('A consumer granted read access as docs/infrastructure.md shows', () => {
+    const consumer = `arn:${PARTITION}:iam::${ACCOUNT}:role/WindowConsumer`;
+    /** The documented policy (the JSON block holding its Sid), for this deployment's bucket. */
+    const documented = (): Policy => {
+      const doc = readFileSync(new URL('../../docs/infrastructure.md', import.meta.url), 'utf8');
+      const block = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!).find((b) => b.includes('"ReadWindowAndDayObjects"'));
+      if (block === undefined) throw new Error('docs/infrastructure.md shows no consumer policy');
+      return JSON.parse(block.replaceAll('arn:aws:s3:::<DataBucketName>', t.arn(ids.dataBucket))) as Policy;
+    };
+    const as = (action: string, resource: string, context?: Record<string, string>) =>
+      decide({ principal: consumer, action, resource, identityPolicies: [documented()], resourcePolicy: policies.bucket(ids.dataBucket)!, ...(context ? { context } : {}) });
+
+    it('reads window and day objects of every operation when it follows the events', async () => {
+      // Assess
+      expect(await as('s3:GetObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)))).toBe('Allowed');
+      expect(await as('s3:GetObject', objectArn(ids.dataBucket, dailyKey('wolkvox', '0050', '2025-01-15')))).toBe('Allowed');
+      expect(await as('s3:ListBucket', t.arn(ids.dataBucket), { 's3:prefix': 'wolkvox/cdr_4/operation=0032/' })).toBe('Allowed');
+    });
+
+    it('reads neither the fetch log, the verification records nor the state when those sit beside its tables', async () => {
+      // Assess
+      for (const key of [fetchLogKey('wolkvox', '0032', W, 'f-1'), verified('0032'), checkpointKey('wolkvox', '0032'), leaseKey('wolkvox', '0050')]) {
+        expect(await as('s3:GetObject', objectArn(ids.dataBucket, key)), key).not.toBe('Allowed');
+      }
+      for (const prefix of ['wolkvox/', 'wolkvox/_state/', 'wolkvox/cdr_4_fetches/']) {
+        expect(await as('s3:ListBucket', t.arn(ids.dataBucket), { 's3:prefix': prefix }), prefix).not.toBe('Allowed');
+      }
+      expect(await as('s3:PutObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)))).not.toBe('Allowed');
     });
   });
 
