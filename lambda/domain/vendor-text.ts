@@ -55,12 +55,14 @@ export function visibleControls(text: string): string {
  * the body is kept as the parser reads it (serialized again), redacted.
  */
 export function redactor(secrets: readonly string[]): (body: string) => string {
-  const forms = [...new Set(secrets.filter((s) => s !== '').flatMap((s) => {
+  const forms = secrets.filter((s) => s !== '').flatMap((s) => {
     const json = JSON.stringify(s).slice(1, -1);
     return [s, json, json.replaceAll('/', '\\/')];
-  }))].sort((a, b) => b.length - a.length);
+  });
   if (forms.length === 0) return (body) => body;
-  const pattern = new RegExp(forms.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  // Longest first: a form that holds another is replaced whole.
+  const alternatives = [...new Set(forms)].sort((a, b) => b.length - a.length).map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(alternatives.join('|'), 'g');
   const redact = (text: string) => text.replace(pattern, REDACTED);
   return (body) => {
     const out = redact(body);

@@ -3,7 +3,6 @@ import { SecretError } from '../domain/errors.ts';
 import { putTokenCommand, READ_TOKEN, TOKEN_PATTERN } from '../domain/token.ts';
 import type { TokenProvider } from './token-provider.ts';
 
-
 /**
  * Reads the token from a secret holding either the plain token or JSON `{"token": "..."}`.
  * Errors name the secret and what is wrong with its value, never the value.

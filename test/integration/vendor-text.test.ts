@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MetricsTally } from '../../lambda/collector/ports.ts';
-import type { LambdaConfig } from '../../lambda/config.ts';
+import { readLambdaConfig } from '../../lambda/config.ts';
 import type { FetchRecord } from '../../lambda/domain/columns.ts';
 import { FETCH_TABLE, tableRoot } from '../../lambda/domain/layout.ts';
 import { MAX_VENDOR_TEXT, REDACTED } from '../../lambda/domain/vendor-text.ts';
@@ -71,20 +71,8 @@ describe('Function: handler (a vendor that echoes the token)', () => {
 
   async function scheduledRun(): Promise<{ error: unknown; log: CaptureLog; objects: Map<string, string>; prefix: string }> {
     const prefix = `echo${++runs}`;
-    const config: LambdaConfig = {
-      server: SERVER,
-      timeZone: TZ,
-      baseUrl: sim.origin,
-      prefix,
-      settleMinutes: 5,
-      requestTimeoutMs: 5_000,
-      restateAfterMinutes: 0,
-      dailyCallCap: undefined,
-      verifyAfterMinutes: 240,
-      quietFreshnessMinutes: 30,
-      tokenSecretId: SECRET_ID,
-      bucket: s3.bucket,
-    };
+    // The function's environment, read as the handler reads it.
+    const config = readLambdaConfig({ WOLKVOX_SERVER: SERVER, WOLKVOX_TOKEN_SECRET_ID: SECRET_ID, BUCKET_NAME: s3.bucket, WOLKVOX_BASE_URL: sim.origin, DATA_PREFIX: prefix, RESTATE_AFTER_MINUTES: '0', WOLKVOX_REQUEST_TIMEOUT_MS: '5000' });
     const log = new CaptureLog();
     const token = secretTokenProvider({ client: new SecretsManagerClient({ region: 'us-east-1' }), secretId: SECRET_ID });
     const handler = createHandler({
