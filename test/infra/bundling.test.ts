@@ -99,8 +99,10 @@ describe.skipIf(!HANDLER_EXISTS)('Bundling: collector asset (lambda/handler.ts)'
       },
     });
 
-    // Assess
+    // Assess: loading logs where the token goes (once per cold start), then the import resolves.
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe('function');
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('function');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l) as unknown)).toEqual([expect.objectContaining({ message: 'Wolkvox API origin', origin: 'https://wv0032.wolkvox.com', operation: '0032' })]);
   });
 });
