@@ -19,7 +19,7 @@ export function consoleLog(verbose: boolean, write: (text: string) => void, isTt
     if (!verbose && message === FAILED_CALL) {
       // Non-transient failures are the summary's to tell, once.
       if (extra?.retryable !== true) return;
-      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${cleanText(String(extra.message), 160)}\n`);
+      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${cleanText(String(extra.error_message), 160)}\n`);
       return;
     }
     const details = extra && Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';

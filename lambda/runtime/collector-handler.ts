@@ -83,7 +83,7 @@ export function createHandler(deps: HandlerDeps) {
       ).catch((error: unknown) => {
         if (!(error instanceof LeaseHeldError)) throw error;
         // A CLI run on the same bucket is working: not a failure; live windows are caught up once it is done.
-        deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { message: error.message });
+        deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { error_message: error.message });
         return undefined;
       });
       if (report === undefined) return { ...lambdaResultOf(idleReport('done')), stopReason: 'lease-held' };
@@ -98,7 +98,8 @@ export function createHandler(deps: HandlerDeps) {
     } catch (error) {
       deps.log.error('run failed', {
         error_class: error instanceof Error ? error.name : 'UnknownError',
-        message: error instanceof Error ? error.message : String(error),
+        // Not `message`: that is the line's own (Powertools keeps the line's, and the error's is lost).
+        error_message: error instanceof Error ? error.message : String(error),
         retryable: error instanceof CollectorError ? error.retryable : undefined,
       });
       throw error;
