@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { MAX_BACKFILL_DAYS } from '../lambda/domain/backfill-bounds.ts';
 import { READ_TOKEN } from '../lambda/domain/token.ts';
 import { backfillCommand, putResourcePolicyCommand, tailLogsCommand } from './commands.ts';
 import type { OperationConfig } from './config.ts';
@@ -35,6 +36,6 @@ export function addOperationOutputs(scope: Construct, op: OperationConfig, colle
   });
   new CfnOutput(scope, `BackfillCommand${suffix}`, {
     value: backfillCommand(collector.function.functionName, Aws.REGION, firstDay, op.timezone),
-    description: `Queues the history of operation ${op.server} from wolkvox:firstDay (${firstDay}) to now; run it after the first scheduled run`,
+    description: `Queues the history of operation ${op.server} from wolkvox:firstDay (${firstDay}) to now; run it after the first scheduled run. A request covers at most ${MAX_BACKFILL_DAYS} days: further back, send it in parts (docs/infrastructure.md, step 8)`,
   });
 }

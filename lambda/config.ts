@@ -1,5 +1,6 @@
 // zod/mini: the classic API is ~440 KB in the bundle, mini ~20 KB (cold start, issue 5).
 import * as z from 'zod/mini';
+import { parseDay } from './domain/day.ts';
 import { ConfigError } from './domain/errors.ts';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
 import { LAMBDA_ENV } from './domain/metrics.ts';
@@ -65,6 +66,8 @@ const baseUrl = z.pipe(
 const intText = (min: number, max: number) =>
   z.pipe(z.string().check(z.regex(/^-?\d+$/, 'must be a whole number')), z.transform(Number)).check(z.refine((n: number) => n >= min && n <= max, `must be between ${min} and ${max}`));
 const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.\'()- joined by "/" (no "*" or "?": IAM would read them as wildcards)'));
+/** wolkvox:firstDay as the stack passes it: a calendar date, where no backfill request may start before. */
+const firstDay = z.string().check(z.refine((d) => parseDay(d) !== undefined, 'must be a calendar date YYYY-MM-DD (wolkvox:firstDay): no backfill request starts before it'));
 const bucket = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
 
 const sharedEnv = {
@@ -84,6 +87,9 @@ const lambdaEnvSchema = z.object({
   ...sharedEnv,
   [LAMBDA_ENV.tokenSecretId]: z.string().check(z.minLength(1, 'must name the Secrets Manager secret holding the token')),
   [LAMBDA_ENV.bucket]: bucket,
+  // Required in Lambda (the stack sets it from wolkvox:firstDay); the CLI does not read it:
+  // its ranges are run by whoever holds the bucket's credentials and the token.
+  [LAMBDA_ENV.firstDay]: firstDay,
 });
 
 const cliEnvSchema = z.object({
@@ -95,6 +101,8 @@ const cliEnvSchema = z.object({
 export interface LambdaConfig extends CollectorSettings {
   readonly tokenSecretId: string;
   readonly bucket: string;
+  /** The operation's first day (`YYYY-MM-DD`, wolkvox:firstDay): a backfill request may not start before it. */
+  readonly firstDay: string;
 }
 
 export interface CliEnvConfig extends Omit<CollectorSettings, 'server' | 'baseUrl'> {
@@ -139,6 +147,7 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
     tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
     bucket: e.BUCKET_NAME,
+    firstDay: e.FIRST_DAY,
   };
 }
 

@@ -33,6 +33,8 @@ export interface CollectorFunctionProps {
   readonly server: string;
   /** IANA time zone of the operation wall clock. */
   readonly timezone: string;
+  /** wolkvox:firstDay, `YYYY-MM-DD` (FIRST_DAY): the function refuses a backfill request that starts before it. */
+  readonly firstDay: string;
   /**
    * Name of an existing secret holding the token (plain string or `{"token": "..."}`).
    * @default - a new, empty secret is created; fill it with the command in `putSecretValueCommand`
@@ -232,6 +234,7 @@ export class CollectorFunction extends Construct {
       [LAMBDA_ENV.tokenSecretId]: this.secretId,
       [LAMBDA_ENV.bucket]: props.bucket.bucketName,
       [LAMBDA_ENV.prefix]: props.prefix,
+      [LAMBDA_ENV.firstDay]: props.firstDay,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };

@@ -56,11 +56,12 @@ export interface OperationSharedResources {
   readonly handlerEntry?: string | undefined;
 }
 
-/** The collector function's props of an operation, wherever it is built. */
-export function collectorFunctionProps(op: OperationConfig, shared: OperationSharedResources): CollectorFunctionProps {
+/** The collector function's props of an operation, wherever it is built; `firstDay` is wolkvox:firstDay. */
+export function collectorFunctionProps(op: OperationConfig, shared: OperationSharedResources, firstDay: string): CollectorFunctionProps {
   return {
     server: op.server,
     timezone: op.timezone,
+    firstDay,
     ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
     ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
     ...(op.restateAfterMinutes !== undefined ? { restateAfterMinutes: op.restateAfterMinutes } : {}),
@@ -200,7 +201,7 @@ export class CollectorPipeline extends Construct {
    * that its logical ids, and with them its secret (and token), role, function and rule, stay.
    */
   private addMainStackOperation(op: OperationConfig): MainStackOperation {
-    const collector = new CollectorFunction(this, `Collector-${op.server}`, collectorFunctionProps(op, this.shared));
+    const collector = new CollectorFunction(this, `Collector-${op.server}`, collectorFunctionProps(op, this.shared, this.config.firstDay));
     // Its own log group from before the shared one: kept, so that an upgrade deletes none of its
     // runs' logs (they expire with its retention); the function now logs to the shared group.
     new LogGroup(collector, 'LogGroup', { retention: this.config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });

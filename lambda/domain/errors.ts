@@ -23,6 +23,15 @@ export class ConfigError extends CollectorError {
   readonly retryable = false;
 }
 
+/**
+ * A backfill request outside its bounds (before the operation's first day, after now, longer
+ * than the longest span, or one job too many in the queue): refused before any API call, and
+ * the same request is refused again, so nothing to retry.
+ */
+export class BackfillRefusedError extends CollectorError {
+  readonly retryable = false;
+}
+
 /** The token secret is missing, empty or malformed. */
 export class SecretError extends CollectorError {
   readonly retryable = false;

@@ -94,6 +94,7 @@ describe.skipIf(!HANDLER_EXISTS)('Bundling: collector asset (lambda/handler.ts)'
         WOLKVOX_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf',
         BUCKET_NAME: 'wolkvox-test-bucket',
         DATA_PREFIX: 'wolkvox',
+        FIRST_DAY: '2026-10-01',
         POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
         POWERTOOLS_METRICS_NAMESPACE: 'WolkvoxCollector',
       },

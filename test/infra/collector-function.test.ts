@@ -18,6 +18,7 @@ function synth(overrides: Partial<CollectorFunctionProps> = {}) {
   const collector = new CollectorFunction(stack, 'Collector', {
     server: '0032',
     timezone: 'America/Bogota',
+    firstDay: '2026-10-01',
     bucket,
     prefix: 'wolkvox',
     failureQueue: queue,
@@ -80,6 +81,7 @@ describe('Construct: CollectorFunction', () => {
       [LAMBDA_ENV.tokenSecretId]: { Ref: logicalId(collector.secret) },
       [LAMBDA_ENV.bucket]: { Ref: logicalId(bucket) },
       [LAMBDA_ENV.prefix]: 'wolkvox',
+      [LAMBDA_ENV.firstDay]: '2026-10-01',
       [LAMBDA_ENV.settleMinutes]: '7',
       [LAMBDA_ENV.restateAfterMinutes]: '90',
       [LAMBDA_ENV.dailyCallCap]: '900',

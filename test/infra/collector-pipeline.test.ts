@@ -4,6 +4,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
+import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { logQueries } from '../../infra/log-queries.ts';
 import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType } from './helpers.ts';
@@ -156,6 +157,16 @@ describe('Construct: CollectorPipeline', () => {
     // Assess
     const ranges = resourcesOfType(template, 'AWS::Glue::Table').map(([, p]) => (p.TableInput as { Parameters: Record<string, string> }).Parameters['projection.dt.range']);
     expect(ranges).toEqual(['2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS', '2025-03-01,NOW+1DAYS']);
+  });
+
+  it('tells every collector function the configured first day as FIRST_DAY, in the main stack and in operation stacks, when wolkvox:firstDay is set', () => {
+    // Act
+    const b = buildStack({ context: { [CONTEXT_KEYS.firstDay]: '2025-03-01', [CONTEXT_KEYS.operations]: [{ server: '0032', mainStack: true }, { server: '0045' }] } });
+
+    // Assess: the function refuses a backfill request that starts before it (lambda-event.ts).
+    const [[, main] = ['', {}]] = resourcesOfType(b.template, 'AWS::Lambda::Function');
+    expect((main.Environment as { Variables: Record<string, unknown> }).Variables[LAMBDA_ENV.firstDay]).toBe('2025-03-01');
+    expect(functionEnvironment(b, '0045')[LAMBDA_ENV.firstDay]).toBe('2025-03-01');
   });
 
   it('routes only data objects to the target when a consumer subscribes with onWindowCollected', () => {

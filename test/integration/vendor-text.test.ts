@@ -72,7 +72,7 @@ describe('Function: handler (a vendor that echoes the token)', () => {
   async function scheduledRun(): Promise<{ error: unknown; log: CaptureLog; objects: Map<string, string>; prefix: string }> {
     const prefix = `echo${++runs}`;
     // The function's environment, read as the handler reads it.
-    const config = readLambdaConfig({ WOLKVOX_SERVER: SERVER, WOLKVOX_TOKEN_SECRET_ID: SECRET_ID, BUCKET_NAME: s3.bucket, WOLKVOX_BASE_URL: sim.origin, DATA_PREFIX: prefix, RESTATE_AFTER_MINUTES: '0', WOLKVOX_REQUEST_TIMEOUT_MS: '5000' });
+    const config = readLambdaConfig({ WOLKVOX_SERVER: SERVER, WOLKVOX_TOKEN_SECRET_ID: SECRET_ID, BUCKET_NAME: s3.bucket, WOLKVOX_BASE_URL: sim.origin, DATA_PREFIX: prefix, RESTATE_AFTER_MINUTES: '0', WOLKVOX_REQUEST_TIMEOUT_MS: '5000', FIRST_DAY: '2026-10-01' });
     const log = new CaptureLog();
     const token = secretTokenProvider({ client: new SecretsManagerClient({ region: 'us-east-1' }), secretId: SECRET_ID });
     const handler = createHandler({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEZONE, defaultBaseUrl, readCliEnv, readLambdaConfig } from '../../../lambda/config.ts';
 import { ConfigError } from '../../../lambda/domain/errors.ts';
 
-const LAMBDA_MINIMUM = { WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/token', BUCKET_NAME: 'my-bucket' };
+const LAMBDA_MINIMUM = { WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/token', BUCKET_NAME: 'my-bucket', FIRST_DAY: '2026-10-01' };
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -33,6 +33,7 @@ describe('Function: readLambdaConfig', () => {
       quietFreshnessMinutes: 30,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
+      firstDay: '2026-10-01',
     });
     expect(DEFAULT_TIMEZONE).toBe('America/Bogota');
   });
@@ -126,7 +127,7 @@ describe('Function: readLambdaConfig', () => {
     expect(config.baseUrl).toBe(origin);
   });
 
-  it.each(['BUCKET_NAME', 'WOLKVOX_SERVER', 'WOLKVOX_TOKEN_SECRET_ID'])('throws a ConfigError saying %s is required when it is missing', (variable) => {
+  it.each(['BUCKET_NAME', 'WOLKVOX_SERVER', 'WOLKVOX_TOKEN_SECRET_ID', 'FIRST_DAY'])('throws a ConfigError saying %s is required when it is missing', (variable) => {
     // Prepare
     const env: Record<string, string | undefined> = { ...LAMBDA_MINIMUM };
     delete env[variable];
@@ -136,6 +137,14 @@ describe('Function: readLambdaConfig', () => {
 
     // Assess
     expect(error.message).toContain(`${variable}: is required`);
+  });
+
+  it.each(['2026-02-30', '1/10/2026', '2026-10-01 00:00'])('throws a ConfigError naming FIRST_DAY when it is "%s", not a calendar date', (value) => {
+    // Act
+    const error = configError(() => readLambdaConfig({ ...LAMBDA_MINIMUM, FIRST_DAY: value }));
+
+    // Assess
+    expect(error.message).toContain('FIRST_DAY: must be a calendar date YYYY-MM-DD (wolkvox:firstDay)');
   });
 
   it('names every bad variable in one message', () => {
@@ -166,6 +175,15 @@ describe('Function: readCliEnv', () => {
       quietFreshnessMinutes: 30,
       token: undefined,
     });
+  });
+
+  it('does without FIRST_DAY, which only the Lambda reads, when it is unset or not a date', () => {
+    // Act: a CLI range is run by whoever holds the bucket and the token; it has no first day to keep to.
+    const act = () => [readCliEnv({}), readCliEnv({ FIRST_DAY: 'not a date' })];
+
+    // Assess
+    expect(act).not.toThrow();
+    expect(act()[1]).not.toHaveProperty('firstDay');
   });
 
   it('reads the server and token and normalises the base URL to an origin', () => {
