@@ -24,6 +24,7 @@ const LAMBDA_ENV = {
   WOLKVOX_SERVER: '0032',
   WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/0032',
   BUCKET_NAME: 'bench-bucket',
+  FIRST_DAY: '2026-10-01',
   POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
 };
 

@@ -117,6 +117,7 @@ export async function benchHandlerTelemetry(restateAfterMinutes: number, hours =
     quietFreshnessMinutes: 30,
     tokenSecretId: 'bench',
     bucket: 'bench',
+    firstDay: '2026-10-01',
   };
   // Lambda sets a trace id for every invocation and Powertools logs it on every line.
   const saved = process.env._X_AMZN_TRACE_ID;

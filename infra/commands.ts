@@ -23,6 +23,15 @@ export function backfillCommand(functionName: string, region: string, firstDay: 
   return `aws lambda invoke --region ${region} --function-name ${functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload "${payload}" /dev/null`;
 }
 
+/**
+ * Sets a secret's resource policy (`policyJson`, which holds no single quote: ARNs and policy
+ * keywords only). `--block-public-policy` has Secrets Manager refuse a policy that would grant
+ * access outside the account.
+ */
+export function putResourcePolicyCommand(secretId: string, region: string, policyJson: string): string {
+  return `aws secretsmanager put-resource-policy --region ${region} --secret-id ${secretId} --block-public-policy --resource-policy '${policyJson}'`;
+}
+
 /** Follows the collectors' log group: every operation's lines, or one operation's (each line names it). */
 export function tailLogsCommand(logGroupName: string, region: string, operation?: string): string {
   const only = operation !== undefined ? ` --filter-pattern '{ $.operation = "${operation}" }'` : '';

@@ -10,7 +10,7 @@
  * `wolkvox:operations` as a JSON string. Errors name the offending context key and path.
  */
 import { z } from 'zod';
-import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from '../lambda/domain/layout.ts';
+import { DEFAULT_PREFIX, IAM_PATTERN_CHARACTERS, PREFIX_PATTERN, SERVER_PATTERN } from '../lambda/domain/layout.ts';
 import { isValidTimeZone } from '../lambda/domain/wall-clock.ts';
 import { inMainStack, MAX_STACK_NAME_LENGTH, operationStackName } from './placement.ts';
 
@@ -98,6 +98,25 @@ function firstDaySchema(now: Date) {
               : undefined;
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: d });
     });
+}
+
+/** `wolkvox:prefix`: one message, the first problem found, so that a `*` is told why it is refused. */
+function prefixSchema() {
+  return z.string().superRefine((p, ctx) => {
+    const problem =
+      // The collector treats an empty DATA_PREFIX as unset and falls back to its default prefix,
+      // so an empty prefix here would point Athena and the IAM policy at the wrong keys.
+      p === ''
+        ? 'must not be empty (the collector reads an empty DATA_PREFIX as unset)'
+        : IAM_PATTERN_CHARACTERS.test(p)
+          ? `must not contain ${JSON.stringify(IAM_PATTERN_CHARACTERS.exec(p)?.[0])}: the prefix is part of the collector roles' resource ARNs, where IAM reads * and ? as wildcards (over other operations' keys) and \${…} as a policy variable`
+          : p.split('/').some((s) => s === '.' || s === '..')
+            ? 'must not contain "." or ".." segments'
+            : !PREFIX_PATTERN.test(p)
+              ? 'must be S3-safe path segments separated by "/" (letters, digits and !_.\'()-; no leading/trailing slash, no "=")'
+              : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: p });
+  });
 }
 
 const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap', 'mainStack'] as const;
@@ -198,14 +217,7 @@ export function configSchema(now: Date = new Date()) {
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name (letter first, then letters, digits, hyphens)')
       .default(DEFAULTS.stackName),
-    [CONTEXT_KEYS.prefix]: z
-      .string()
-      // The collector treats an empty DATA_PREFIX as unset and falls back to its default prefix,
-      // so an empty prefix here would point Athena and the IAM policy at the wrong keys.
-      .min(1, 'must not be empty (the collector reads an empty DATA_PREFIX as unset)')
-      .regex(PREFIX_PATTERN, 'must be S3-safe path segments separated by "/" (no leading/trailing slash, no "=")')
-      .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain "." or ".." segments' })
-      .default(DEFAULTS.prefix),
+    [CONTEXT_KEYS.prefix]: prefixSchema().default(DEFAULTS.prefix),
     [CONTEXT_KEYS.databaseName]: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be a Glue database name (lower-case letter first, then a-z, 0-9, _)')

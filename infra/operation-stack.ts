@@ -10,7 +10,7 @@ export interface OperationStackProps extends StackProps {
   readonly operation: OperationConfig;
   /** The main stack's parts the collector uses (CollectorPipeline.shared); they must include the schedule group. */
   readonly shared: OperationSharedResources;
-  /** wolkvox:firstDay, where the backfill command starts. */
+  /** wolkvox:firstDay: where the backfill command starts, and before which the function refuses a backfill (FIRST_DAY). */
   readonly firstDay: string;
 }
 
@@ -31,7 +31,7 @@ export class OperationStack extends Stack {
     this.operation = operation;
     const group = shared.scheduleGroup;
     if (group === undefined) throw new Error(`operation ${operation.server} has a stack of its own, but the main stack made no schedule group`);
-    this.collector = new CollectorFunction(this, 'Collector', collectorFunctionProps(operation, shared));
+    this.collector = new CollectorFunction(this, 'Collector', collectorFunctionProps(operation, shared, props.firstDay));
     this.schedule = new CollectorScheduler(this, 'Schedule', {
       function: this.collector.function,
       name: operation.server,

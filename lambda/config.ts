@@ -1,8 +1,10 @@
 // zod/mini: the classic API is ~440 KB in the bundle, mini ~20 KB (cold start, issue 5).
 import * as z from 'zod/mini';
+import { parseDay } from './domain/day.ts';
 import { ConfigError } from './domain/errors.ts';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
 import { LAMBDA_ENV } from './domain/metrics.ts';
+import { TOKEN_PATTERN } from './domain/token.ts';
 import { canonicalTimeZone, isValidTimeZone } from './domain/wall-clock.ts';
 
 /** Settings shared by the Lambda and the CLI, read once at start and typed inside. */
@@ -38,20 +40,34 @@ function parseOrigin(text: string): URL | undefined {
     return undefined;
   }
 }
+/**
+ * Hosts plain http may reach: the token header must never cross a network in clear, so http
+ * is for a simulator on this machine only. URL has already normalised the host (127.1 and
+ * 0x7f.0.0.1 read as 127.0.0.1, LOCALHOST as localhost, IPv6 in brackets).
+ */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
 const baseUrl = z.pipe(
   z.string().check(
-    z.refine((u) => parseOrigin(u) !== undefined, 'must be an http(s) origin such as http://127.0.0.1:8080'),
+    z.refine((u) => parseOrigin(u) !== undefined, 'must be an http(s) origin such as https://wv0032.wolkvox.com'),
     z.refine((u) => {
       const url = parseOrigin(u);
       return !url || (url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password);
     }, 'must be an origin only: scheme, host and port, no path, query or credentials'),
+    z.refine((u) => {
+      const url = parseOrigin(u);
+      return !url || url.protocol === 'https:' || isLoopbackHost(url.hostname);
+    }, 'must be https://, or http:// to a loopback address (127.0.0.1, [::1], localhost) such as a simulator: the token header must not cross a network in clear'),
   ),
   z.transform((u: string) => new URL(u).origin),
 );
 // A sign is read, so that -3 is told it is out of range rather than not a number.
 const intText = (min: number, max: number) =>
   z.pipe(z.string().check(z.regex(/^-?\d+$/, 'must be a whole number')), z.transform(Number)).check(z.refine((n: number) => n >= min && n <= max, `must be between ${min} and ${max}`));
-const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.*\'()- joined by "/"'));
+const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.\'()- joined by "/" (no "*" or "?": IAM would read them as wildcards)'));
+/** wolkvox:firstDay as the stack passes it: a calendar date, where no backfill request may start before. */
+const firstDay = z.string().check(z.refine((d) => parseDay(d) !== undefined, 'must be a calendar date YYYY-MM-DD (wolkvox:firstDay): no backfill request starts before it'));
 const bucket = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
 
 const sharedEnv = {
@@ -71,17 +87,22 @@ const lambdaEnvSchema = z.object({
   ...sharedEnv,
   [LAMBDA_ENV.tokenSecretId]: z.string().check(z.minLength(1, 'must name the Secrets Manager secret holding the token')),
   [LAMBDA_ENV.bucket]: bucket,
+  // Required in Lambda (the stack sets it from wolkvox:firstDay); the CLI does not read it:
+  // its ranges are run by whoever holds the bucket's credentials and the token.
+  [LAMBDA_ENV.firstDay]: firstDay,
 });
 
 const cliEnvSchema = z.object({
   ...sharedEnv,
   [LAMBDA_ENV.server]: z.optional(server),
-  WOLKVOX_TOKEN: z.optional(z.string()),
+  WOLKVOX_TOKEN: z.optional(z.string().check(z.regex(TOKEN_PATTERN, 'must be the API token: 8-4096 visible ASCII characters, no spaces'))),
 });
 
 export interface LambdaConfig extends CollectorSettings {
   readonly tokenSecretId: string;
   readonly bucket: string;
+  /** The operation's first day (`YYYY-MM-DD`, wolkvox:firstDay): a backfill request may not start before it. */
+  readonly firstDay: string;
 }
 
 export interface CliEnvConfig extends Omit<CollectorSettings, 'server' | 'baseUrl'> {
@@ -126,6 +147,7 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
     tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
     bucket: e.BUCKET_NAME,
+    firstDay: e.FIRST_DAY,
   };
 }
 

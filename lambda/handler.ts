@@ -14,6 +14,9 @@ import { secretTokenProvider } from './wolkvox/secret-token.ts';
 const config = readLambdaConfig(process.env);
 // The cap rides on every run-figures line, so the dashboard can draw it next to the day's calls.
 const { log, metrics } = lambdaTelemetry(config.server, config.dailyCallCap !== undefined ? { daily_call_cap: config.dailyCallCap } : {});
+// Once per cold start: where this container sends the token (WOLKVOX_BASE_URL, when set, is
+// https or loopback http only: config.ts), so an override shows in the logs before any call.
+log.info('Wolkvox API origin', { origin: config.baseUrl });
 const token = secretTokenProvider({ client: secretsClient(), secretId: config.tokenSecretId });
 
 export const handler = createHandler({

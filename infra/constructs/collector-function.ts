@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,6 +13,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { checkpointKey, DAILY_TABLE, DATA_TABLE, FETCH_TABLE, tableRoot, VERIFICATION_TABLE } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambda/domain/metrics.ts';
+import { putTokenCommand } from '../../lambda/domain/token.ts';
 import { BUNDLE, CREDENTIALS_ALIAS, ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Root of the repository (holds package-lock.json), the project root of the bundle. */
@@ -32,6 +33,8 @@ export interface CollectorFunctionProps {
   readonly server: string;
   /** IANA time zone of the operation wall clock. */
   readonly timezone: string;
+  /** wolkvox:firstDay, `YYYY-MM-DD` (FIRST_DAY): the function refuses a backfill request that starts before it. */
+  readonly firstDay: string;
   /**
    * Name of an existing secret holding the token (plain string or `{"token": "..."}`).
    * @default - a new, empty secret is created; fill it with the command in `putSecretValueCommand`
@@ -117,6 +120,25 @@ export function operationPrefixes(prefix: string, server: string): OperationPref
   };
 }
 
+/**
+ * The token secret's resource policy: GetSecretValue is denied to every principal but the
+ * operation's collector role and the account's root user (break-glass). A principal of the account
+ * granted `secretsmanager:GetSecretValue` on `*` (another operation's collector, a broad admin or
+ * read-only role) then cannot read the token; an explicit deny wins over any allow. Only reading is
+ * denied: putting a value, describing and deleting the secret, and changing this policy stay with
+ * the account's IAM policies (CloudFormation must still update and delete the secret).
+ */
+export function tokenReadersOnlyStatement(collectorRoleArn: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'OnlyItsCollectorReadsTheToken',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: ['*'],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': [collectorRoleArn, `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`] } },
+  });
+}
+
 /** S3 object actions of the collector on its own prefixes: conditional writes (If-None-Match, If-Match) need nothing beyond PutObject. */
 export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
 
@@ -134,8 +156,14 @@ export class CollectorFunction extends Construct {
   readonly secretCreated: boolean;
   /** Value of WOLKVOX_TOKEN_SECRET_ID: the secret's ARN when created here, its name when imported. */
   readonly secretId: string;
-  /** Shell command that stores the token (read from $WOLKVOX_TOKEN) in the secret. */
+  /** Shell command that stores the token (from $WOLKVOX_TOKEN, on standard input) in the secret. */
   readonly putSecretValueCommand: string;
+  /**
+   * The resource policy of the token secret ({@link tokenReadersOnlyStatement}): set on a created
+   * secret; an imported one is not this stack's to change, so its owner applies it
+   * (`TokenSecretPolicyCommand<server>`).
+   */
+  readonly secretPolicy: PolicyDocument;
   /** The function's timeout. */
   readonly timeout: Duration;
 
@@ -171,7 +199,7 @@ export class CollectorFunction extends Construct {
       this.secretCreated = true;
       this.secretId = secret.secretArn;
     }
-    this.putSecretValueCommand = `aws secretsmanager put-secret-value --region ${Aws.REGION} --secret-id ${this.secretId} --secret-string "$WOLKVOX_TOKEN"`;
+    this.putSecretValueCommand = putTokenCommand(this.secretId, Aws.REGION);
 
     this.logGroup = props.logGroup;
 
@@ -182,6 +210,9 @@ export class CollectorFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.secret.grantRead(this.role);
+    const onlyItsReaders = tokenReadersOnlyStatement(this.role.roleArn);
+    this.secretPolicy = new PolicyDocument({ statements: [onlyItsReaders] });
+    if (this.secretCreated) this.secret.addToResourcePolicy(onlyItsReaders);
     const prefixes = Object.values(operationPrefixes(props.prefix, server));
     const objectArns = prefixes.map((p) => props.bucket.arnForObjects(`${p}*`));
     // No DeleteObject: the collector never deletes (its lease is given back by a conditional
@@ -203,6 +234,7 @@ export class CollectorFunction extends Construct {
       [LAMBDA_ENV.tokenSecretId]: this.secretId,
       [LAMBDA_ENV.bucket]: props.bucket.bucketName,
       [LAMBDA_ENV.prefix]: props.prefix,
+      [LAMBDA_ENV.firstDay]: props.firstDay,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };

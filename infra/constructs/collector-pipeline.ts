@@ -56,11 +56,12 @@ export interface OperationSharedResources {
   readonly handlerEntry?: string | undefined;
 }
 
-/** The collector function's props of an operation, wherever it is built. */
-export function collectorFunctionProps(op: OperationConfig, shared: OperationSharedResources): CollectorFunctionProps {
+/** The collector function's props of an operation, wherever it is built; `firstDay` is wolkvox:firstDay. */
+export function collectorFunctionProps(op: OperationConfig, shared: OperationSharedResources, firstDay: string): CollectorFunctionProps {
   return {
     server: op.server,
     timezone: op.timezone,
+    firstDay,
     ...(op.tokenSecretName !== undefined ? { tokenSecretName: op.tokenSecretName } : {}),
     ...(op.settleMinutes !== undefined ? { settleMinutes: op.settleMinutes } : {}),
     ...(op.restateAfterMinutes !== undefined ? { restateAfterMinutes: op.restateAfterMinutes } : {}),
@@ -200,7 +201,7 @@ export class CollectorPipeline extends Construct {
    * that its logical ids, and with them its secret (and token), role, function and rule, stay.
    */
   private addMainStackOperation(op: OperationConfig): MainStackOperation {
-    const collector = new CollectorFunction(this, `Collector-${op.server}`, collectorFunctionProps(op, this.shared));
+    const collector = new CollectorFunction(this, `Collector-${op.server}`, collectorFunctionProps(op, this.shared, this.config.firstDay));
     // Its own log group from before the shared one: kept, so that an upgrade deletes none of its
     // runs' logs (they expire with its retention); the function now logs to the shared group.
     new LogGroup(collector, 'LogGroup', { retention: this.config.logRetentionDays, removalPolicy: RemovalPolicy.DESTROY });
@@ -269,8 +270,9 @@ export class CollectorPipeline extends Construct {
   dayVerifiedPattern(operation?: string): EventPattern {
     const pattern = this.objectCreatedPattern(VERIFICATION_TABLE, operation);
     // The status leads the file name, but the day folder lies between the table and the file, so a
-    // prefix cannot reach it: a wildcard does. Fixed parts are escaped, since a prefix may hold `*`.
-    const folder = `${escapeWildcard(tableRoot(this.config.prefix, VERIFICATION_TABLE))}operation=${operation !== undefined ? escapeWildcard(operation) : '*'}/`;
+    // prefix cannot reach it: a wildcard does. Its fixed parts need no escape: neither the prefix
+    // nor a server may hold `*` or `\` (config.ts, PREFIX_PATTERN and SERVER_PATTERN).
+    const folder = `${tableRoot(this.config.prefix, VERIFICATION_TABLE)}operation=${operation ?? '*'}/`;
     return { ...pattern, detail: { ...pattern.detail, object: { key: [{ wildcard: `${folder}dt=*/verified-*` }] } } };
   }
 
@@ -309,9 +311,4 @@ export class CollectorPipeline extends Construct {
 
 function eventBridgeJson(p: EventPattern): Record<string, unknown> {
   return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
-}
-
-/** Literal text inside an EventBridge wildcard: `*` and `\` are its only special characters. */
-function escapeWildcard(text: string): string {
-  return text.replace(/[\\*]/g, '\\$&');
 }

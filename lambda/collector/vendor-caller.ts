@@ -141,7 +141,7 @@ export class VendorCaller {
     }
     if (!outcome.ok) {
       deps.metrics.count(METRIC.fetchFailures, 1);
-      deps.log.warn('cdr_4 request failed', { ...dates, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, message: outcome.error.message, http_status: outcome.meta.httpStatus });
+      deps.log.warn('cdr_4 request failed', { ...dates, error_class: errorClass(outcome.error), retryable: outcome.error.retryable, error_message: outcome.error.message, http_status: outcome.meta.httpStatus });
     }
     return outcome;
   }

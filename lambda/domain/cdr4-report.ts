@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { WolkvoxBadJsonError, WolkvoxResponseError, type ErrorContext } from './errors.ts';
 import { intervalBounds } from './interval-key.ts';
 import { parseVendorNumber } from './vendor-number.ts';
+import { cleanText, vendorText } from './vendor-text.ts';
 import { classifyVendorFailure, isNoRecordsAnswer } from './vendor-errors.ts';
 
 /** One interval of the report, figures parsed; `key` is exactly what the API sent. */
@@ -42,14 +43,11 @@ const figuresSchema = z.looseObject({
 
 const NAME_FIELDS = ['interval', 'INTERVAL', 'Interval', 'name', 'range', 'key'] as const;
 
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
 /**
  * Reads a cdr_4 answer. Returns the intervals (possibly none) for a collected window and
- * throws a classified WolkvoxError for anything the vendor meant as a failure.
+ * throws a classified WolkvoxError for anything the vendor meant as a failure. Every text of the
+ * vendor's that leaves here (its message and code, an error page, an interval key in a warning)
+ * is cleaned and cut first (vendor-text.ts); the body itself comes without the token (the client).
  */
 export function parseCdr4Response(httpStatus: number, body: string, context: ErrorContext = {}): ParsedReport {
   let json: unknown;
@@ -57,7 +55,7 @@ export function parseCdr4Response(httpStatus: number, body: string, context: Err
     json = JSON.parse(body);
   } catch (cause) {
     if (httpStatus !== 200) {
-      const said = body.trim().slice(0, 200);
+      const said = cleanText(body);
       if (isNoRecordsAnswer(httpStatus, said)) return { kind: 'empty', intervals: [], vendorCode: null, vendorMsg: said, warnings: [] };
       throw classifyVendorFailure(httpStatus, said, context);
     }
@@ -68,17 +66,17 @@ export function parseCdr4Response(httpStatus: number, body: string, context: Err
   if (!envelope.success) {
     if (httpStatus !== 200) {
       // Some error bodies are a bare JSON string holding the vendor's message.
-      const said = typeof json === 'string' ? json.trim().slice(0, 200) : '';
+      const said = typeof json === 'string' ? cleanText(json) : '';
       if (isNoRecordsAnswer(httpStatus, said)) return { kind: 'empty', intervals: [], vendorCode: null, vendorMsg: said, warnings: [] };
       throw classifyVendorFailure(httpStatus, said, context);
     }
-    throw new WolkvoxResponseError(`Wolkvox answered with JSON that is not an object: ${body.slice(0, 80)}`, { httpStatus, context });
+    throw new WolkvoxResponseError(`Wolkvox answered with JSON that is not an object: ${cleanText(body, 80)}`, { httpStatus, context });
   }
   const { code, error, msg, message, data } = envelope.data;
-  const vendorCode = code === null || code === undefined ? null : String(code);
-  const vendorMsg = text(msg) ?? text(message) ?? text(error);
+  const vendorCode = vendorText(code, 40);
+  const vendorMsg = vendorText(msg) ?? vendorText(message) ?? vendorText(error);
   // The vendor often repeats one text in `error` and `msg`: say it once.
-  const said = [...new Set([text(error), text(msg), text(message)].filter((s): s is string => !!s && s.trim() !== '').map((s) => s.trim()))].join(' ');
+  const said = cleanText([...new Set([error, msg, message].map((t) => vendorText(t)).filter((s): s is string => !!s))].join(' '));
 
   const bodyCode = vendorCode !== null && /^\s*\d+\s*$/.test(vendorCode) ? Number(vendorCode) : null;
   const status = httpStatus !== 200 ? httpStatus : bodyCode !== null && bodyCode !== 200 ? bodyCode : 200;
@@ -87,7 +85,7 @@ export function parseCdr4Response(httpStatus: number, body: string, context: Err
     throw classifyVendorFailure(status, said, context);
   }
   if (vendorCode !== null && bodyCode === null) {
-    throw new WolkvoxResponseError(`Wolkvox body code is not a number: ${JSON.stringify(vendorCode.slice(0, 40))}`, { httpStatus, vendorMessage: vendorMsg, context });
+    throw new WolkvoxResponseError(`Wolkvox body code is not a number: ${JSON.stringify(vendorCode)}`, { httpStatus, vendorMessage: vendorMsg, context });
   }
 
   const warnings: string[] = [];
@@ -120,16 +118,18 @@ function dataEntries(data: unknown, warnings: string[], httpStatus: number, vend
 
 function toInterval(key: string, value: unknown, warnings: string[]): ReportInterval {
   const { min, max } = intervalBounds(key);
+  // The key is kept exactly as sent in the rows; in a warning, a cleaned one does.
+  const named = cleanText(key, 80);
   const figures = figuresSchema.safeParse(value);
   if (!figures.success) {
-    warnings.push(`${key}: value is not an object of figures`);
+    warnings.push(`${named}: value is not an object of figures`);
     return { key, minSeconds: min, maxSeconds: max, calls: null, minutes: null, cost: null, percentage: null };
   }
   const read = (field: 'calls' | 'minutes' | 'cost' | 'percentage'): number | null => {
     const parsed = parseVendorNumber(figures.data[field]);
-    if (parsed.warning) warnings.push(`${key}.${field}: ${parsed.warning}`);
+    if (parsed.warning) warnings.push(`${named}.${field}: ${parsed.warning}`);
     return parsed.value;
   };
-  if (min === null) warnings.push(`${key}: unknown interval key, bounds left null`);
+  if (min === null) warnings.push(`${named}: unknown interval key, bounds left null`);
   return { key, minSeconds: min, maxSeconds: max, calls: read('calls'), minutes: read('minutes'), cost: read('cost'), percentage: read('percentage') };
 }

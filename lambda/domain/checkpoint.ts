@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { CheckpointError } from './errors.ts';
+import { totalsOf } from './totals.ts';
 import { formatWall, parseWall } from './wall-clock.ts';
 import { WINDOW_MS, type Window } from './window.ts';
 
@@ -27,7 +28,17 @@ const backfillJobSchema = z.object({
 
 export type BackfillJob = z.infer<typeof backfillJobSchema>;
 
-const callsByInterval = z.record(z.string(), z.int().check(z.nonnegative()));
+/**
+ * Calls per interval, keyed by the vendor's interval keys: not z.record, which drops a key named
+ * `__proto__`; read into an object without prototype, where every key counts (totals.ts).
+ */
+const callsByInterval = z.pipe(
+  z.custom<Record<string, number>>(
+    (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((n) => Number.isSafeInteger(n) && (n as number) >= 0),
+    'must be calls per interval: an object of whole numbers from 0',
+  ),
+  z.transform((v: Record<string, number>) => totalsOf(v)),
+);
 
 /** A span still to settle (domain/settle.ts), as saved between runs. */
 const settleNodeSchema = z.object({

@@ -1,7 +1,7 @@
 /**
  * Typed errors. `retryable` tells the collector whether a later attempt can succeed
  * (transient) or whether retrying only burns token budget (fatal). Messages carry the
- * window and the vendor's words, never the token.
+ * window and the vendor's words, cleaned and cut where they entered (vendor-text.ts), never the token.
  */
 export interface ErrorContext {
   readonly [key: string]: string | number | boolean | null | undefined;
@@ -20,6 +20,15 @@ export abstract class CollectorError extends Error {
 
 /** Bad environment, CLI arguments, CDK context or event: nothing to retry until a human fixes it. */
 export class ConfigError extends CollectorError {
+  readonly retryable = false;
+}
+
+/**
+ * A backfill request outside its bounds (before the operation's first day, after now, longer
+ * than the longest span, or one job too many in the queue): refused before any API call, and
+ * the same request is refused again, so nothing to retry.
+ */
+export class BackfillRefusedError extends CollectorError {
   readonly retryable = false;
 }
 

@@ -77,8 +77,16 @@ function joinPrefix(prefix: string): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
-/** Validates a key prefix: S3-safe segments, no `..`, no partition-like names. */
-export const PREFIX_PATTERN = /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9!_.*'()-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9!_.*'()-]+)*)?$/;
+/**
+ * Validates a key prefix: S3-safe segments, no `.` or `..`, no partition-like names, and no IAM
+ * pattern characters: the prefix is part of the collector role's resource ARNs, where a `*` or
+ * `?` would be a wildcard over other keys (other operations' data and state) and `${…}` a policy
+ * variable. So S3's safe characters without `*`.
+ */
+export const PREFIX_PATTERN = /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9!_.'()-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9!_.'()-]+)*)?$/;
+
+/** Characters IAM reads as a pattern in a resource ARN: wildcards and policy variables. */
+export const IAM_PATTERN_CHARACTERS = /[*?${}]/;
 
 /** Server nomenclature: it becomes part of a host name. */
 export const SERVER_PATTERN = /^[A-Za-z0-9-]{1,32}$/;

@@ -127,4 +127,6 @@ export const LAMBDA_ENV = {
   settleMinutes: 'SETTLE_MINUTES',
   restateAfterMinutes: 'RESTATE_AFTER_MINUTES',
   dailyCallCap: 'DAILY_CALL_CAP',
+  /** wolkvox:firstDay (YYYY-MM-DD): no backfill request reaches before it. */
+  firstDay: 'FIRST_DAY',
 } as const;

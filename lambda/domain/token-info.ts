@@ -7,6 +7,7 @@
 import { classifyVendorFailure } from './vendor-errors.ts';
 import type { WolkvoxError } from './errors.ts';
 import { parseVendorNumber } from './vendor-number.ts';
+import { cleanText } from './vendor-text.ts';
 
 export type TokenInfo =
   | { readonly kind: 'read'; readonly limit: number; readonly usedToday: number }
@@ -37,11 +38,12 @@ export function parseTokenInfo(httpStatus: number, text: string): TokenInfo {
   const said = (body as { error?: unknown; msg?: unknown } | null) ?? {};
   const message = typeof said.error === 'string' && said.error !== '' ? said.error : typeof said.msg === 'string' ? said.msg : '';
   const code = Number((body as { code?: unknown } | null)?.code ?? httpStatus);
-  if (httpStatus !== 200 || (Number.isFinite(code) && code !== 200)) return { kind: 'failed', error: classifyVendorFailure(httpStatus !== 200 ? httpStatus : code, message.trim()) };
+  if (httpStatus !== 200 || (Number.isFinite(code) && code !== 200)) return { kind: 'failed', error: classifyVendorFailure(httpStatus !== 200 ? httpStatus : code, cleanText(message)) };
   const fields = record(body);
   if (!fields) return { kind: 'unreadable', why: 'the answer has no token record in `data`' };
   const limit = whole(fields.token_limit);
   const usedToday = whole(fields.token_use_today);
-  if (limit === null || limit === 0 || usedToday === null) return { kind: 'unreadable', why: `token_limit ${JSON.stringify(fields.token_limit ?? null)} and token_use_today ${JSON.stringify(fields.token_use_today ?? null)} are not both numbers` };
+  const shown = (v: unknown) => cleanText(JSON.stringify(v ?? null), 40);
+  if (limit === null || limit === 0 || usedToday === null) return { kind: 'unreadable', why: `token_limit ${shown(fields.token_limit)} and token_use_today ${shown(fields.token_use_today)} are not both numbers` };
   return { kind: 'read', limit, usedToday };
 }

@@ -17,7 +17,8 @@ export function isNoRecordsAnswer(status: number, message: string): boolean {
 
 /**
  * Maps a failed answer (HTTP status, or the body's own code when HTTP said 200) and its
- * message to the typed error the collector acts on. Table: shared/reference notes.
+ * message (cleaned and cut by the parser: vendor-text.ts) to the typed error the collector acts
+ * on. Table: shared/reference notes.
  */
 export function classifyVendorFailure(status: number, message: string, context: ErrorContext = {}): WolkvoxError {
   const details = { httpStatus: status, vendorMessage: message, context };

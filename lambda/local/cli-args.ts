@@ -37,7 +37,8 @@ Exit status: 0 done; 1 incomplete, a rerun resumes; 2 bad arguments or environme
 3 a fatal answer from Wolkvox; 4 a local problem (storage, state, time zone, AWS setup,
 another collector running); 130 interrupted (progress saved, a rerun resumes).
 
-Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used),
+Environment: WOLKVOX_SERVER, WOLKVOX_TOKEN (unset: a built-in simulator is used; set it with
+read -rs WOLKVOX_TOKEN && export WOLKVOX_TOKEN, never on a command line),
 WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (default wolkvox),
 SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 90, 0 = off),
 VERIFY_AFTER_MINUTES (default 240), QUIET_FRESHNESS_MINUTES (default 30, 0 = off),

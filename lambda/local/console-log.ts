@@ -1,16 +1,12 @@
 import type { Log } from '../collector/ports.ts';
+import { cleanText } from '../domain/vendor-text.ts';
 
 /** Told by the progress line (ranges) and the summary: printed only with --verbose. */
 const TOLD_ELSEWHERE = new Set(['waiting out transient trouble']);
 
-/** A failed call is told in one short line without --verbose (retries are not silent), with every field with it. */
+/** A failed call is told in one short line without --verbose (retries are not silent): an error page's HTML by its first words. */
 const FAILED_CALL = 'cdr_4 request failed';
 
-/** A message on one short line: an error page's HTML is told by its first words. */
-function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
 
 /**
  * Human-readable log lines on stderr, so stdout stays the summary. On a terminal a line
@@ -23,7 +19,7 @@ export function consoleLog(verbose: boolean, write: (text: string) => void, isTt
     if (!verbose && message === FAILED_CALL) {
       // Non-transient failures are the summary's to tell, once.
       if (extra?.retryable !== true) return;
-      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${oneLine(String(extra.message))}\n`);
+      write(`${start}${level}: a cdr_4 call for ${extra.date_ini}..${extra.date_end} failed with a transient error: ${cleanText(String(extra.error_message), 160)}\n`);
       return;
     }
     const details = extra && Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : '';

@@ -4,6 +4,7 @@
  * counts the rest without converting them.
  */
 import { DuckDBTypeId, JsonDuckDBValueConverter, type DuckDBResult, type Json } from '@duckdb/node-api';
+import { visibleControls } from '../domain/vendor-text.ts';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -34,9 +35,12 @@ function csvCell(value: Json): string {
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
-/** Formats a table: column names, a rule, the rows; widths from the rows shown. */
+/**
+ * Formats a table: column names, a rule, the rows; widths from the rows shown. The table is for a
+ * terminal: control characters in a cell (a vendor body is kept as received) show as escapes.
+ */
 export function formatTable(columns: readonly string[], rows: readonly (readonly Json[])[]): string {
-  const cells = [columns.slice(), ...rows.map((r) => r.map((v) => (v === null ? 'NULL' : text(v))))];
+  const cells = [columns.slice(), ...rows.map((r) => r.map((v) => (v === null ? 'NULL' : visibleControls(text(v)))))];
   // A loop, not Math.max(...rows): a spread of 100k rows overflows the stack.
   const widths = columns.map((_, i) => {
     let w = 0;

@@ -7,6 +7,7 @@
 import { labelOf } from '../domain/checkpoint.ts';
 import { StorageError } from '../domain/errors.ts';
 import { formatWall } from '../domain/wall-clock.ts';
+import { cleanText } from '../domain/vendor-text.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 import type { RunReport } from '../collector/runs.ts';
 import type { CliArgs } from './cli-args.ts';
@@ -53,7 +54,8 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   }
   lines.push(`Rows written: ${report.collected.rows}; API calls: ${report.apiCalls}${ctx.cap !== undefined ? ` (${report.callsToday} of DAILY_CALL_CAP=${ctx.cap} used today)` : ''}`);
   const calls = report.collected.callsByInterval;
-  if (Object.keys(calls).length) lines.push(`Calls per interval in what this run collected: ${Object.entries(calls).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  // Interval keys are the vendor's, kept as sent in the rows: printed cleaned.
+  if (Object.keys(calls).length) lines.push(`Calls per interval in what this run collected: ${Object.entries(calls).map(([k, v]) => `${cleanText(k, 80)}=${v}`).join(', ')}`);
   if (report.waitedMs > 0) lines.push(`Waited out API trouble for ${formatDuration(report.waitedMs)} in all.`);
   if (report.quarantined.length) lines.push(`Skipped after a non-transient failure: ${windowRanges(report.quarantined.map(labelOf)).map(formatRange).join(', ')} (the fetch log has the answer; ${ctx.args.range ? `${rerun} to try them again` : 'a backfill over them tries again'})`);
   if (report.notYetDue) lines.push(`Not collected, not ended yet: ${report.notYetDue} window(s); ${rerun} once they have ended`);

@@ -3,6 +3,7 @@ import type { LambdaConfig } from '../config.ts';
 import type { Log, MetricsPort } from '../collector/ports.ts';
 import { refreshDays } from '../collector/day-objects.ts';
 import { runLive } from '../collector/runs.ts';
+import { loadState } from '../collector/run-state.ts';
 import { idleReport, lambdaResultOf, type LambdaResult } from '../collector/run-report.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -13,7 +14,7 @@ import { METRIC } from '../domain/metrics.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { Cdr4Client } from '../wolkvox/cdr4-client.ts';
 import type { TokenProvider } from '../wolkvox/token-provider.ts';
-import { parseCollectorEvent } from './lambda-event.ts';
+import { type BackfillRequest, parseCollectorEvent, refuseQueueOverflow } from './lambda-event.ts';
 
 export interface HandlerDeps {
   readonly config: LambdaConfig;
@@ -43,14 +44,15 @@ export function createHandler(deps: HandlerDeps) {
   let turn: Promise<unknown> = Promise.resolve();
   const handle = async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerResult> => {
     try {
-      const request = parseCollectorEvent(event);
+      const { config } = deps;
+      const request = parseCollectorEvent(event, { now: clock(), timeZone: config.timeZone, firstDay: config.firstDay });
+      if (request.kind === 'backfill') await refuseBeyondQueue(deps, request);
       try {
         await deps.token.get();
       } catch (error) {
         if (error instanceof SecretError) deps.metrics.count(METRIC.tokenMissing, 1);
         throw error;
       }
-      const { config } = deps;
       const deadline = clock() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS;
       const holder = { kind: 'lambda' as const, host: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? hostname(), pid: process.pid, run: randomBytes(6).toString('hex') };
       const report = await runLive(
@@ -83,7 +85,7 @@ export function createHandler(deps: HandlerDeps) {
       ).catch((error: unknown) => {
         if (!(error instanceof LeaseHeldError)) throw error;
         // A CLI run on the same bucket is working: not a failure; live windows are caught up once it is done.
-        deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { message: error.message });
+        deps.log.warn('another collector holds the operation\'s lease: this run makes no further API call', { error_message: error.message });
         return undefined;
       });
       if (report === undefined) return { ...lambdaResultOf(idleReport('done')), stopReason: 'lease-held' };
@@ -98,7 +100,8 @@ export function createHandler(deps: HandlerDeps) {
     } catch (error) {
       deps.log.error('run failed', {
         error_class: error instanceof Error ? error.name : 'UnknownError',
-        message: error instanceof Error ? error.message : String(error),
+        // Not `message`: that is the line's own (Powertools keeps the line's, and the error's is lost).
+        error_message: error instanceof Error ? error.message : String(error),
         retryable: error instanceof CollectorError ? error.retryable : undefined,
       });
       throw error;
@@ -111,4 +114,15 @@ export function createHandler(deps: HandlerDeps) {
     turn = run.catch(() => undefined);
     return run;
   };
+}
+
+/**
+ * A backfill that would be one queued job too many is refused from the checkpoint as it stands,
+ * before the token is read, the lease taken or any API call made. Read without the lease: only a
+ * CLI range could add a job meanwhile (this function runs one invocation at a time).
+ */
+async function refuseBeyondQueue(deps: HandlerDeps, request: BackfillRequest): Promise<void> {
+  const { config } = deps;
+  const state = await loadState(deps, { prefix: config.prefix, operation: config.server, timeZone: config.timeZone });
+  refuseQueueOverflow(request, (state?.backfills ?? []).map((b) => ({ fromWall: b.from.startWall, toWall: b.to.startWall, refetch: b.refetch })));
 }

@@ -2,11 +2,13 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { WolkvoxError, WolkvoxHostNotFoundError, WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
 import { spanDates, spanOf, type Span } from '../domain/span.ts';
+import { redactor } from '../domain/vendor-text.ts';
 import type { Window } from '../domain/window.ts';
 import type { TokenProvider } from './token-provider.ts';
 
 export interface RawAnswer {
   readonly status: number;
+  /** The body as received, but for the token, which is redacted (an answer that echoed it never reaches a log or the store). */
   readonly body: string;
   readonly requestedAt: number;
   readonly latencyMs: number;
@@ -126,7 +128,10 @@ export function createCdr4Client(options: Cdr4ClientOptions): Cdr4Client {
       const answer = await get(url, { 'wolkvox-token': token, wolkvox_server: options.server, accept: 'application/json' }, abort.signal, MAX_BODY_BYTES);
       // Never followed: a redirect could carry the token header to another host.
       if (answer.status >= 300 && answer.status < 400) throw new WolkvoxTransportError(`Wolkvox ${host} answered with a redirect (HTTP ${answer.status}), which is not followed: check WOLKVOX_BASE_URL`, { httpStatus: answer.status, context: { ...context, host } });
-      return { status: answer.status, body: answer.body, requestedAt, latencyMs: clock() - requestedAt };
+      // Of the header values sent, the token is the secret one: a body that echoes it is cut off from
+      // it here, before any parser, log or store sees the body. The server nomenclature and `accept`
+      // are public (the host name holds the server), and redacting them would cut figures ("0032").
+      return { status: answer.status, body: redactor([token])(answer.body), requestedAt, latencyMs: clock() - requestedAt };
     } catch (cause) {
       if (cause instanceof WolkvoxError) throw cause;
       if (cause instanceof AnswerTooLarge) throw new WolkvoxResponseError(`Wolkvox answer of ${cause.bytes} bytes is too large for a cdr_4 report`, { httpStatus: cause.status, context });

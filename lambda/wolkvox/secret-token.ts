@@ -1,16 +1,14 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../domain/errors.ts';
+import { putTokenCommand, READ_TOKEN, TOKEN_PATTERN } from '../domain/token.ts';
 import type { TokenProvider } from './token-provider.ts';
-
-/** Header-safe visible ASCII: anything else cannot be sent as `wolkvox-token`. */
-const TOKEN_PATTERN = /^[\x21-\x7e]{8,4096}$/;
 
 /**
  * Reads the token from a secret holding either the plain token or JSON `{"token": "..."}`.
  * Errors name the secret and what is wrong with its value, never the value.
  */
 function fillHint(secretId: string): string {
-  return `fill it with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"token":"<your wolkvox token>"}'`;
+  return `fill it with: ${READ_TOKEN} (paste the token, then Enter), then ${putTokenCommand(secretId)} (the token goes on standard input, never on a command line)`;
 }
 
 export function parseTokenSecret(secretString: string | undefined, secretId: string): string {

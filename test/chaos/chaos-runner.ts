@@ -145,6 +145,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     quietFreshnessMinutes: 30,
     tokenSecretId: 'unused',
     bucket: 'unused',
+    // The operator backfills quarantined windows of the storm: its days are the operation's first.
+    firstDay: o.startDay,
   };
   const log = new CaptureLog();
   const errors: string[] = [];

@@ -94,13 +94,16 @@ describe.skipIf(!HANDLER_EXISTS)('Bundling: collector asset (lambda/handler.ts)'
         WOLKVOX_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token-AbCdEf',
         BUCKET_NAME: 'wolkvox-test-bucket',
         DATA_PREFIX: 'wolkvox',
+        FIRST_DAY: '2026-10-01',
         POWERTOOLS_SERVICE_NAME: 'wolkvox-collector',
         POWERTOOLS_METRICS_NAMESPACE: 'WolkvoxCollector',
       },
     });
 
-    // Assess
+    // Assess: loading logs where the token goes (once per cold start), then the import resolves.
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe('function');
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('function');
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l) as unknown)).toEqual([expect.objectContaining({ message: 'Wolkvox API origin', origin: 'https://wv0032.wolkvox.com', operation: '0032' })]);
   });
 });

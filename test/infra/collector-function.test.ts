@@ -18,6 +18,7 @@ function synth(overrides: Partial<CollectorFunctionProps> = {}) {
   const collector = new CollectorFunction(stack, 'Collector', {
     server: '0032',
     timezone: 'America/Bogota',
+    firstDay: '2026-10-01',
     bucket,
     prefix: 'wolkvox',
     failureQueue: queue,
@@ -80,6 +81,7 @@ describe('Construct: CollectorFunction', () => {
       [LAMBDA_ENV.tokenSecretId]: { Ref: logicalId(collector.secret) },
       [LAMBDA_ENV.bucket]: { Ref: logicalId(bucket) },
       [LAMBDA_ENV.prefix]: 'wolkvox',
+      [LAMBDA_ENV.firstDay]: '2026-10-01',
       [LAMBDA_ENV.settleMinutes]: '7',
       [LAMBDA_ENV.restateAfterMinutes]: '90',
       [LAMBDA_ENV.dailyCallCap]: '900',
@@ -112,6 +114,42 @@ describe('Construct: CollectorFunction', () => {
     expect(collector.secretCreated).toBe(true);
   });
 
+  it('denies reading the created secret to every principal but its collector role and the account root when synthesized', () => {
+    // Act
+    const { template, collector } = synth();
+
+    // Assess
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: { Ref: logicalId(collector.secret) },
+      ResourcePolicy: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+            Condition: {
+              ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(collector.role), 'Arn'] }, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] }] },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('leaves an imported secret policy to its owner and offers the same statement when tokenSecretName is given', () => {
+    // Act
+    const { template, stack, collector } = synth({ tokenSecretName: 'wolkvox/0032/token' });
+
+    // Assess
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    const doc = stack.resolve(collector.secretPolicy.toJSON()) as { Statement: { Effect: string; Condition: unknown }[] };
+    expect(doc.Statement).toHaveLength(1);
+    expect(doc.Statement[0]?.Effect).toBe('Deny');
+    expect(JSON.stringify(doc.Statement[0]?.Condition)).toContain(logicalId(collector.role));
+  });
+
   it('imports the secret by name and passes the name to the handler when tokenSecretName is given', () => {
     // Act
     const { template, collector } = synth({ tokenSecretName: 'wolkvox/0032/token' });
@@ -132,7 +170,7 @@ describe('Construct: CollectorFunction', () => {
 
     // Assess
     expect(renderIntrinsic(stack.resolve(collector.putSecretValueCommand))).toBe(
-      `aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(collector.secret)}} --secret-string "$WOLKVOX_TOKEN"`,
+      `printf '%s' "$WOLKVOX_TOKEN" | aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(collector.secret)}} --secret-string file:///dev/stdin`,
     );
   });
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { namedQueries } from '../../infra/queries.ts';
+import { MAX_BACKFILL_DAYS, MAX_QUEUED_BACKFILLS } from '../../lambda/runtime/lambda-event.ts';
 import { type Built, buildStack } from './helpers.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -113,6 +114,16 @@ describe('Document: operator documentation', () => {
     const at = steps.map((s) => walkthrough.indexOf(s));
     expect(at.every((i) => i >= 0), JSON.stringify(Object.fromEntries(steps.map((s, i) => [s, at[i]])))).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('states the bounds of a backfill request as the function holds them, in the README and this document', () => {
+    // Assess: the longest span and the queue, as lambda-event.ts has them, and the first day the stack passes.
+    for (const doc of [readme, infraDoc]) {
+      expect(doc).toMatch(new RegExp(`at most \\**${MAX_BACKFILL_DAYS} days\\**[^.]*\\(\`MAX_BACKFILL_DAYS\``));
+      expect(doc).toMatch(new RegExp(`at most \\**${MAX_QUEUED_BACKFILLS} jobs\\** queued at once[^.]*\\(\`MAX_QUEUED_BACKFILLS\``));
+      expect(doc).toContain('`FIRST_DAY`');
+      expect(doc).toContain('`BackfillRefusedError`');
+    }
   });
 
   it('tells how to empty and delete every retained bucket when going back to an empty account', () => {

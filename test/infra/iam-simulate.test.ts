@@ -5,6 +5,7 @@
  * for one account and region, every stack of the deployment (resolved-template.ts). A simulation the simulator cannot run
  * (invalid policy, unknown action or resource type) fails the test instead of counting as denied.
  */
+import { readFileSync } from 'node:fs';
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,8 @@ async function decide(r: Request): Promise<string> {
         principal: r.principal,
         action: r.action,
         resource: { resource: r.resource, accountId: ACCOUNT },
-        contextVariables: { 'aws:SecureTransport': 'true', ...r.context },
+        // AWS sets aws:PrincipalArn for every IAM principal (a role's ARN for its sessions); the simulator does not.
+        contextVariables: { 'aws:SecureTransport': 'true', ...(typeof r.principal === 'string' && r.principal.startsWith('arn:') ? { 'aws:PrincipalArn': r.principal } : {}), ...r.context },
       },
       identityPolicies: (r.identityPolicies ?? []).map((policy, i) => ({ name: `p${i}`, policy })),
       serviceControlPolicies: [],
@@ -96,6 +98,20 @@ class Policies {
         ...(p.SourceArn !== undefined ? { Condition: { ArnLike: { 'aws:SourceArn': p.SourceArn } } } : {}),
       }));
     return { Version: '2012-10-17', Statement: statements };
+  }
+
+  /** A created secret's resource policy (AWS::SecretsManager::ResourcePolicy). */
+  secret(secretId: string): Policy | undefined {
+    const arn = this.t.ref(secretId);
+    return this.t.ofType('AWS::SecretsManager::ResourcePolicy').find(([, p]) => p.SecretId === arn)?.[1].ResourcePolicy as Policy | undefined;
+  }
+
+  /** The policy an imported secret's owner applies: the JSON of its TokenSecretPolicyCommand output. */
+  importedSecret(stackName: string, server: string): Policy {
+    const command = String(this.t.output(`${stackName}/TokenSecretPolicyCommand${server}`));
+    const json = /--resource-policy '([^']*)'$/.exec(command)?.[1];
+    if (json === undefined) throw new Error(`no --resource-policy '…' in ${command}`);
+    return JSON.parse(json) as Policy;
   }
 
   /** The role's trust policy. */
@@ -312,7 +328,7 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
 
     it('reads its own token secret and not another operation one when it starts', async () => {
       // Act
-      const own = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!));
+      const own = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!), policies.secret(ids.secrets['0032']!));
       const imported = await asCollector('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
       const inItsStack = await asCollector('secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!));
       const write = await asCollector('secretsmanager:PutSecretValue', t.ref(ids.secrets['0032']!));
@@ -353,6 +369,75 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       // Assess
       expect(lambda).toBe('Allowed');
       expect(ec2).not.toBe('Allowed');
+    });
+  });
+
+  describe('Token secrets: only their collector reads them', () => {
+    const roleArn = (server: string) => `arn:${PARTITION}:iam::${ACCOUNT}:role/${t.ref(ids.roles[server]!)}`;
+    const readAll: Policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
+    const read = (principal: string, identityPolicies: readonly Policy[], secretArn: string, resourcePolicy: Policy | undefined) =>
+      decide({ principal, action: 'secretsmanager:GetSecretValue', resource: secretArn, identityPolicies, ...(resourcePolicy ? { resourcePolicy } : {}) });
+    const created = () =>
+      (['0032', '0050'] as const).map((server) => ({ server, arn: t.ref(ids.secrets[server]!), policy: policies.secret(ids.secrets[server]!) }));
+
+    it('puts a resource policy on every created secret of the deployment, in the main stack and in operation stacks', () => {
+      // Assess
+      const secrets = t.ofType('AWS::SecretsManager::Secret').map(([id]) => t.ref(id));
+      const guarded = t.ofType('AWS::SecretsManager::ResourcePolicy').map(([, p]) => p.SecretId);
+      expect(secrets).toHaveLength(2);
+      expect(guarded.sort()).toEqual(secrets.sort());
+    });
+
+    it('refuses another operation role the token even when its own policies allow every read', async () => {
+      for (const { server, arn, policy } of created()) {
+        // Act
+        const other = server === '0032' ? '0050' : '0032';
+        const decision = await read(roleArn(other), [...policies.identity(ids.roles[other]!), readAll], arn, policy);
+
+        // Assess
+        expect(decision, `${other} reading ${server}'s token`).toBe('ExplicitlyDenied');
+      }
+    });
+
+    it('refuses a principal of the account holding GetSecretValue on * when it reads a token', async () => {
+      for (const { server, arn, policy } of created()) {
+        // Act
+        const reader = await read(`arn:${PARTITION}:iam::${ACCOUNT}:role/ReadOnlyEverything`, [readAll], arn, policy);
+        const admin = await read(`arn:${PARTITION}:iam::${ACCOUNT}:user/admin`, [ADMIN_POLICY], arn, policy);
+
+        // Assess
+        expect(reader, `a reader of every secret on ${server}'s token`).toBe('ExplicitlyDenied');
+        expect(admin, `an administrator on ${server}'s token`).toBe('ExplicitlyDenied');
+      }
+    });
+
+    it('lets the operation collector and the account root read the token when they ask', async () => {
+      for (const { server, arn, policy } of created()) {
+        // Act
+        const own = await read(roleArn(server), policies.identity(ids.roles[server]!), arn, policy);
+        const root = await read(`arn:${PARTITION}:iam::${ACCOUNT}:root`, [ADMIN_POLICY], arn, policy);
+
+        // Assess
+        expect(own, `${server}'s collector`).toBe('Allowed');
+        expect(root, `the account root on ${server}'s token`).toBe('Allowed');
+      }
+    });
+
+    it('gives an imported secret the same boundary once its owner applies the policy of TokenSecretPolicyCommand', async () => {
+      // Prepare
+      const stackName = built.operationStack('0045').stackName;
+      const policy = policies.importedSecret(stackName, '0045');
+      const arn = `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`;
+
+      // Act
+      const own = await read(roleArn('0045'), policies.identity(ids.roles['0045']!), arn, policy);
+      const other = await read(roleArn('0050'), [readAll], arn, policy);
+      const reader = await read(`arn:${PARTITION}:iam::${ACCOUNT}:role/ReadOnlyEverything`, [readAll], arn, policy);
+
+      // Assess
+      expect(own).toBe('Allowed');
+      expect(other).toBe('ExplicitlyDenied');
+      expect(reader).toBe('ExplicitlyDenied');
     });
   });
 
@@ -434,7 +519,7 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
 
     it("reads its own token secret and not operation 0032's, nor 0045's, when it starts", async () => {
       // Act
-      const own = await as0050('secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!));
+      const own = await as0050('secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!), policies.secret(ids.secrets['0050']!));
       const other = await as0050('secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!));
       const imported = await as0050('secretsmanager:GetSecretValue', `arn:${PARTITION}:secretsmanager:${REGION}:${ACCOUNT}:secret:wolkvox/0045-AbCdEf`);
 
@@ -462,6 +547,37 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       // Assess
       expect(logs).toBe('Allowed');
       expect(failures).toBe('Allowed');
+    });
+  });
+
+  describe('A consumer granted read access as docs/infrastructure.md shows', () => {
+    const consumer = `arn:${PARTITION}:iam::${ACCOUNT}:role/WindowConsumer`;
+    /** The documented policy (the JSON block holding its Sid), for this deployment's bucket. */
+    const documented = (): Policy => {
+      const doc = readFileSync(new URL('../../docs/infrastructure.md', import.meta.url), 'utf8');
+      const block = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!).find((b) => b.includes('"ReadWindowAndDayObjects"'));
+      if (block === undefined) throw new Error('docs/infrastructure.md shows no consumer policy');
+      return JSON.parse(block.replaceAll('arn:aws:s3:::<DataBucketName>', t.arn(ids.dataBucket))) as Policy;
+    };
+    const as = (action: string, resource: string, context?: Record<string, string>) =>
+      decide({ principal: consumer, action, resource, identityPolicies: [documented()], resourcePolicy: policies.bucket(ids.dataBucket)!, ...(context ? { context } : {}) });
+
+    it('reads window and day objects of every operation when it follows the events', async () => {
+      // Assess
+      expect(await as('s3:GetObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)))).toBe('Allowed');
+      expect(await as('s3:GetObject', objectArn(ids.dataBucket, dailyKey('wolkvox', '0050', '2025-01-15')))).toBe('Allowed');
+      expect(await as('s3:ListBucket', t.arn(ids.dataBucket), { 's3:prefix': 'wolkvox/cdr_4/operation=0032/' })).toBe('Allowed');
+    });
+
+    it('reads neither the fetch log, the verification records nor the state when those sit beside its tables', async () => {
+      // Assess
+      for (const key of [fetchLogKey('wolkvox', '0032', W, 'f-1'), verified('0032'), checkpointKey('wolkvox', '0032'), leaseKey('wolkvox', '0050')]) {
+        expect(await as('s3:GetObject', objectArn(ids.dataBucket, key)), key).not.toBe('Allowed');
+      }
+      for (const prefix of ['wolkvox/', 'wolkvox/_state/', 'wolkvox/cdr_4_fetches/']) {
+        expect(await as('s3:ListBucket', t.arn(ids.dataBucket), { 's3:prefix': prefix }), prefix).not.toBe('Allowed');
+      }
+      expect(await as('s3:PutObject', objectArn(ids.dataBucket, dataKey('wolkvox', '0032', W)))).not.toBe('Allowed');
     });
   });
 
@@ -500,8 +616,8 @@ describe('Trust boundaries: policy simulation of the synthesized template', () =
       ['sns:Subscribe', t.ref(ids.topic), policies.topic(ids.topic)],
       ['sqs:SendMessage', t.arn(ids.scheduleDlq), policies.queue(ids.scheduleDlq)],
       ['sqs:ReceiveMessage', t.arn(ids.failureQueue), policies.queue(ids.failureQueue)],
-      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!), undefined],
-      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!), undefined],
+      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0032']!), policies.secret(ids.secrets['0032']!)],
+      ['secretsmanager:GetSecretValue', t.ref(ids.secrets['0050']!), policies.secret(ids.secrets['0050']!)],
       ['lambda:InvokeFunction', t.arn(ids.functions['0050']!), policies.lambda(ids.functions['0050']!)],
       ['lambda:InvokeFunction', t.arn(ids.functions['0032']!), policies.lambda(ids.functions['0032']!)],
     ] as const;

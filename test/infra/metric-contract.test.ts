@@ -11,7 +11,7 @@ import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { logQueries } from '../../infra/log-queries.ts';
 import type { LambdaConfig } from '../../lambda/config.ts';
 import { SecretError } from '../../lambda/domain/errors.ts';
-import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, METRIC, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, LAMBDA_ENV, METRIC, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { createHandler } from '../../lambda/runtime/collector-handler.ts';
 import { lambdaTelemetry, runFigures } from '../../lambda/runtime/telemetry.ts';
 import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
@@ -92,6 +92,8 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       quietFreshnessMinutes: 30,
       tokenSecretId: 'unused',
       bucket: 'unused',
+      // As the stack sets it (wolkvox:firstDay of cdk.json).
+      firstDay: String(functionEnvironment(built, server)[LAMBDA_ENV.firstDay]),
     };
     const handler = createHandler({
       config,

@@ -28,6 +28,7 @@ export function qualifiedId(construct: IConstruct): string {
 interface Scope {
   readonly stackName: string;
   readonly resources: Record<string, Resource>;
+  readonly outputs: Record<string, Output>;
   readonly imports: ReadonlyMap<string, unknown>;
 }
 
@@ -127,6 +128,8 @@ export interface ResolvedTemplate {
   ofType(type: string): [string, Record<string, unknown>][];
   ref(id: string): string;
   arn(id: string): string;
+  /** Resolved value of the output named `{stackName}/{outputName}`. */
+  output(id: string): unknown;
 }
 
 /**
@@ -138,7 +141,7 @@ export function resolveDeployment(stacks: readonly Stack[]): ResolvedTemplate {
   const scopes = new Map<string, Scope>();
   for (const stack of stacks) {
     const template = Template.fromStack(stack).toJSON() as StackTemplate;
-    const scope: Scope = { stackName: stack.stackName, resources: template.Resources, imports };
+    const scope: Scope = { stackName: stack.stackName, resources: template.Resources, outputs: template.Outputs ?? {}, imports };
     scopes.set(stack.stackName, scope);
     for (const output of Object.values(template.Outputs ?? {})) {
       if (output.Export) imports.set(output.Export.Name, resolve(output.Value, scope));
@@ -168,6 +171,12 @@ export function resolveDeployment(stacks: readonly Stack[]): ResolvedTemplate {
     arn: (id) => {
       const [scope, logical] = at(id);
       return getAtt(logical, 'Arn', scope);
+    },
+    output: (id) => {
+      const [scope, name] = at(id);
+      const output = scope.outputs[name];
+      if (!output) throw new Error(`no output ${id}`);
+      return resolve(output.Value, scope);
     },
   };
 }

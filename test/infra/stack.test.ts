@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
@@ -45,13 +46,58 @@ describe('Stack: CollectorStack', () => {
     // Assess
     const created = built.operationStack('0032').collector.secret;
     expect(output(built, 'PutSecretValueCommand0032')).toBe(
-      `aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(created)}} --secret-string "$WOLKVOX_TOKEN"`,
+      `printf '%s' "$WOLKVOX_TOKEN" | aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id {Ref:${logicalId(created)}} --secret-string file:///dev/stdin`,
     );
-    expect(output(built, 'PutSecretValueCommandops7')).toBe('aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id wolkvox/ops-7 --secret-string "$WOLKVOX_TOKEN"');
+    expect(output(built, 'PutSecretValueCommandops7')).toBe(
+      `printf '%s' "$WOLKVOX_TOKEN" | aws secretsmanager put-secret-value --region {Ref:AWS::Region} --secret-id wolkvox/ops-7 --secret-string file:///dev/stdin`,
+    );
     expect(output(built, 'TokenSecret0032')).toBe(`{Ref:${logicalId(created)}}`);
     expect(output(built, 'TokenSecretops7')).toBe('arn:{Ref:AWS::Partition}:secretsmanager:{Ref:AWS::Region}:{Ref:AWS::AccountId}:secret:wolkvox/ops-7');
-    expect(Object.keys(built.operationTemplate('ops-7').findOutputs('*')).sort()).toEqual(['BackfillCommandops7', 'CollectorFunctionops7', 'PutSecretValueCommandops7', 'TailLogsCommandops7', 'TokenSecretops7']);
+    expect(Object.keys(built.operationTemplate('ops-7').findOutputs('*')).sort()).toEqual([
+      'BackfillCommandops7',
+      'CollectorFunctionops7',
+      'PutSecretValueCommandops7',
+      'TailLogsCommandops7',
+      'TokenSecretPolicyCommandops7',
+      'TokenSecretops7',
+    ]);
+    expect(Object.keys(built.operationTemplate('0032').findOutputs('*'))).not.toContain('TokenSecretPolicyCommand0032');
   });
+
+  it('outputs the resource policy command of an imported secret, naming its collector role, when synthesized', () => {
+    // Assess
+    const role = built.operationStack('ops-7').collector.role;
+    const command = output(built, 'TokenSecretPolicyCommandops7');
+    expect(command).toMatch(/^aws secretsmanager put-resource-policy --region \{Ref:AWS::Region\} --secret-id wolkvox\/ops-7 --block-public-policy --resource-policy '\{.*\}'$/);
+    expect(command).toContain(`{GetAtt:${logicalId(role)}.Arn}`);
+    expect(command).toContain('"Effect":"Deny"');
+    expect(command).toContain('"Action":"secretsmanager:GetSecretValue"');
+  });
+
+  it.skipIf(spawnSync('bash', ['-c', 'command -v cat']).status !== 0)(
+    'outputs a put-secret-value command that hands the token to the AWS CLI on standard input, in no process argument, when run in a shell',
+    () => {
+      // Prepare: a stand-in `aws` program on PATH that records its arguments and what it reads.
+      const dir = mkdtempSync(join(tmpdir(), 'put-token-'));
+      const fake = join(dir, 'aws');
+      writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/argv"\ncat > "${dir}/stdin"\n`, { mode: 0o755 });
+      const token = 'tok-ON-STDIN-8c7b6a5d';
+      const command = output(built, 'PutSecretValueCommand0032').replace(/\{Ref:[^}]+\}/g, 'X');
+
+      // Act
+      const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, WOLKVOX_TOKEN: token } });
+
+      // Assess
+      expect(run.status, run.stderr).toBe(0);
+      const argv = readFileSync(join(dir, 'argv'), 'utf8').split('\n');
+      expect(argv).toContain('file:///dev/stdin');
+      expect(argv.join(' ')).not.toContain(token);
+      expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(token);
+      // printf is bash's builtin: no process of its own, so no argument list to show in ps.
+      expect(spawnSync('bash', ['-c', 'type -t printf'], { encoding: 'utf8' }).stdout.trim()).toBe('builtin');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 
   it('outputs the three retained buckets when synthesized, for teardown', () => {
     // Assess

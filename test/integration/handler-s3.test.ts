@@ -8,6 +8,7 @@ import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
 import { windowsBetween } from '../../lambda/domain/planner.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import { createHandler } from '../../lambda/runtime/collector-handler.ts';
+import { MAX_BACKFILL_DAYS, MAX_QUEUED_BACKFILLS } from '../../lambda/runtime/lambda-event.ts';
 import type { ObjectStore } from '../../lambda/storage/object-store.ts';
 import { S3Store } from '../../lambda/storage/s3-store.ts';
 import { createCdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
@@ -23,6 +24,7 @@ const SERVER = '0032';
 const TOKEN = 'tok-INTEGRATION-7f3a9c1e5b';
 const SECRET_ID = 'wolkvox/0032/token';
 const MINUTE = 60_000;
+const FIRST_DAY = '2026-10-01';
 
 const secrets = mockClient(SecretsManagerClient);
 
@@ -76,7 +78,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     await sim.close();
   });
 
-  function setup(overrides: { store?: (s: ObjectStore) => ObjectStore; settleMinutes?: number; clock?: () => number } = {}) {
+  function setup(overrides: { store?: (s: ObjectStore) => ObjectStore; settleMinutes?: number; clock?: () => number; firstDay?: string } = {}) {
     const prefix = `run${++prefixCounter}`;
     const config: LambdaConfig = {
       server: SERVER,
@@ -91,6 +93,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
       quietFreshnessMinutes: 30,
       tokenSecretId: SECRET_ID,
       bucket: s3.bucket,
+      firstDay: overrides.firstDay ?? FIRST_DAY,
     };
     const log = new CaptureLog();
     const metrics = Object.assign(new MetricsTally(), { publish: () => {} });
@@ -300,5 +303,53 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
     expect(error?.name).toBe('ConfigError');
     expect(error?.message).toContain('Records');
     expect(sim.stats.reportRequests).toBe(0);
+  });
+
+  it.each([
+    ['it starts before the first day', FIRST_DAY, { from: '2026-09-30 00:00', to: '2026-10-01 01:00' }, `"from" 2026-09-30 00:00 is before the operation's first day ${FIRST_DAY} (wolkvox:firstDay)`],
+    ['it ends after now', FIRST_DAY, { from: '2026-11-20 00:00', to: '2026-11-20 01:15' }, '"to" 2026-11-20 01:15 is after now (2026-11-20 01:10 on the America/Bogota clock)'],
+    ['it spans more than the longest range', '2026-01-01', { from: '2026-08-01 00:00', to: '2026-11-20 01:10', refetch: true }, `spans 112 days, more than the longest of ${MAX_BACKFILL_DAYS}`],
+  ])('refuses a backfill with no API call, no write and the reason in its error and its log when %s', async (_case, firstDay, backfill, reason) => {
+    // Prepare: the clock is at 2026-11-20 01:10.
+    const { handler, context, log, prefix } = setup({ firstDay });
+
+    // Act
+    const error = await handler({ backfill }, context).then(() => undefined, (e: Error) => e);
+
+    // Assess
+    expect(error?.name).toBe('BackfillRefusedError');
+    expect(error?.message).toContain(reason);
+    const failed = log.lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run failed');
+    expect(failed).toEqual([expect.objectContaining({ level: 'error', error_class: 'BackfillRefusedError', error_message: error?.message, retryable: false })]);
+    expect(sim.stats.requests).toBe(0);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(await s3.listKeys(`${prefix}/`)).toEqual([]);
+  });
+
+  it('refuses a backfill beyond the queued jobs with no API call, leaves the queue as it was and takes a queued request again', async () => {
+    // Prepare: five one-day jobs wait in the checkpoint, queued by runs that had no time to work on them.
+    const { handler, context, log, prefix } = setup();
+    const noTime = { getRemainingTimeInMillis: () => 10_000 };
+    const day = (i: number) => ({ backfill: { from: `2026-11-0${i + 1} 00:00`, to: `2026-11-0${i + 2} 00:00` } });
+    for (let i = 0; i < MAX_QUEUED_BACKFILLS; i += 1) await handler(day(i), noTime);
+    const queued = () => s3.read(checkpointKey(prefix, SERVER)).then((t) => (JSON.parse(t) as { backfills: unknown[] }).backfills);
+    const before = { requests: sim.stats.requests, queue: await queued() };
+    expect(before.queue).toHaveLength(MAX_QUEUED_BACKFILLS);
+
+    // Act: a sixth day, with all the time a run has (accepted, it would be worked on at once).
+    const error = await handler(day(MAX_QUEUED_BACKFILLS), context).then(() => undefined, (e: Error) => e);
+    const calls = sim.stats.requests - before.requests;
+    const queueAfter = await queued();
+    const again = await handler(day(2), noTime).then(() => 'accepted', (e: Error) => e.name);
+
+    // Assess
+    expect(error?.name).toBe('BackfillRefusedError');
+    expect(error?.message).toContain(`backfill 2026-11-06 00:00 to 2026-11-07 00:00 refused: ${MAX_QUEUED_BACKFILLS} backfills are queued already, the most at once is ${MAX_QUEUED_BACKFILLS}`);
+    expect(calls).toBe(0);
+    expect(queueAfter).toEqual(before.queue);
+    const failed = log.lines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run failed');
+    expect(failed.map((l) => [l.error_class, l.error_message])).toEqual([['BackfillRefusedError', error?.message]]);
+    expect(again).toBe('accepted');
+    expect(await queued()).toHaveLength(MAX_QUEUED_BACKFILLS);
   });
 });

@@ -52,7 +52,7 @@ function resolve(options: SimulatorOptions): SimulatorConfig {
     dailyLimit: options.dailyLimit ?? 1_000_000,
     othersUse: options.othersUse ?? (() => 0),
     tokenInfo: options.tokenInfo ?? 'numbers',
-    vendor: { dateEnd: options.vendor?.dateEnd ?? 'inclusive', countCallsAt: options.vendor?.countCallsAt ?? 'start', answer404: options.vendor?.answer404 ?? false },
+    vendor: { dateEnd: options.vendor?.dateEnd ?? 'inclusive', countCallsAt: options.vendor?.countCallsAt ?? 'start', answer404: options.vendor?.answer404 ?? false, intervalKeys: options.vendor?.intervalKeys ?? {} },
     latencyMs: options.latencyMs ?? 0,
     now: options.now ?? Date.now,
     reportDelayMs: options.reportDelayMs ?? 0,

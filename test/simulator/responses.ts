@@ -1,5 +1,5 @@
 /** Vendor response bodies of reports_manager.php / information.php, as the reference notes describe them. */
-import { INTERVAL_KEYS, totalCalls, type Totals } from './synthetic-calls.ts';
+import { INTERVAL_KEYS, totalCalls, type IntervalKey, type Totals } from './synthetic-calls.ts';
 import type { EmptyStyle } from './types.ts';
 
 /** Exact messages the simulator answers with. */
@@ -44,31 +44,30 @@ function fixed2(value: number): string {
   return (Math.round(value * 100) / 100).toFixed(2);
 }
 
+/** How a server spells each interval key (VendorModel.intervalKeys): the documented key where not given. */
+export type KeyNames = Readonly<Partial<Record<IntervalKey, string>>>;
+
 /** The `data` object of cdr_4: every value a string (calls integer text; minutes, cost, percentage with 2 decimals). */
-export function cdr4Data(totals: Totals): Record<string, { calls: string; minutes: string; cost: string; percentage: string }> {
+export function cdr4Data(totals: Totals, names: KeyNames = {}): Record<string, { calls: string; minutes: string; cost: string; percentage: string }> {
   const all = totalCalls(totals);
-  const data: Record<string, { calls: string; minutes: string; cost: string; percentage: string }> = {};
-  for (const key of INTERVAL_KEYS) {
-    const { calls, seconds } = totals[key];
-    const minutes = seconds / 60;
-    data[key] = {
-      calls: String(calls),
-      minutes: fixed2(minutes),
-      cost: fixed2(minutes * COST_PER_MINUTE),
-      percentage: all === 0 ? '0.00' : fixed2((calls * 100) / all),
-    };
-  }
-  return data;
+  // fromEntries defines every key, `__proto__` too (an assignment would set the prototype).
+  return Object.fromEntries(
+    INTERVAL_KEYS.map((key) => {
+      const { calls, seconds } = totals[key];
+      const minutes = seconds / 60;
+      return [names[key] ?? key, { calls: String(calls), minutes: fixed2(minutes), cost: fixed2(minutes * COST_PER_MINUTE), percentage: all === 0 ? '0.00' : fixed2((calls * 100) / all) }];
+    }),
+  );
 }
 
 /** HTTP 200 with the five interval keys; msg counts the rows of `data` (5). */
-export function cdr4Reply(totals: Totals, codeAsString: boolean): Reply {
-  const data = cdr4Data(totals);
+export function cdr4Reply(totals: Totals, codeAsString: boolean, names: KeyNames = {}): Reply {
+  const data = cdr4Data(totals, names);
   return json(200, { code: code(200, codeAsString), error: null, msg: `${Object.keys(data).length} records were found`, data });
 }
 
 /** A valid range with no visible calls, in the configured style. */
-export function emptyReply(style: EmptyStyle, totals: Totals, codeAsString: boolean): Reply {
+export function emptyReply(style: EmptyStyle, totals: Totals, codeAsString: boolean, names: KeyNames = {}): Reply {
   const ok = (data: unknown): Reply => json(200, { code: code(200, codeAsString), error: null, msg: '0 records were found', data });
   switch (style) {
     case '404':
@@ -80,7 +79,7 @@ export function emptyReply(style: EmptyStyle, totals: Totals, codeAsString: bool
     case 'null':
       return ok(null);
     case 'zeros':
-      return ok(cdr4Data(totals));
+      return ok(cdr4Data(totals, names));
   }
 }
 
@@ -99,6 +98,12 @@ export function tokenInfoReply(limit: number, usedToday: number, style: 'numbers
 export function gatewayReply(status: 500 | 502 | 503): Reply {
   const title = { 500: '500 Internal Server Error', 502: '502 Bad Gateway', 503: '503 Service Temporarily Unavailable' }[status];
   return { status, contentType: 'text/html; charset=utf-8', body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n` };
+}
+
+/** A vendor that echoes the token it was sent in a long message full of terminal escapes (Fault echoToken). */
+export function echoTokenReply(status: 200 | 400, token: string, totals: Totals, codeAsString: boolean): Reply {
+  const msg = `\x1b[1;31m${status === 200 ? '5 records were found' : 'INVALID REQUEST'}\x1b[0m for wolkvox-token ${token}\x07\x1b]0;owned\x07\r\n${'and so on, '.repeat(400)}`;
+  return status === 200 ? json(200, { code: code(200, codeAsString), error: null, msg, data: cdr4Data(totals) }) : errorReply(400, msg, codeAsString);
 }
 
 /** HTTP 200 whose body is cut off mid-way: not parseable JSON. */

@@ -1,6 +1,7 @@
 /**
  * The simulator's HTTP server (node:http): routes, the vendor's checks in order, faults,
- * latency, per-token concurrency and the request log. Never logs or echoes the token.
+ * latency, per-token concurrency and the request log. Never logs the token, and echoes it only
+ * as the echoToken fault asks (a leaky vendor).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { DailyUsage } from './daily-usage.ts';
 import {
   badShapeReply,
   cdr4Reply,
+  echoTokenReply,
   emptyReply,
   errorReply,
   gatewayReply,
@@ -273,6 +275,12 @@ export class SimulatorServer implements Simulator {
         case 'slow':
           extraDelayMs = Math.max(0, fault.ms);
           break;
+        case 'echoToken': {
+          const auth = this.authorize(req, nowMs, held);
+          if (typeof auth !== 'string') return reply(auth);
+          if (!checkVendorRange(dateIni, dateEnd).ok) return reply(errorReply(404, MESSAGES.validateDates, asString));
+          return reply(echoTokenReply(fault.status, auth, rangeTotals(this.calls, dateIni, dateEnd, nowMs, this.config.reportDelayMs, this.config.vendor), asString));
+        }
       }
     }
 
@@ -282,8 +290,9 @@ export class SimulatorServer implements Simulator {
     const range = checkVendorRange(dateIni, dateEnd);
     if (!range.ok || this.config.vendor.answer404) return reply(errorReply(404, MESSAGES.validateDates, asString), extraDelayMs);
     const totals = rangeTotals(this.calls, dateIni, dateEnd, nowMs, this.config.reportDelayMs, this.config.vendor);
-    if (totalCalls(totals) === 0) return reply(emptyReply(this.config.emptyStyle, totals, asString), extraDelayMs);
-    return reply(cdr4Reply(totals, asString), extraDelayMs);
+    const names = this.config.vendor.intervalKeys;
+    if (totalCalls(totals) === 0) return reply(emptyReply(this.config.emptyStyle, totals, asString, names), extraDelayMs);
+    return reply(cdr4Reply(totals, asString, names), extraDelayMs);
   }
 
   /**

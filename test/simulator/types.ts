@@ -1,4 +1,5 @@
 /** Public option and result types of the Wolkvox cdr_4 simulator (re-exported by index.ts). */
+import type { IntervalKey } from './synthetic-calls.ts';
 
 export type EmptyStyle = '404' | 'empty-object' | 'empty-array' | 'null' | 'zeros';
 
@@ -13,7 +14,13 @@ export type Fault =
   | { kind: 'tokenLimit' }
   | { kind: 'concurrency' }
   | { kind: 'invalidToken' }
-  | { kind: 'badShape' };
+  | { kind: 'badShape' }
+  /**
+   * A leaky vendor: the answer's message repeats the wolkvox-token header it was sent, in colour,
+   * with a bell and a window-title sequence, thousands of characters long; with status 200 it is
+   * the message of a report with the true figures, with 400 a refusal.
+   */
+  | { kind: 'echoToken'; status: 200 | 400 };
 
 /**
  * The shape of the synthetic traffic. `office` is the historical default (every seed keeps the
@@ -37,6 +44,8 @@ export interface VendorModel {
   readonly dateEnd?: 'inclusive' | 'exclusive';
   readonly countCallsAt?: 'start' | 'end';
   readonly answer404?: boolean;
+  /** How the server spells interval keys in `data` (other servers may spell them otherwise), e.g. { '0_5_seg': '__proto__' }; default: as documented. */
+  readonly intervalKeys?: Readonly<Partial<Record<IntervalKey, string>>>;
 }
 
 export interface FaultRequest {

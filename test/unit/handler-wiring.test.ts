@@ -28,6 +28,7 @@ describe('Function: handler (module wiring)', () => {
       WOLKVOX_BASE_URL: sim.origin,
       BUCKET_NAME: 'data-bucket',
       DATA_PREFIX: 'lake',
+      FIRST_DAY: '2020-01-01',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'false',
@@ -65,6 +66,10 @@ describe('Function: handler (module wiring)', () => {
     const figures = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run figures');
     expect(figures).toHaveLength(1);
     expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 1, windows_behind: 0 });
+    // Where the token goes, once per cold start, before the first call.
+    const origins = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'Wolkvox API origin');
+    expect(origins).toEqual([expect.objectContaining({ operation: '0032', origin: sim.origin })]);
+    expect(infoLines.findIndex((l) => l.includes('Wolkvox API origin'))).toBeLessThan(infoLines.findIndex((l) => l.includes('run figures')));
   });
 
   it('publishes an alarm metric with the operation dimension only when the container is warm', async () => {
@@ -79,6 +84,7 @@ describe('Function: handler (module wiring)', () => {
     // Act: the run fails (the limit holds until midnight) and still publishes its figures.
     await handler({ backfill: { from: `${day} 00:00`, to: `${day} 00:05` } }, { getRemainingTimeInMillis: () => 60_000 }).catch(() => undefined);
     const lines = emf.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('CloudWatchMetrics'));
+    const warmOrigins = logs.mock.calls.filter((c) => String(c[0]).includes('Wolkvox API origin'));
     emf.mockRestore();
     logs.mockRestore();
     errors.mockRestore();
@@ -89,6 +95,45 @@ describe('Function: handler (module wiring)', () => {
     expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['operation']]);
     expect(doc.operation).toBe('0032');
     expect(doc.TokenTrouble).toBe(1);
+    expect(warmOrigins).toEqual([]);
+  });
+
+  it('says why a refused backfill was refused in error_message of its run-failed line, and makes no call, when the request starts before FIRST_DAY', async () => {
+    // Prepare: the container of the first test (FIRST_DAY 2020-01-01), with Powertools' real output.
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const warns = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const logs = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const emf = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const { handler } = await import('../../lambda/handler.ts');
+    const before = { requests: sim.stats.requests, s3: s3.calls().length, secrets: secrets.calls().length };
+
+    // Act
+    const error = await handler({ backfill: { from: '2019-12-31 00:00', to: '2020-01-01 00:00' } }, { getRemainingTimeInMillis: () => 60_000 }).then(() => undefined, (e: Error) => e);
+    const errorLines = errors.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+    const warnLines = warns.mock.calls.map((c) => String(c[0]));
+    for (const spy of [errors, warns, logs, emf]) spy.mockRestore();
+
+    // Assess: Powertools keeps `message` for the line's own, so the error's text rides as error_message.
+    expect(error?.name).toBe('BackfillRefusedError');
+    expect(error?.message).toContain('"from" 2019-12-31 00:00 is before the operation\'s first day 2020-01-01');
+    expect(errorLines.filter((l) => l.message === 'run failed')).toEqual([expect.objectContaining({ operation: '0032', error_class: 'BackfillRefusedError', error_message: error?.message, retryable: false })]);
+    expect(warnLines.filter((l) => l.includes('reserved key'))).toEqual([]);
+    expect(sim.stats.requests).toBe(before.requests);
+    expect(s3.calls()).toHaveLength(before.s3);
+    expect(secrets.calls()).toHaveLength(before.secrets);
+  });
+
+  it('fails at load naming WOLKVOX_BASE_URL when the override is plain http to a host that is not loopback', async () => {
+    // Prepare
+    process.env.WOLKVOX_BASE_URL = 'http://wv0032.wolkvox.com';
+    vi.resetModules();
+
+    // Act
+    const error = await import('../../lambda/handler.ts').then(() => undefined, (e: Error) => e);
+
+    // Assess
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('WOLKVOX_BASE_URL: must be https://, or http:// to a loopback address');
   });
 
   it('fails at load naming the variable when the environment is incomplete', async () => {

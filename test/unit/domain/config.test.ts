@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEZONE, defaultBaseUrl, readCliEnv, readLambdaConfig } from '../../../lambda/config.ts';
 import { ConfigError } from '../../../lambda/domain/errors.ts';
 
-const LAMBDA_MINIMUM = { WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/token', BUCKET_NAME: 'my-bucket' };
+const LAMBDA_MINIMUM = { WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/token', BUCKET_NAME: 'my-bucket', FIRST_DAY: '2026-10-01' };
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -33,6 +33,7 @@ describe('Function: readLambdaConfig', () => {
       quietFreshnessMinutes: 30,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
+      firstDay: '2026-10-01',
     });
     expect(DEFAULT_TIMEZONE).toBe('America/Bogota');
   });
@@ -78,6 +79,7 @@ describe('Function: readLambdaConfig', () => {
     { variable: 'WOLKVOX_REQUEST_TIMEOUT_MS', value: '10' },
     { variable: 'DATA_PREFIX', value: 'a//b' },
     { variable: 'DATA_PREFIX', value: 'dt=2026' },
+    { variable: 'DATA_PREFIX', value: 'data*' },
     { variable: 'BUCKET_NAME', value: 'My_Bucket' },
   ])('throws a ConfigError naming $variable for "$value"', ({ variable, value }) => {
     // Act
@@ -99,7 +101,33 @@ describe('Function: readLambdaConfig', () => {
     expect(error.message).toContain('WOLKVOX_BASE_URL:');
   });
 
-  it.each(['BUCKET_NAME', 'WOLKVOX_SERVER', 'WOLKVOX_TOKEN_SECRET_ID'])('throws a ConfigError saying %s is required when it is missing', (variable) => {
+  it.each(['http://wv0032.wolkvox.com', 'http://10.0.0.5:8080', 'http://128.0.0.1', 'http://[::2]:8080', 'http://localhost.example.com'])(
+    'throws a ConfigError naming WOLKVOX_BASE_URL when "%s" is plain http to a host that is not loopback',
+    (value) => {
+      // Act
+      const error = configError(() => readLambdaConfig({ ...LAMBDA_MINIMUM, WOLKVOX_BASE_URL: value }));
+
+      // Assess
+      expect(error.message).toContain('WOLKVOX_BASE_URL: must be https://, or http:// to a loopback address');
+    },
+  );
+
+  it.each([
+    ['https://wv0032.wolkvox.com', 'https://wv0032.wolkvox.com'],
+    ['https://10.0.0.5:8443', 'https://10.0.0.5:8443'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://127.1:8080', 'http://127.0.0.1:8080'],
+    ['http://[::1]:8080', 'http://[::1]:8080'],
+    ['http://LOCALHOST:8080', 'http://localhost:8080'],
+  ])('returns the origin when "%s" is https or http to a loopback address', (value, origin) => {
+    // Act
+    const config = readLambdaConfig({ ...LAMBDA_MINIMUM, WOLKVOX_BASE_URL: value });
+
+    // Assess
+    expect(config.baseUrl).toBe(origin);
+  });
+
+  it.each(['BUCKET_NAME', 'WOLKVOX_SERVER', 'WOLKVOX_TOKEN_SECRET_ID', 'FIRST_DAY'])('throws a ConfigError saying %s is required when it is missing', (variable) => {
     // Prepare
     const env: Record<string, string | undefined> = { ...LAMBDA_MINIMUM };
     delete env[variable];
@@ -109,6 +137,14 @@ describe('Function: readLambdaConfig', () => {
 
     // Assess
     expect(error.message).toContain(`${variable}: is required`);
+  });
+
+  it.each(['2026-02-30', '1/10/2026', '2026-10-01 00:00'])('throws a ConfigError naming FIRST_DAY when it is "%s", not a calendar date', (value) => {
+    // Act
+    const error = configError(() => readLambdaConfig({ ...LAMBDA_MINIMUM, FIRST_DAY: value }));
+
+    // Assess
+    expect(error.message).toContain('FIRST_DAY: must be a calendar date YYYY-MM-DD (wolkvox:firstDay)');
   });
 
   it('names every bad variable in one message', () => {
@@ -141,6 +177,15 @@ describe('Function: readCliEnv', () => {
     });
   });
 
+  it('does without FIRST_DAY, which only the Lambda reads, when it is unset or not a date', () => {
+    // Act: a CLI range is run by whoever holds the bucket and the token; it has no first day to keep to.
+    const act = () => [readCliEnv({}), readCliEnv({ FIRST_DAY: 'not a date' })];
+
+    // Assess
+    expect(act).not.toThrow();
+    expect(act()[1]).not.toHaveProperty('firstDay');
+  });
+
   it('reads the server and token and normalises the base URL to an origin', () => {
     // Act
     const config = readCliEnv({ WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN: 'tok-123456', WOLKVOX_BASE_URL: 'http://localhost:9000' });
@@ -157,6 +202,9 @@ describe('Function: readCliEnv', () => {
     { variable: 'WOLKVOX_BASE_URL', value: 'https://host.example/path' },
     { variable: 'WOLKVOX_BASE_URL', value: 'https://u:p@host.example' },
     { variable: 'WOLKVOX_BASE_URL', value: 'ftp://host.example' },
+    { variable: 'WOLKVOX_BASE_URL', value: 'http://host.example:8080' },
+    { variable: 'WOLKVOX_TOKEN', value: 'short' },
+    { variable: 'WOLKVOX_TOKEN', value: 'tok en-SECRET-123' },
     { variable: 'SETTLE_MINUTES', value: 'x' },
     { variable: 'SETTLE_MINUTES', value: '-1' },
   ])('throws a ConfigError naming $variable for "$value"', ({ variable, value }) => {

@@ -55,12 +55,14 @@ describe('Function: parseTokenSecret', () => {
     expect(error.context).toEqual({ secret_id: SECRET_ID });
   });
 
-  it('tells how to fill an empty secret', () => {
+  it('tells how to fill an empty secret with the token on standard input, never on a command line', () => {
     // Act
     const error = secretError(() => parseTokenSecret('', SECRET_ID));
 
     // Assess
-    expect(error.message).toContain(`aws secretsmanager put-secret-value --secret-id ${SECRET_ID}`);
+    expect(error.message).toContain('read -rs WOLKVOX_TOKEN');
+    expect(error.message).toContain(`printf '%s' "$WOLKVOX_TOKEN" | aws secretsmanager put-secret-value --secret-id ${SECRET_ID} --secret-string file:///dev/stdin`);
+    expect(error.message).not.toMatch(/--secret-string ["']?[^f]/);
   });
 
   it.each([
