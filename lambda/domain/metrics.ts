@@ -127,4 +127,8 @@ export const LAMBDA_ENV = {
   settleMinutes: 'SETTLE_MINUTES',
   restateAfterMinutes: 'RESTATE_AFTER_MINUTES',
   dailyCallCap: 'DAILY_CALL_CAP',
+  tokenReserve: 'TOKEN_RESERVE',
+  checkShare: 'CHECK_SHARE',
+  tokenInfoEveryMinutes: 'TOKEN_INFO_EVERY_MINUTES',
+  silentDays: 'SILENT_DAYS',
 } as const;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_OPERATIONS, costPerOperationMonth, sharedPartsInTemplates } from '../../bench/cost-model.ts';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { logQueries } from '../../infra/log-queries.ts';
-import type { LambdaConfig } from '../../lambda/config.ts';
+import { ALLOWANCE_DEFAULTS, type LambdaConfig } from '../../lambda/config.ts';
 import { SecretError } from '../../lambda/domain/errors.ts';
 import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, METRIC, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { createHandler } from '../../lambda/runtime/collector-handler.ts';
@@ -90,6 +90,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       dailyCallCap: options.dailyCallCap,
       verifyAfterMinutes: 240,
       quietFreshnessMinutes: 30,
+      ...ALLOWANCE_DEFAULTS,
       tokenSecretId: 'unused',
       bucket: 'unused',
     };
