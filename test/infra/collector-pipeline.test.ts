@@ -11,7 +11,7 @@ import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType
 const TWO_OPERATIONS = {
   [CONTEXT_KEYS.operations]: [
     { server: '0032', timezone: 'America/Bogota' },
-    { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045/token', settleMinutes: 10 },
+    { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045/token', settleMinutes: 10, tokenReserve: '25%', checkShare: 0.4, tokenInfoEveryMinutes: 120, silentDays: 14 },
   ],
 };
 
@@ -82,8 +82,19 @@ describe('Construct: CollectorPipeline', () => {
       });
     }
     built.operationTemplate('0045').hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: '0045', WOLKVOX_TIMEZONE: 'America/Mexico_City', SETTLE_MINUTES: '10' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          WOLKVOX_SERVER: '0045',
+          WOLKVOX_TIMEZONE: 'America/Mexico_City',
+          SETTLE_MINUTES: '10',
+          TOKEN_RESERVE: '25%',
+          CHECK_SHARE: '0.4',
+          TOKEN_INFO_EVERY_MINUTES: '120',
+          SILENT_DAYS: '14',
+        }),
+      },
     });
+    expect(functionEnvironment(built, '0032')).not.toHaveProperty('TOKEN_RESERVE');
   });
 
   it('logs every operation to the one log group of the main stack when two are configured', () => {
