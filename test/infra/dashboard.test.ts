@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { PICKED_OPERATION } from '../../infra/constructs/dashboard.ts';
-import { FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRICS, FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { type Built, buildStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 interface Widget {
@@ -60,7 +60,7 @@ describe('Construct: CollectorDashboard', () => {
   it('lists the state of every alarm of the deployment when opened', () => {
     // Assess
     const alarms = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').map(([id]) => `{GetAtt:${id}.Arn}`);
-    expect(alarms).toHaveLength(4 + 2);
+    expect(alarms).toHaveLength(ALARM_METRICS.length + 3);
     expect(widget(body.widgets, 'Alarms').properties.alarms?.sort()).toEqual(alarms.sort());
   });
 
@@ -119,10 +119,10 @@ describe('Construct: CollectorDashboard', () => {
     // Assess
     expect(many.widgets.length).toBe(body.widgets.length);
     expect(many.variables[0]?.values).toHaveLength(100);
-    expect(widget(many.widgets, 'Alarms').properties.alarms).toHaveLength(6);
+    expect(widget(many.widgets, 'Alarms').properties.alarms).toHaveLength(ALARM_METRICS.length + 3);
   });
 
-  it('draws no collector custom metric when opened (they are log fields; alarms show the three metrics)', () => {
+  it('draws no collector custom metric when opened (they are log fields; alarms show their metrics)', () => {
     // Assess
     const lines = body.widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' ')));
     expect(lines.length).toBeGreaterThan(0);
