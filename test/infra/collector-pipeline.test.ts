@@ -4,6 +4,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
+import { ALARM_METRICS } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { logQueries } from '../../infra/log-queries.ts';
 import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType } from './helpers.ts';
@@ -126,7 +127,8 @@ describe('Construct: CollectorPipeline', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 2);
+    // A query alarm per alarm metric, the silence alarm, one per dead-letter queue.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARM_METRICS.length + 1 + 2);
     for (const op of built.operationStacks) built.operationTemplate(op.operation.server).resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });
