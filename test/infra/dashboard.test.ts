@@ -102,12 +102,13 @@ describe('Construct: CollectorDashboard', () => {
     figures('restated and backfilled', `sum(${FIGURE_FIELD.windowsRestated})`, `sum(${FIGURE_FIELD.windowsBackfilled})`, `max(${FIGURE_FIELD.backfillWindowsRemaining})`);
     figures('API calls today', `max(${FIGURE_FIELD.dailyApiCalls})`, 'max(daily_call_cap) as daily_call_cap');
     figures('failed calls by error class', 'filter ispresent(error_class)', 'stats count(*) as failures by error_class');
+    figures('token allowance', `filter message = "${RUN_FIGURES_MESSAGE}" and ispresent(token_limit)`, 'max(token_limit) as token_limit', 'max(token_use_today) as token_use_today', 'max(token_reserve) as token_reserve', 'by bin(1h)');
   });
 
   it('puts the picked operation only in the widgets below the menu, so the menu changes nothing else', () => {
     // Assess
     const picked = body.widgets.filter((w) => JSON.stringify(w).includes(PICKED_OPERATION));
-    expect(picked.length).toBe(6);
+    expect(picked.length).toBe(7);
     expect(picked[0]?.properties.markdown).toContain(`## Operation ${PICKED_OPERATION}`);
     expect(body.widgets.indexOf(picked[0]!)).toBe(body.widgets.length - picked.length);
   });
