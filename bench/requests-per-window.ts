@@ -4,7 +4,7 @@
  * refresh itself are counted apart (bench 7 prices them); its checkpoint mark is state.
  * 2c: what the Lambda handler prints per run, and the custom metrics it sends.
  */
-import type { LambdaConfig } from '../lambda/config.ts';
+import { ALLOWANCE_DEFAULTS, type LambdaConfig } from '../lambda/config.ts';
 import { refreshDays } from '../lambda/collector/day-objects.ts';
 import { runLive, type EngineDeps } from '../lambda/collector/runs.ts';
 import { createHandler } from '../lambda/runtime/collector-handler.ts';
@@ -115,6 +115,7 @@ export async function benchHandlerTelemetry(restateAfterMinutes: number, hours =
     dailyCallCap: undefined,
     verifyAfterMinutes: 240,
     quietFreshnessMinutes: 30,
+    ...ALLOWANCE_DEFAULTS,
     tokenSecretId: 'bench',
     bucket: 'bench',
     firstDay: '2026-10-01',

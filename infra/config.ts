@@ -10,6 +10,7 @@
  * `wolkvox:operations` as a JSON string. Errors name the offending context key and path.
  */
 import { z } from 'zod';
+import { CHECK_SHARE_BOUNDS, readReserve, reserveText, SILENT_DAYS_BOUNDS, TOKEN_INFO_EVERY_MINUTES_BOUNDS } from '../lambda/domain/allowance-settings.ts';
 import { DEFAULT_PREFIX, IAM_PATTERN_CHARACTERS, PREFIX_PATTERN, SERVER_PATTERN } from '../lambda/domain/layout.ts';
 import { isValidTimeZone } from '../lambda/domain/wall-clock.ts';
 import { inMainStack, MAX_STACK_NAME_LENGTH, operationStackName } from './placement.ts';
@@ -60,6 +61,28 @@ function integer(min: number, max: number) {
     (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
     z.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`),
   );
+}
+
+/** A decimal, as a number or a numeric string (`"0.5"`). */
+function decimal(min: number, max: number) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: 'must be a decimal number such as 0.5 (a share, not a percentage)' }).min(min, `must be >= ${min}`).max(max, `must be <= ${max}`),
+  );
+}
+
+/**
+ * TOKEN_RESERVE as the collector reads it (lambda/domain/allowance-settings.ts): a share of the
+ * token's daily limit as a string (`"20%"`) or a number of calls (`200` or `"200"`); passed on
+ * as the collector writes it.
+ */
+function tokenReserve() {
+  return z.union([z.string(), z.number()], { error: 'must be a percentage of the token\'s daily limit such as "20%" or a whole number of calls such as 200' }).transform((v, ctx) => {
+    const read = readReserve(String(v).trim());
+    if ('reserve' in read) return reserveText(read.reserve);
+    ctx.addIssue({ code: 'custom', message: read.problem, input: v });
+    return z.NEVER;
+  });
 }
 
 /** `-c key=false` arrives as the string "false": accept booleans and their strings. */
@@ -119,7 +142,19 @@ function prefixSchema() {
   });
 }
 
-const OPERATION_KEYS = ['server', 'timezone', 'tokenSecretName', 'settleMinutes', 'restateAfterMinutes', 'dailyCallCap', 'mainStack'] as const;
+const OPERATION_KEYS = [
+  'server',
+  'timezone',
+  'tokenSecretName',
+  'settleMinutes',
+  'restateAfterMinutes',
+  'dailyCallCap',
+  'tokenReserve',
+  'checkShare',
+  'tokenInfoEveryMinutes',
+  'silentDays',
+  'mainStack',
+] as const;
 
 /**
  * Operations a main stack may hold: a stack made before operation stacks stopped at 23 (its 24th
@@ -140,10 +175,21 @@ export const operationSchema = z.strictObject(
     tokenSecretName: z.string().regex(SECRET_NAME_PATTERN, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)').optional(),
     /** Minutes to wait after a window ends before collecting it. Default: unset, the collector's own default applies. */
     settleMinutes: integer(0, 1440).optional(),
-    /** Re-collect each window this long after it ended, for late calls; 0 turns it off. Default: unset, the collector's default (60) applies. */
+    /** Re-collect each window this long after it ended, for late calls; 0 turns it off. Default: unset, the collector's default (90) applies. */
     restateAfterMinutes: integer(0, 10_080).optional(),
     /** At most this many API calls per operation day (the token's limit is shared). Default: no cap of our own. */
     dailyCallCap: integer(1, 10_000_000).optional(),
+    /**
+     * Kept of the token's daily limit for other integrations (TOKEN_RESERVE): `"20%"` of the
+     * limit (0%-90%) or a number of calls (`200`). Default: unset, the collector's default (20%) applies.
+     */
+    tokenReserve: tokenReserve().optional(),
+    /** Verification's and reconciliation's share of an operation day's calls (CHECK_SHARE), 0.05-1. Default: unset, the collector's default (0.5) applies. */
+    checkShare: decimal(CHECK_SHARE_BOUNDS.min, CHECK_SHARE_BOUNDS.max).optional(),
+    /** token_info (the token's limit and use) is read at most this often, in minutes (TOKEN_INFO_EVERY_MINUTES). Default: unset, the collector's default (60) applies. */
+    tokenInfoEveryMinutes: integer(TOKEN_INFO_EVERY_MINUTES_BOUNDS.min, TOKEN_INFO_EVERY_MINUTES_BOUNDS.max).optional(),
+    /** Days without a call in any answer before the ReportSilent alarm (SILENT_DAYS). Default: unset, the collector's default (7) applies. */
+    silentDays: integer(SILENT_DAYS_BOUNDS.min, SILENT_DAYS_BOUNDS.max).optional(),
     /**
      * Keep the operation's resources in the main stack, where a deployment made before operation
      * stacks created them: moving them to a stack of their own would replace its secret (and
@@ -170,7 +216,7 @@ const operationsSchema = z.preprocess(
     }
   },
   z
-    .array(operationSchema, { error: 'is required: a list of { server, timezone?, tokenSecretName?, settleMinutes?, restateAfterMinutes?, dailyCallCap?, mainStack? }' })
+    .array(operationSchema, { error: `is required: a list of { server, ${OPERATION_KEYS.filter((k) => k !== 'server').map((k) => `${k}?`).join(', ')} }` })
     .min(1, 'must list at least one operation')
     .superRefine((ops, ctx) => {
       // Logical ids, output names and the Athena enum all key on the server: two servers that only

@@ -6,7 +6,7 @@
  * custom metrics that no alarm needs, and the engine's own log lines.
  */
 import type { QueryStringProps } from 'aws-cdk-lib/aws-logs';
-import { FIGURE_FIELD as F, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../lambda/domain/metrics.ts';
+import { FIGURE_FIELD as F, figureField, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../lambda/domain/metrics.ts';
 
 /** A saved query. */
 export interface LogQuery {
@@ -20,6 +20,15 @@ const OP = METRIC_DIMENSION;
 const FIGURES = `message = "${RUN_FIGURES_MESSAGE}"`;
 /** The cap rides on each run-figures line of an operation that has one (lambda/handler.ts). */
 const CAP_FIELD = 'daily_call_cap';
+
+/**
+ * The token's allowance in the run figures: gauges a run reports once it has read token_info
+ * (the token's daily limit, today's use of every integration as best known, and the calls kept
+ * for other integrations, TOKEN_RESERVE).
+ */
+export const TOKEN_FIELDS = { limit: figureField('TokenLimit'), useToday: figureField('TokenUseToday'), reserve: figureField('TokenReserve') } as const;
+/** The engine's line for each token_info reading that could be used (lambda/collector/allowance.ts). */
+export const TOKEN_READ_MESSAGE = 'token allowance read';
 
 /** Adds `and operation = "<server>"` to the query's first filter, or nothing for every operation. */
 function narrowed(query: QueryStringProps, operation: string | undefined): QueryStringProps {
@@ -42,6 +51,15 @@ export function callsQuery(bin: string, operation?: string): QueryStringProps {
 /** The operation day's API calls (the counter DAILY_CALL_CAP applies to) per hour, with the cap of an operation that has one. */
 export function callsTodayQuery(operation?: string): QueryStringProps {
   return narrowed({ filterStatements: [FIGURES], statsStatements: [`max(${F.dailyApiCalls}) as api_calls_today, max(${CAP_FIELD}) as ${CAP_FIELD} by bin(1h)`] }, operation);
+}
+
+/** The token's daily limit, its use today and the reserve kept for other integrations (max per hour: use only grows within a day). */
+export function tokenAllowanceQuery(operation?: string): QueryStringProps {
+  const T = TOKEN_FIELDS;
+  return narrowed(
+    { filterStatements: [`${FIGURES} and ispresent(${T.limit})`], statsStatements: [`max(${T.limit}) as ${T.limit}, max(${T.useToday}) as ${T.useToday}, max(${T.reserve}) as ${T.reserve} by bin(1h)`] },
+    operation,
+  );
 }
 
 /** Restated and backfilled windows (sum) and the backfill still queued (max) per `bin`. */
@@ -125,6 +143,23 @@ export function logQueries(): LogQuery[] {
     {
       name: 'API calls today',
       query: { filterStatements: [FIGURES], statsStatements: [`latest(${F.dailyApiCalls}) as api_calls_today, latest(${CAP_FIELD}) as ${CAP_FIELD} by ${OP}`], sort: 'api_calls_today desc' },
+    },
+    {
+      name: 'token allowance',
+      query: {
+        filterStatements: [`${FIGURES} and ispresent(${TOKEN_FIELDS.limit})`],
+        statsStatements: [`max(${TOKEN_FIELDS.limit}) as ${TOKEN_FIELDS.limit}, max(${TOKEN_FIELDS.useToday}) as ${TOKEN_FIELDS.useToday}, max(${TOKEN_FIELDS.reserve}) as ${TOKEN_FIELDS.reserve} by ${OP}, bin(1h)`],
+      },
+    },
+    {
+      name: 'token allowance readings',
+      query: {
+        // The reading, or why it could not be used (history then keeps to DAILY_CALL_CAP).
+        fields: ['@timestamp', OP, 'message', TOKEN_FIELDS.limit, TOKEN_FIELDS.useToday, 'reserve', 'reason'],
+        filterStatements: [`(message = "${TOKEN_READ_MESSAGE}" or message like /^token_info could not be read/)`],
+        sort: '@timestamp desc',
+        limit: 1000,
+      },
     },
     {
       name: 'failed calls by error class',

@@ -5,6 +5,9 @@ import { ConfigError } from './domain/errors.ts';
 import { DEFAULT_PREFIX, PREFIX_PATTERN, SERVER_PATTERN } from './domain/layout.ts';
 import { LAMBDA_ENV } from './domain/metrics.ts';
 import { TOKEN_PATTERN } from './domain/token.ts';
+import { DEFAULT_TOKEN_INFO_EVERY_MINUTES } from './collector/allowance.ts';
+import { CHECK_SHARE_BOUNDS, readReserve, SILENT_DAYS_BOUNDS, TOKEN_INFO_EVERY_MINUTES_BOUNDS } from './domain/allowance-settings.ts';
+import { DEFAULT_CHECK_SHARE, DEFAULT_RESERVE, DEFAULT_SILENT_DAYS, type Reserve } from './domain/vendor-model.ts';
 import { canonicalTimeZone, isValidTimeZone } from './domain/wall-clock.ts';
 
 /** Settings shared by the Lambda and the CLI, read once at start and typed inside. */
@@ -24,9 +27,25 @@ export interface CollectorSettings {
   readonly verifyAfterMinutes: number;
   /** In quiet periods, windows are stored at most this long after they end (one call for all of them); 0 turns quiet periods off. */
   readonly quietFreshnessMinutes: number;
+  /** Kept of the token's daily limit for other integrations (TOKEN_RESERVE): a share of the limit, or calls. */
+  readonly tokenReserve: Reserve;
+  /** Verification's and reconciliation's share of an operation day's calls (CHECK_SHARE). */
+  readonly checkShare: number;
+  /** token_info is read at most this often, in minutes, before history spends calls (TOKEN_INFO_EVERY_MINUTES). */
+  readonly tokenInfoEveryMinutes: number;
+  /** Days without a call in any answer before the report is suspicious (SILENT_DAYS). */
+  readonly silentDays: number;
 }
 
 export const DEFAULT_TIMEZONE = 'America/Bogota';
+
+/** The settings of the token's allowance, of checking and of the no-calls alarm when their variables are unset: the engine's own defaults. */
+export const ALLOWANCE_DEFAULTS: Pick<CollectorSettings, 'tokenReserve' | 'checkShare' | 'tokenInfoEveryMinutes' | 'silentDays'> = {
+  tokenReserve: DEFAULT_RESERVE,
+  checkShare: DEFAULT_CHECK_SHARE,
+  tokenInfoEveryMinutes: DEFAULT_TOKEN_INFO_EVERY_MINUTES,
+  silentDays: DEFAULT_SILENT_DAYS,
+};
 
 const server = z.string().check(z.regex(SERVER_PATTERN, 'must be the server nomenclature: 1-32 letters, digits or "-" (e.g. 0032)'));
 // Canonical spelling (america/bogota -> America/Bogota): the zone is recorded in the store and
@@ -68,6 +87,21 @@ const intText = (min: number, max: number) =>
 const prefix = z.string().check(z.regex(PREFIX_PATTERN, 'must be S3 key segments of letters, digits and !_.\'()- joined by "/" (no "*" or "?": IAM would read them as wildcards)'));
 /** wolkvox:firstDay as the stack passes it: a calendar date, where no backfill request may start before. */
 const firstDay = z.string().check(z.refine((d) => parseDay(d) !== undefined, 'must be a calendar date YYYY-MM-DD (wolkvox:firstDay): no backfill request starts before it'));
+// A decimal such as 0.5; a sign is read, as for whole numbers.
+const decimalText = (min: number, max: number) =>
+  z
+    .pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number such as 0.5 (a share, not a percentage)')), z.transform(Number))
+    .check(z.refine((n: number) => n >= min && n <= max, `must be between ${min} and ${max}`));
+// TOKEN_RESERVE: 20% (of the token's daily limit) or 200 (calls).
+const tokenReserve = z.pipe(
+  z.string(),
+  z.transform((text: string, ctx): Reserve => {
+    const read = readReserve(text);
+    if ('reserve' in read) return read.reserve;
+    ctx.issues.push({ code: 'custom', message: read.problem, input: text });
+    return z.NEVER;
+  }),
+);
 const bucket = z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'));
 
 const sharedEnv = {
@@ -81,6 +115,10 @@ const sharedEnv = {
   [LAMBDA_ENV.dailyCallCap]: z.optional(intText(1, 10_000_000)),
   VERIFY_AFTER_MINUTES: z._default(intText(0, 10_080), 240),
   QUIET_FRESHNESS_MINUTES: z._default(intText(0, 1440), 30),
+  [LAMBDA_ENV.tokenReserve]: z._default(tokenReserve, ALLOWANCE_DEFAULTS.tokenReserve),
+  [LAMBDA_ENV.checkShare]: z._default(decimalText(CHECK_SHARE_BOUNDS.min, CHECK_SHARE_BOUNDS.max), ALLOWANCE_DEFAULTS.checkShare),
+  [LAMBDA_ENV.tokenInfoEveryMinutes]: z._default(intText(TOKEN_INFO_EVERY_MINUTES_BOUNDS.min, TOKEN_INFO_EVERY_MINUTES_BOUNDS.max), ALLOWANCE_DEFAULTS.tokenInfoEveryMinutes),
+  [LAMBDA_ENV.silentDays]: z._default(intText(SILENT_DAYS_BOUNDS.min, SILENT_DAYS_BOUNDS.max), ALLOWANCE_DEFAULTS.silentDays),
 };
 
 const lambdaEnvSchema = z.object({
@@ -145,6 +183,10 @@ export function readLambdaConfig(env: Env): LambdaConfig {
     dailyCallCap: e.DAILY_CALL_CAP,
     verifyAfterMinutes: e.VERIFY_AFTER_MINUTES,
     quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
+    tokenReserve: e.TOKEN_RESERVE,
+    checkShare: e.CHECK_SHARE,
+    tokenInfoEveryMinutes: e.TOKEN_INFO_EVERY_MINUTES,
+    silentDays: e.SILENT_DAYS,
     tokenSecretId: e.WOLKVOX_TOKEN_SECRET_ID,
     bucket: e.BUCKET_NAME,
     firstDay: e.FIRST_DAY,
@@ -166,6 +208,10 @@ export function readCliEnv(env: Env): CliEnvConfig {
     dailyCallCap: e.DAILY_CALL_CAP,
     verifyAfterMinutes: e.VERIFY_AFTER_MINUTES,
     quietFreshnessMinutes: e.QUIET_FRESHNESS_MINUTES,
+    tokenReserve: e.TOKEN_RESERVE,
+    checkShare: e.CHECK_SHARE,
+    tokenInfoEveryMinutes: e.TOKEN_INFO_EVERY_MINUTES,
+    silentDays: e.SILENT_DAYS,
     token: e.WOLKVOX_TOKEN,
   };
 }

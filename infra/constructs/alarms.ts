@@ -36,6 +36,8 @@ export interface CollectorAlarms {
   readonly freshness: Alarm;
   readonly tokenTrouble: Alarm;
   readonly daysUnverified: Alarm;
+  /** The report has shown no call for longer than SILENT_DAYS. */
+  readonly reportSilent: Alarm;
   /** Fewer operations than configured reported a run. */
   readonly silence: Alarm;
   /** Contributor Insights rule counting run-figures lines per operation (the silence alarm's source). */
@@ -67,7 +69,7 @@ export function perOperationQuery(metric: AlarmMetricName, namespace: string): s
 
 /**
  * One SNS topic and the alarms that notify it (alarm and OK transitions). On the collectors, a
- * fixed set for any number of operations: freshness, token trouble and unverified days as
+ * fixed set for any number of operations: freshness, token trouble, unverified days and a silent report as
  * multi-time-series alarms on the metrics the handler emits (ALARM_METRICS), and silence on the
  * runs reported in the log group; per dead-letter queue, each new message (a failed or expired
  * run lands in the on-failure queue).
@@ -125,8 +127,17 @@ export class Alarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const daysUnverified = this.add('DaysUnverified', {
-      alarmDescription: "Collectors named in this alarm's contributors: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so); see the saved Logs Insights queries, then backfill the day",
+      alarmDescription:
+        "Collectors named in this alarm's contributors: a day past the verification bound does not match the vendor's totals yet (a quarantined window with calls keeps its day so), or a run concluded it cannot be verified: found not to add up (status 'unreconcilable' in cdr_4_verifications: the vendor's totals are not additive there, the windows are kept as collected) or left 'unverified' at its bound on checking (the row's note says why). Read the day's rows in cdr_4_verifications and the saved Logs Insights queries; backfill a day with a quarantined window",
       metric: this.perOperation(ALARM_METRIC.daysUnverified, props.metricsNamespace),
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // Sent by a run only while the report has shown no call for longer than SILENT_DAYS: the days since the last call seen.
+    const reportSilent = this.add('ReportSilent', {
+      alarmDescription:
+        "Collectors named in this alarm's contributors: the cdr_4 report answers, but no answer has shown a call for longer than SILENT_DAYS (default 7; the metric is the days since the last call seen). An operation with calls does not go quiet that long: most likely the token belongs to another operation, the server lacks the report, or every answer is 404 'Validate dates entered', which the collector stores as no calls. Check the report for those days in the Wolkvox console, the token's operation and permissions (WOLKVOX_SERVER, the secret); once fixed, backfill the silent days with \"refetch\": true (they were stored empty). An operation that really had no calls: raise silentDays",
+      metric: this.perOperation(ALARM_METRIC.reportSilent, props.metricsNamespace),
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
@@ -159,7 +170,7 @@ export class Alarms extends Construct {
       // No runs at all is the silence of every operation.
       treatMissingData: TreatMissingData.BREACHING,
     });
-    return { freshness, tokenTrouble, daysUnverified, silence, runsRule };
+    return { freshness, tokenTrouble, daysUnverified, reportSilent, silence, runsRule };
   }
 
   /**

@@ -47,7 +47,7 @@ export interface CollectorFunctionProps {
   readonly settleMinutes?: number;
   /**
    * Minutes after a window's end at which it is re-collected once for late calls (RESTATE_AFTER_MINUTES); 0 turns it off.
-   * @default - not set: the collector's own default applies (60 minutes)
+   * @default - not set: the collector's own default applies (90 minutes)
    */
   readonly restateAfterMinutes?: number;
   /**
@@ -55,6 +55,26 @@ export interface CollectorFunctionProps {
    * @default - not set: no cap of our own (the vendor's daily limit still applies)
    */
   readonly dailyCallCap?: number;
+  /**
+   * Kept of the token's daily limit for other integrations (TOKEN_RESERVE), as the collector reads it: `20%` or `200` (calls).
+   * @default - not set: the collector's own default applies (20% of the token's limit)
+   */
+  readonly tokenReserve?: string;
+  /**
+   * Verification's and reconciliation's share of an operation day's calls (CHECK_SHARE).
+   * @default - not set: the collector's own default applies (0.5)
+   */
+  readonly checkShare?: number;
+  /**
+   * Minutes between readings of the token's allowance, token_info (TOKEN_INFO_EVERY_MINUTES).
+   * @default - not set: the collector's own default applies (60)
+   */
+  readonly tokenInfoEveryMinutes?: number;
+  /**
+   * Days without a call in any answer before the report is suspicious and ReportSilent fires (SILENT_DAYS).
+   * @default - not set: the collector's own default applies (7)
+   */
+  readonly silentDays?: number;
   /** Bucket the collector writes to. */
   readonly bucket: IBucket;
   /** Key prefix of everything the collector writes (DATA_PREFIX); not empty (the collector reads an empty value as unset). */
@@ -241,6 +261,10 @@ export class CollectorFunction extends Construct {
     if (props.settleMinutes !== undefined) environment[LAMBDA_ENV.settleMinutes] = String(props.settleMinutes);
     if (props.restateAfterMinutes !== undefined) environment[LAMBDA_ENV.restateAfterMinutes] = String(props.restateAfterMinutes);
     if (props.dailyCallCap !== undefined) environment[LAMBDA_ENV.dailyCallCap] = String(props.dailyCallCap);
+    if (props.tokenReserve !== undefined) environment[LAMBDA_ENV.tokenReserve] = props.tokenReserve;
+    if (props.checkShare !== undefined) environment[LAMBDA_ENV.checkShare] = String(props.checkShare);
+    if (props.tokenInfoEveryMinutes !== undefined) environment[LAMBDA_ENV.tokenInfoEveryMinutes] = String(props.tokenInfoEveryMinutes);
+    if (props.silentDays !== undefined) environment[LAMBDA_ENV.silentDays] = String(props.silentDays);
 
     if (!existsSync(entry)) {
       throw new Error(`Collector handler not found at ${entry}: the function bundles lambda/handler.ts (exporting "handler").`);

@@ -18,7 +18,7 @@ import {
 import { type ILogGroup, QueryString, type QueryStringProps } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { callsQuery, callsTodayQuery, failuresByClassQuery, historyQuery, OPERATIONS, windowsQuery } from '../log-queries.ts';
+import { callsQuery, callsTodayQuery, failuresByClassQuery, historyQuery, OPERATIONS, tokenAllowanceQuery, windowsQuery } from '../log-queries.ts';
 
 /**
  * Stands for the operation picked in the dashboard's "Operation" menu: a pattern variable
@@ -55,7 +55,8 @@ const PERIOD = Duration.minutes(5);
  * One CloudWatch dashboard for the deployment, the same size for any number of operations: alarm
  * states and dead letters; every operation's latest run in one table; then one operation, picked
  * in the "Operation" menu: windows collected and behind, API calls and failures by class,
- * restated and backfilled windows, daily calls against the cap (from its run figures).
+ * restated and backfilled windows, daily calls against the cap, the token's limit, use and
+ * reserve (from its run figures).
  */
 export class CollectorDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -110,5 +111,6 @@ function operationWidgets(op: string, logs: LogWidget): IWidget[] {
     logs(`${op}: API calls today (and the cap, if any)`, callsTodayQuery(op), 8),
     logs(`${op}: failed calls by error class`, failuresByClassQuery(op), 12, LogQueryVisualizationType.TABLE),
     logs(`${op}: restated and backfilled windows (sum), backfill remaining (max) per 5 min`, historyQuery('5m', op), 12),
+    logs(`${op}: token allowance: the token's daily limit, its use today (every integration) and the reserve kept for others (max per hour)`, tokenAllowanceQuery(op), 24),
   ];
 }

@@ -1,8 +1,8 @@
 /**
  * What a run may still spend: time before its deadline, the user's patience (a stop request),
  * and calls within the operation day's limits. Live windows may use whatever our cap leaves;
- * history (backfill) only what is left once today's remaining live windows are reserved and the
- * token's reserve for other integrations is kept; checking (verification, reconciliation) at
+ * history (backfill) only what is left once today's remaining live windows are reserved (from our
+ * cap or the token's read limit, whichever bounds) and the token's reserve for other integrations is kept; checking (verification, reconciliation) at
  * most its share of the day's allowance on top. Every call of every phase asks `mayCall()`
  * first, and every error that stops work becomes a stop reason through `stopOf`.
  */
@@ -98,10 +98,12 @@ export class Budget {
     const capped = cap !== undefined && Number.isFinite(cap);
     let room: Room = { calls: capped ? cap - state.callsToday() : Number.POSITIVE_INFINITY, by: 'budget' };
     if (kind === 'live') return room;
-    const reserve = capped && state.nextWindow !== null ? liveWindowsLeftToday(now, this.o.timeZone) : 0;
-    room = { calls: room.calls - reserve, by: 'budget' };
     const allowance = this.readAllowance(now);
-    if (allowance) room = tighter(room, { calls: roomAboveReserve(allowance, state.callsToday(), this.o.reserve), by: 'reserve' });
+    // Today's remaining live windows are kept from whichever limit is known, our cap or the
+    // token's own (issue 22): a backfill must not leave the schedule without calls until midnight.
+    const live = (capped || allowance) && state.nextWindow !== null ? liveWindowsLeftToday(now, this.o.timeZone) : 0;
+    room = { calls: room.calls - live, by: 'budget' };
+    if (allowance) room = tighter(room, { calls: roomAboveReserve(allowance, state.callsToday(), this.o.reserve) - live, by: 'reserve' });
     if (kind === 'history') return room;
     const dayAllowance = capped ? cap : (allowance?.limit ?? ONE_LICENSE_CALLS);
     return tighter(room, { calls: Math.floor(this.o.checkShare * dayAllowance) - state.checkCallsToday(), by: 'check-share' });

@@ -6,6 +6,7 @@
  */
 import type { Day } from '../domain/day.ts';
 import type { CollectorError } from '../domain/errors.ts';
+import { emptyTotals } from '../domain/totals.ts';
 import type { Window } from '../domain/window.ts';
 import type { StopReason } from './budget.ts';
 
@@ -61,7 +62,7 @@ export interface Outcome {
 }
 
 export function emptySummary(): CollectedSummary {
-  return { count: 0, rows: 0, callsByInterval: {} };
+  return { count: 0, rows: 0, callsByInterval: emptyTotals() };
 }
 
 /** Nothing done yet (or nothing to do). */
@@ -73,6 +74,7 @@ export function emptyOutcome(): Outcome {
 export function mergeSummary(into: CollectedSummary, add: CollectedSummary): void {
   into.count += add.count;
   into.rows += add.rows;
+  // Interval keys are the vendor's text (__proto__ included): callsByInterval has no prototype (emptySummary).
   for (const [k, v] of Object.entries(add.callsByInterval)) into.callsByInterval[k] = (into.callsByInterval[k] ?? 0) + v;
   if (add.first && (!into.first || add.first.startWall < into.first.startWall)) into.first = add.first;
   if (add.last && (!into.last || add.last.startWall > into.last.startWall)) into.last = add.last;

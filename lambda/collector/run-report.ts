@@ -208,7 +208,8 @@ export class RunTally {
     if (into) absorb(into, o);
     else this.outcomes.set(phase, o);
     if (o.stop !== 'done' || o.stoppedAt) this.stopped = true;
-    if (o.stop === 'budget' || o.stop === 'token-limit') this.budgetExhausted = true;
+    // The token's reserve counts as its limit: what is left belongs to the schedule and other integrations.
+    if (o.stop === 'budget' || o.stop === 'reserve' || o.stop === 'token-limit') this.budgetExhausted = true;
     this.emitOf(phase, o);
   }
 

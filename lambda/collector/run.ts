@@ -215,5 +215,5 @@ async function refreshDirtyDays(run: Run, refresh: NonNullable<EngineDeps['refre
 /** Gives the lease back once every write the run started has landed or failed (a failed run's too). */
 async function endRun(run: Run, lease: Lease | undefined): Promise<void> {
   await run.state.quiesce();
-  await lease?.release().catch((error: unknown) => run.deps.log.warn('could not release the lease; it lapses by itself', { message: (error as Error).message }));
+  await lease?.release().catch((error: unknown) => run.deps.log.warn('could not release the lease; it lapses by itself', { error_message: (error as Error).message }));
 }

@@ -179,7 +179,7 @@ async function waitOutTrouble(run: Run, pass: () => Promise<Outcome>): Promise<O
       return last;
     }
     run.settings.onWaiting?.({ ms, error, waitedMs: spell, limitMs: limit });
-    run.deps.log.info('waiting out transient trouble', { ms, error_class: error.name, message: error.message, waited_ms: spell });
+    run.deps.log.info('waiting out transient trouble', { ms, error_class: error.name, error_message: error.message, waited_ms: spell });
     await run.state.save();
     await pause(run, ms);
     spell += ms;

@@ -9,7 +9,7 @@ import { dataKey, fetchLogKey } from '../domain/layout.ts';
 import { buildEstablishedRecord, toNdjson } from '../domain/rows.ts';
 import { decide, nodeSpan, SettleStack, storedSum, type Decision, type SettleMode, type SettleNode, type SettlePolicy } from '../domain/settle.ts';
 import { coversWholeDays, DAY_MS, describeSpan, splitSpan, windowsOf, type Span } from '../domain/span.ts';
-import { callCount, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
+import { callCount, emptyTotals, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
 import { describeWindow, type Window } from '../domain/window.ts';
 import { NDJSON } from '../storage/object-store.ts';
 import { collectWindows } from './collect-windows.ts';
@@ -138,7 +138,7 @@ class Search {
         return false;
       }
       // An answer over this span that cannot be read: ask its halves instead.
-      run.deps.log.warn('span answer unusable; asking its halves', { span: describeSpan(span), message: outcome.error.message });
+      run.deps.log.warn('span answer unusable; asking its halves', { span: describeSpan(span), error_message: outcome.error.message });
       this.stack.split(splitSpan(span));
       return true;
     }
@@ -235,7 +235,7 @@ class Search {
     for (const w of windows) {
       run.state.windowLanded(w);
       run.stored.set(w, {});
-      this.note({ window: w, rows: 0, callsByInterval: {} });
+      this.note({ window: w, rows: 0, callsByInterval: emptyTotals() });
     }
     this.out.notes.emptied += windows.length;
     run.deps.log.debug('windows proved empty by one call', { span: describeSpan(span), windows: windows.length, first: windows[0] && describeWindow(windows[0]).window_start, fetch_id: meta.fetchId });

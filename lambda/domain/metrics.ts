@@ -41,6 +41,7 @@ export const METRIC = {
   dailyApiCalls: 'DailyApiCalls',
   /** Operation days past the verification bound still not verified against the vendor's totals (gauge). */
   daysUnverified: 'DaysUnverified',
+  reportSilentDays: 'ReportSilentDays',
 } as const;
 
 export type FigureName = (typeof METRIC)[keyof typeof METRIC];
@@ -49,7 +50,7 @@ export type FigureName = (typeof METRIC)[keyof typeof METRIC];
  * Figures that describe the state at the end of the run rather than what the run did: reported
  * twice in one run, the later value stands (counts add up).
  */
-export const GAUGES: ReadonlySet<string> = new Set<string>([METRIC.windowsBehind, METRIC.backfillWindowsRemaining, METRIC.dailyApiCalls, METRIC.daysUnverified]);
+export const GAUGES: ReadonlySet<string> = new Set<string>([METRIC.windowsBehind, METRIC.backfillWindowsRemaining, METRIC.dailyApiCalls, METRIC.daysUnverified, METRIC.reportSilentDays]);
 
 /** `message` of the one log line per Lambda invocation that carries every figure. */
 export const RUN_FIGURES_MESSAGE = 'run figures';
@@ -67,7 +68,7 @@ export const FIGURE_FIELD = Object.fromEntries(Object.entries(METRIC).map(([key,
 
 /**
  * The custom metrics (EMF) the Lambda emits, all with the one dimension `operation`: exactly the
- * metrics the alarms watch, at most 3 per operation.
+ * metrics the alarms watch, at most 4 per operation.
  */
 export const ALARM_METRIC = {
   /** = WindowsBehind, emitted only when at least 1 (a run that stopped reporting is the silence alarm's, read from the run-figures lines). */
@@ -76,6 +77,7 @@ export const ALARM_METRIC = {
   tokenTrouble: 'TokenTrouble',
   /** = DaysUnverified, emitted only when at least 1. */
   daysUnverified: METRIC.daysUnverified,
+  reportSilent: METRIC.reportSilentDays,
 } as const;
 
 export type AlarmMetricName = (typeof ALARM_METRIC)[keyof typeof ALARM_METRIC];
@@ -91,6 +93,7 @@ export const ALARM_METRIC_EMITTED: { readonly [M in AlarmMetricName]: 'every run
   WindowsBehind: 'when at least 1',
   TokenTrouble: 'when at least 1',
   DaysUnverified: 'when at least 1',
+  ReportSilentDays: 'when at least 1',
 };
 
 /** The custom metrics of one run from its figures (as summed or last reported), in ALARM_METRICS order. */
@@ -101,6 +104,8 @@ export function alarmMetricsOf(figures: ReadonlyMap<string, number>): { name: Al
   if ((figures.get(METRIC.tokenMissing) ?? 0) > 0 || (figures.get(METRIC.tokenBudgetExhausted) ?? 0) > 0) out.push({ name: ALARM_METRIC.tokenTrouble, value: 1 });
   const unverified = figures.get(METRIC.daysUnverified) ?? 0;
   if (unverified >= 1) out.push({ name: ALARM_METRIC.daysUnverified, value: unverified });
+  const silent = figures.get(METRIC.reportSilentDays) ?? 0;
+  if (silent >= 1) out.push({ name: ALARM_METRIC.reportSilent, value: silent });
   return out;
 }
 
@@ -129,4 +134,8 @@ export const LAMBDA_ENV = {
   dailyCallCap: 'DAILY_CALL_CAP',
   /** wolkvox:firstDay (YYYY-MM-DD): no backfill request reaches before it. */
   firstDay: 'FIRST_DAY',
+  tokenReserve: 'TOKEN_RESERVE',
+  checkShare: 'CHECK_SHARE',
+  tokenInfoEveryMinutes: 'TOKEN_INFO_EVERY_MINUTES',
+  silentDays: 'SILENT_DAYS',
 } as const;

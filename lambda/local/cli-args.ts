@@ -1,3 +1,5 @@
+import { ALLOWANCE_DEFAULTS } from '../config.ts';
+import { CHECK_SHARE_BOUNDS, reserveText, SILENT_DAYS_BOUNDS, TOKEN_INFO_EVERY_MINUTES_BOUNDS, TOKEN_RESERVE_MAX_PERCENT } from '../domain/allowance-settings.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
@@ -43,6 +45,11 @@ WOLKVOX_TIMEZONE (default America/Bogota), WOLKVOX_BASE_URL, DATA_PREFIX (defaul
 SETTLE_MINUTES (default 5), RESTATE_AFTER_MINUTES (default 90, 0 = off),
 VERIFY_AFTER_MINUTES (default 240), QUIET_FRESHNESS_MINUTES (default 30, 0 = off),
 DAILY_CALL_CAP (default: none), WOLKVOX_REQUEST_TIMEOUT_MS (default 65000).
+The token's allowance, checking's share and the report's silence:
+  TOKEN_RESERVE             kept of the token's daily limit: ${reserveText(ALLOWANCE_DEFAULTS.tokenReserve)} (default, 0%-${TOKEN_RESERVE_MAX_PERCENT}%) or calls, e.g. 200
+  CHECK_SHARE               share of the day's calls for verification and reconciliation (default ${ALLOWANCE_DEFAULTS.checkShare}, ${CHECK_SHARE_BOUNDS.min}-${CHECK_SHARE_BOUNDS.max})
+  TOKEN_INFO_EVERY_MINUTES  the token's limit and use (token_info) read at most this often (default ${ALLOWANCE_DEFAULTS.tokenInfoEveryMinutes}, ${TOKEN_INFO_EVERY_MINUTES_BOUNDS.min}-${TOKEN_INFO_EVERY_MINUTES_BOUNDS.max})
+  SILENT_DAYS               days with no call in any answer before the report is suspect (default ${ALLOWANCE_DEFAULTS.silentDays}, ${SILENT_DAYS_BOUNDS.min}-${SILENT_DAYS_BOUNDS.max})
 
 Then: npm run query -- [--out DIR] "SELECT ..." to query what is stored,
 npm run status -- [--out DIR | --bucket NAME] for the days verified, waiting, and the queue.`;

@@ -147,6 +147,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       deadline: Number.POSITIVE_INFINITY,
       dailyCallCap: env.dailyCallCap,
       verifyAfterMinutes: env.verifyAfterMinutes,
+      tokenReserve: env.tokenReserve,
+      checkShare: env.checkShare,
+      tokenInfoEveryMinutes: env.tokenInfoEveryMinutes,
+      silentDays: env.silentDays,
       // Work after the progress bar (a day's check, the day objects) shows where the bar was.
       onPhase: (phase: RunPhase) => {
         progress?.end();

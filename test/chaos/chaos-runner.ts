@@ -5,7 +5,7 @@
  */
 import { MemoryLeaseStore } from '../support/memory-lease-store.ts';
 import { MetricsTally } from '../../lambda/collector/ports.ts';
-import type { LambdaConfig } from '../../lambda/config.ts';
+import { ALLOWANCE_DEFAULTS, type LambdaConfig } from '../../lambda/config.ts';
 import { labelOf } from '../../lambda/domain/checkpoint.ts';
 import { StorageError } from '../../lambda/domain/errors.ts';
 import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
@@ -143,6 +143,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosFigures> {
     dailyCallCap: undefined,
     verifyAfterMinutes: 240,
     quietFreshnessMinutes: 30,
+    ...ALLOWANCE_DEFAULTS,
     tokenSecretId: 'unused',
     bucket: 'unused',
     // The operator backfills quarantined windows of the storm: its days are the operation's first.

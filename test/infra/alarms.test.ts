@@ -53,7 +53,7 @@ describe('Construct: Alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Expression: perOperationQuery(ALARM_METRIC.windowsBehind, NAMESPACE) })], EvaluationPeriods: 3, DatapointsToAlarm: 3 });
   });
 
-  it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified])('fires per operation when the collector reports %s at least once, and reads no data as none', (metricName) => {
+  it.each([ALARM_METRIC.tokenTrouble, ALARM_METRIC.daysUnverified, ALARM_METRIC.reportSilent])('fires per operation when the collector reports %s at least once, and reads no data as none', (metricName) => {
     // Act
     const { template, alarms } = synth();
 
@@ -66,6 +66,31 @@ describe('Construct: Alarms', () => {
       TreatMissingData: 'notBreaching',
       ...ACTIONS(alarms),
     });
+  });
+
+  it('tells the operator what a silent report means and what to check when ReportSilent fires', () => {
+    // Act
+    const { template, collector } = synth();
+
+    // Assess
+    const [, alarm] = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([id]) => id === logicalId(collector.reportSilent))!;
+    expect(queryOf(alarm)).toBe(perOperationQuery(ALARM_METRIC.reportSilent, NAMESPACE));
+    const description = String(alarm.AlarmDescription);
+    for (const text of ["this alarm's contributors", 'SILENT_DAYS', 'token belongs to another operation', 'server lacks the report', "404 'Validate dates entered'", 'token\'s operation and permissions', '"refetch": true', 'silentDays']) {
+      expect(description, text).toContain(text);
+    }
+    expect(description.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('counts among unverified days those a run concluded cannot be verified when DaysUnverified fires', () => {
+    // Act
+    const { template, collector } = synth();
+
+    // Assess
+    const [, alarm] = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(([id]) => id === logicalId(collector.daysUnverified))!;
+    const description = String(alarm.AlarmDescription);
+    for (const text of ["'unreconcilable'", 'cdr_4_verifications', "'unverified' at its bound on checking", 'quarantined']) expect(description, text).toContain(text);
+    expect(description.length).toBeLessThanOrEqual(1024);
   });
 
   it('queries each collector metric as one time series per operation, the operation being the contributor', () => {
@@ -183,7 +208,7 @@ describe('Construct: Alarms', () => {
     const { template, alarms } = synth();
 
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    expect(alarms.alarms).toHaveLength(5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARM_METRICS.length + 2);
+    expect(alarms.alarms).toHaveLength(ALARM_METRICS.length + 2);
   });
 });

@@ -5,6 +5,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { CollectorFunction, type CollectorFunctionProps, operationPrefixes } from '../../infra/constructs/collector-function.ts';
+import { readLambdaConfig } from '../../lambda/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
@@ -92,6 +93,25 @@ describe('Construct: CollectorFunction', () => {
     const own = synth({ metricsNamespace: `${METRICS_NAMESPACE}/Prod` }).template;
     own.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ POWERTOOLS_METRICS_NAMESPACE: `${METRICS_NAMESPACE}/Prod` }) } });
     expect(JSON.stringify(fn.Environment)).not.toContain(LAMBDA_ENV.baseUrl);
+  });
+
+  it('sets TOKEN_RESERVE, CHECK_SHARE, TOKEN_INFO_EVERY_MINUTES and SILENT_DAYS as the collector reads them when configured, and none of them otherwise', () => {
+    // Act
+    const set = synth({ tokenReserve: '200', checkShare: 0.25, tokenInfoEveryMinutes: 30, silentDays: 3 }).template;
+    const unset = synth().template;
+
+    // Assess
+    set.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [LAMBDA_ENV.tokenReserve]: '200', [LAMBDA_ENV.checkShare]: '0.25', [LAMBDA_ENV.tokenInfoEveryMinutes]: '30', [LAMBDA_ENV.silentDays]: '3' }) },
+    });
+    const [[, fn] = ['', {}]] = resourcesOfType(set, 'AWS::Lambda::Function');
+    const env = (fn.Environment as { Variables: Record<string, string> }).Variables;
+    expect(readLambdaConfig({ ...env, [LAMBDA_ENV.tokenSecretId]: 'x', [LAMBDA_ENV.bucket]: 'data-bucket' })).toMatchObject({ tokenReserve: { calls: 200 }, checkShare: 0.25, tokenInfoEveryMinutes: 30, silentDays: 3 });
+    unset.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [LAMBDA_ENV.tokenReserve]: Match.absent(), [LAMBDA_ENV.checkShare]: Match.absent(), [LAMBDA_ENV.tokenInfoEveryMinutes]: Match.absent(), [LAMBDA_ENV.silentDays]: Match.absent() }),
+      },
+    });
   });
 
   it('leaves SETTLE_MINUTES unset when the operation does not configure it', () => {

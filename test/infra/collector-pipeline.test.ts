@@ -4,7 +4,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { checkpointKey, dailyKey, dataKey, fetchLogKey, leaseKey, verificationKey } from '../../lambda/domain/layout.ts';
-import { LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRICS, LAMBDA_ENV } from '../../lambda/domain/metrics.ts';
 import { windowAt } from '../../lambda/domain/window.ts';
 import { logQueries } from '../../infra/log-queries.ts';
 import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType } from './helpers.ts';
@@ -12,7 +12,7 @@ import { type Built, buildStack, functionEnvironment, logicalId, resourcesOfType
 const TWO_OPERATIONS = {
   [CONTEXT_KEYS.operations]: [
     { server: '0032', timezone: 'America/Bogota' },
-    { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045/token', settleMinutes: 10 },
+    { server: '0045', timezone: 'America/Mexico_City', tokenSecretName: 'wolkvox/0045/token', settleMinutes: 10, tokenReserve: '25%', checkShare: 0.4, tokenInfoEveryMinutes: 120, silentDays: 14 },
   ],
 };
 
@@ -83,8 +83,19 @@ describe('Construct: CollectorPipeline', () => {
       });
     }
     built.operationTemplate('0045').hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ WOLKVOX_SERVER: '0045', WOLKVOX_TIMEZONE: 'America/Mexico_City', SETTLE_MINUTES: '10' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          WOLKVOX_SERVER: '0045',
+          WOLKVOX_TIMEZONE: 'America/Mexico_City',
+          SETTLE_MINUTES: '10',
+          TOKEN_RESERVE: '25%',
+          CHECK_SHARE: '0.4',
+          TOKEN_INFO_EVERY_MINUTES: '120',
+          SILENT_DAYS: '14',
+        }),
+      },
     });
+    expect(functionEnvironment(built, '0032')).not.toHaveProperty('TOKEN_RESERVE');
   });
 
   it('logs every operation to the one log group of the main stack when two are configured', () => {
@@ -116,7 +127,8 @@ describe('Construct: CollectorPipeline', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4 + 2);
+    // A query alarm per alarm metric, the silence alarm, one per dead-letter queue.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARM_METRICS.length + 1 + 2);
     for (const op of built.operationStacks) built.operationTemplate(op.operation.server).resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: { Parameters: Match.objectLike({ 'projection.operation.values': '0032,0045' }) } });
   });

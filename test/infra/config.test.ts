@@ -84,6 +84,35 @@ describe('Config: CDK context schema', () => {
     ]);
   });
 
+  it('reads the token reserve, check share, token_info period and silent days of an operation, as JSON values or -c strings', () => {
+    // Act
+    const config = parseConfig({
+      ...REQUIRED,
+      [ops]: JSON.stringify([
+        { server: 'a', tokenReserve: '20%', checkShare: 0.25, tokenInfoEveryMinutes: 30, silentDays: 3 },
+        { server: 'b', tokenReserve: 200, checkShare: '1', tokenInfoEveryMinutes: '1440', silentDays: '31' },
+        { server: 'c', tokenReserve: '12.5%' },
+        { server: 'd', tokenReserve: '0' },
+      ]),
+    });
+
+    // Assess
+    expect(config.operations).toEqual([
+      { server: 'a', timezone: 'America/Bogota', tokenReserve: '20%', checkShare: 0.25, tokenInfoEveryMinutes: 30, silentDays: 3 },
+      { server: 'b', timezone: 'America/Bogota', tokenReserve: '200', checkShare: 1, tokenInfoEveryMinutes: 1440, silentDays: 31 },
+      { server: 'c', timezone: 'America/Bogota', tokenReserve: '12.5%' },
+      { server: 'd', timezone: 'America/Bogota', tokenReserve: '0' },
+    ]);
+  });
+
+  it('lists the new keys among those allowed when a key is misspelt', () => {
+    // Act
+    const message = errorOf({ [ops]: [{ server: '0032', reserve: '20%' }] });
+
+    // Assess
+    expect(message).toContain('unknown key(s) "reserve" (allowed: server, timezone, tokenSecretName, settleMinutes, restateAfterMinutes, dailyCallCap, tokenReserve, checkShare, tokenInfoEveryMinutes, silentDays, mainStack)');
+  });
+
   it('treats an empty alarm e-mail as no subscription when given as -c wolkvox:alarmEmail=', () => {
     // Act
     const config = parseConfig({ ...REQUIRED, [ops]: [{ server: '0032' }], [CONTEXT_KEYS.alarmEmail]: '' });
@@ -103,6 +132,19 @@ describe('Config: CDK context schema', () => {
     ['settle minutes are negative', { [ops]: [{ server: '0032', settleMinutes: -1 }] }, `${ops}[0].settleMinutes: must be >= 0`],
     ['restatement is over a week', { [ops]: [{ server: '0032', restateAfterMinutes: 20_000 }] }, `${ops}[0].restateAfterMinutes: must be <= 10080`],
     ['the daily cap is zero', { [ops]: [{ server: '0032', dailyCallCap: 0 }] }, `${ops}[0].dailyCallCap: must be >= 1`],
+    ['the reserve is over 90%', { [ops]: [{ server: '0032', tokenReserve: '95%' }] }, `${ops}[0].tokenReserve: must be a percentage between 0% and 90%`],
+    ['the reserve is a share, not a percentage', { [ops]: [{ server: '0032', tokenReserve: 0.2 }] }, `${ops}[0].tokenReserve: must be a percentage of the token's daily limit (0% to 90%, e.g. 20%) or a whole number of calls`],
+    ['the reserve is negative calls', { [ops]: [{ server: '0032', tokenReserve: -1 }] }, `${ops}[0].tokenReserve: must be between 0 and 10000000 calls`],
+    ['the reserve is a word', { [ops]: [{ server: '0032', tokenReserve: 'some' }] }, `${ops}[0].tokenReserve: must be a percentage`],
+    ['the reserve is a boolean', { [ops]: [{ server: '0032', tokenReserve: true }] }, `${ops}[0].tokenReserve: must be a percentage of the token's daily limit such as "20%" or a whole number of calls such as 200`],
+    ['the check share is under 0.05', { [ops]: [{ server: '0032', checkShare: 0.01 }] }, `${ops}[0].checkShare: must be >= 0.05`],
+    ['the check share is over 1', { [ops]: [{ server: '0032', checkShare: 1.5 }] }, `${ops}[0].checkShare: must be <= 1`],
+    ['the check share is a percentage', { [ops]: [{ server: '0032', checkShare: '50%' }] }, `${ops}[0].checkShare: must be a decimal number such as 0.5`],
+    ['token_info would be read every minute', { [ops]: [{ server: '0032', tokenInfoEveryMinutes: 1 }] }, `${ops}[0].tokenInfoEveryMinutes: must be >= 5`],
+    ['token_info would be read less than daily', { [ops]: [{ server: '0032', tokenInfoEveryMinutes: 2000 }] }, `${ops}[0].tokenInfoEveryMinutes: must be <= 1440`],
+    ['token_info minutes are a fraction', { [ops]: [{ server: '0032', tokenInfoEveryMinutes: 7.5 }] }, `${ops}[0].tokenInfoEveryMinutes: must be an integer`],
+    ['silent days are zero', { [ops]: [{ server: '0032', silentDays: 0 }] }, `${ops}[0].silentDays: must be >= 1`],
+    ['silent days are over a month', { [ops]: [{ server: '0032', silentDays: 32 }] }, `${ops}[0].silentDays: must be <= 31`],
     ['a secret name has a space', { [ops]: [{ server: '0032', tokenSecretName: 'my token' }] }, `${ops}[0].tokenSecretName: must be a Secrets Manager secret name`],
     ['two servers collide', { [ops]: [{ server: '0032' }, { server: '00-32' }] }, `${ops}[1].server: duplicates operation 0`],
     [

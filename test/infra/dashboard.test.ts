@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
 import { PICKED_OPERATION } from '../../infra/constructs/dashboard.ts';
-import { FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
+import { ALARM_METRICS, FIGURE_FIELD, METRICS_NAMESPACE, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { type Built, buildStack, logicalId, renderIntrinsic, resourcesOfType } from './helpers.ts';
 
 interface Widget {
@@ -60,7 +60,7 @@ describe('Construct: CollectorDashboard', () => {
   it('lists the state of every alarm of the deployment when opened', () => {
     // Assess
     const alarms = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').map(([id]) => `{GetAtt:${id}.Arn}`);
-    expect(alarms).toHaveLength(4 + 2);
+    expect(alarms).toHaveLength(ALARM_METRICS.length + 3);
     expect(widget(body.widgets, 'Alarms').properties.alarms?.sort()).toEqual(alarms.sort());
   });
 
@@ -102,12 +102,13 @@ describe('Construct: CollectorDashboard', () => {
     figures('restated and backfilled', `sum(${FIGURE_FIELD.windowsRestated})`, `sum(${FIGURE_FIELD.windowsBackfilled})`, `max(${FIGURE_FIELD.backfillWindowsRemaining})`);
     figures('API calls today', `max(${FIGURE_FIELD.dailyApiCalls})`, 'max(daily_call_cap) as daily_call_cap');
     figures('failed calls by error class', 'filter ispresent(error_class)', 'stats count(*) as failures by error_class');
+    figures('token allowance', `filter message = "${RUN_FIGURES_MESSAGE}" and ispresent(token_limit)`, 'max(token_limit) as token_limit', 'max(token_use_today) as token_use_today', 'max(token_reserve) as token_reserve', 'by bin(1h)');
   });
 
   it('puts the picked operation only in the widgets below the menu, so the menu changes nothing else', () => {
     // Assess
     const picked = body.widgets.filter((w) => JSON.stringify(w).includes(PICKED_OPERATION));
-    expect(picked.length).toBe(6);
+    expect(picked.length).toBe(7);
     expect(picked[0]?.properties.markdown).toContain(`## Operation ${PICKED_OPERATION}`);
     expect(body.widgets.indexOf(picked[0]!)).toBe(body.widgets.length - picked.length);
   });
@@ -119,10 +120,10 @@ describe('Construct: CollectorDashboard', () => {
     // Assess
     expect(many.widgets.length).toBe(body.widgets.length);
     expect(many.variables[0]?.values).toHaveLength(100);
-    expect(widget(many.widgets, 'Alarms').properties.alarms).toHaveLength(6);
+    expect(widget(many.widgets, 'Alarms').properties.alarms).toHaveLength(ALARM_METRICS.length + 3);
   });
 
-  it('draws no collector custom metric when opened (they are log fields; alarms show the three metrics)', () => {
+  it('draws no collector custom metric when opened (they are log fields; alarms show their metrics)', () => {
     // Assess
     const lines = body.widgets.flatMap((w) => (w.properties.metrics ?? []).map((m) => m.filter((x) => typeof x === 'string').join(' ')));
     expect(lines.length).toBeGreaterThan(0);

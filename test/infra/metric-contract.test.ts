@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COST_OPERATIONS, costPerOperationMonth, sharedPartsInTemplates } from '../../bench/cost-model.ts';
 import { CONTEXT_KEYS } from '../../infra/config.ts';
-import { logQueries } from '../../infra/log-queries.ts';
-import type { LambdaConfig } from '../../lambda/config.ts';
+import { QueryString } from 'aws-cdk-lib/aws-logs';
+import { logQueries, TOKEN_FIELDS, TOKEN_READ_MESSAGE, tokenAllowanceQuery } from '../../infra/log-queries.ts';
+import { ALLOWANCE_DEFAULTS, type LambdaConfig } from '../../lambda/config.ts';
 import { SecretError } from '../../lambda/domain/errors.ts';
 import { ALARM_METRIC, ALARM_METRICS, FIGURE_FIELD, GAUGES, LAMBDA_ENV, METRIC, METRIC_DIMENSION, RUN_FIGURES_MESSAGE } from '../../lambda/domain/metrics.ts';
 import { createHandler } from '../../lambda/runtime/collector-handler.ts';
@@ -90,6 +91,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       dailyCallCap: options.dailyCallCap,
       verifyAfterMinutes: 240,
       quietFreshnessMinutes: 30,
+      ...ALLOWANCE_DEFAULTS,
       tokenSecretId: 'unused',
       bucket: 'unused',
       // As the stack sets it (wolkvox:firstDay of cdk.json).
@@ -167,13 +169,13 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     await sim45?.close();
   });
 
-  it('emits only alarm metrics, at most 3 per operation, each with only the operation dimension, whatever the run meets', () => {
+  it('emits only alarm metrics, at most one of each per operation, each with only the operation dimension, whatever the run meets', () => {
     // Assess
     const docs = invocations.flatMap((i) => i.emf.map((d) => Object.assign(d, { ranFor: i.server })));
     expect(docs.length).toBeGreaterThan(0);
     const emitted = new Set(metricNames(docs));
     expect([...emitted].filter((n) => !(ALARM_METRICS as readonly string[]).includes(n))).toEqual([]);
-    expect(emitted.size).toBeLessThanOrEqual(3);
+    expect(emitted.size).toBeLessThanOrEqual(ALARM_METRICS.length);
     for (const d of docs) {
       expect(d._aws.CloudWatchMetrics).toHaveLength(1);
       expect(d._aws.CloudWatchMetrics[0]!.Namespace).toBe(namespace);
@@ -263,12 +265,14 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     const behind = contributorsInAlarm(alarm(ALARM_METRIC.windowsBehind), datapoints, at);
     const token = contributorsInAlarm(alarm(ALARM_METRIC.tokenTrouble), datapoints, at);
     const unverified = contributorsInAlarm(alarm(ALARM_METRIC.daysUnverified), datapoints, at);
+    const silent = contributorsInAlarm(alarm(ALARM_METRIC.reportSilent), datapoints, at);
 
     // Assess
     expect(runs.filter((i) => i.server === SERVER)).toHaveLength(8);
     expect(behind).toEqual(['0045']);
     expect(token).toEqual(['0045']);
     expect(unverified).toEqual([]);
+    expect(silent).toEqual([]);
   });
 
   it('saves queries that read fields the collector logs', () => {
@@ -285,6 +289,21 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect(logged).toContain('window_start');
     expect(logged).toContain('windows_remaining');
     expect(logged).toContain(METRIC_DIMENSION);
+    // The readings query's line: a backfill reads token_info before its history spends calls.
+    const reading = invocations.flatMap((i) => i.lines).find((l) => l.message === TOKEN_READ_MESSAGE);
+    expect(reading).toMatchObject({ [METRIC_DIMENSION]: expect.any(String), [TOKEN_FIELDS.limit]: expect.any(Number), [TOKEN_FIELDS.useToday]: expect.any(Number) });
+  });
+
+  it('saves a query and draws a widget of the token allowance from the run figures, one series per operation', () => {
+    // Prepare
+    const saved = logQueries().find((q) => q.name === 'token allowance');
+    const text = saved && new QueryString(saved.query).toString();
+
+    // Assess
+    expect(text).toContain(`filter message = "${RUN_FIGURES_MESSAGE}" and ispresent(${TOKEN_FIELDS.limit})`);
+    expect(text).toContain(`max(${TOKEN_FIELDS.limit}) as token_limit, max(${TOKEN_FIELDS.useToday}) as token_use_today, max(${TOKEN_FIELDS.reserve}) as token_reserve by ${METRIC_DIMENSION}, bin(1h)`);
+    expect(TOKEN_FIELDS).toEqual({ limit: 'token_limit', useToday: 'token_use_today', reserve: 'token_reserve' });
+    expect(new QueryString(tokenAllowanceQuery('0045')).toString()).toContain(`and ${METRIC_DIMENSION} = "0045"`);
   });
 
   it('prices every metric the handler emits in the cost table, and any other it would be measured sending', () => {

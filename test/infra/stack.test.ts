@@ -77,15 +77,16 @@ describe('Stack: CollectorStack', () => {
   it.skipIf(spawnSync('bash', ['-c', 'command -v cat']).status !== 0)(
     'outputs a put-secret-value command that hands the token to the AWS CLI on standard input, in no process argument, when run in a shell',
     () => {
-      // Prepare: a stand-in `aws` program on PATH that records its arguments and what it reads.
+      // Prepare: a stand-in `aws` (a shell function: a program written to disk and run at once can
+      // meet ETXTBSY when another worker forks meanwhile, and the real aws on PATH answered instead)
+      // that records its arguments and what it reads.
       const dir = mkdtempSync(join(tmpdir(), 'put-token-'));
-      const fake = join(dir, 'aws');
-      writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/argv"\ncat > "${dir}/stdin"\n`, { mode: 0o755 });
+      const fake = `aws() { printf '%s\\n' "$@" > '${dir}/argv'; cat > '${dir}/stdin'; }`;
       const token = 'tok-ON-STDIN-8c7b6a5d';
       const command = output(built, 'PutSecretValueCommand0032').replace(/\{Ref:[^}]+\}/g, 'X');
 
       // Act
-      const run = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, WOLKVOX_TOKEN: token } });
+      const run = spawnSync('bash', ['-c', `${fake}\n${command}`], { encoding: 'utf8', env: { ...process.env, WOLKVOX_TOKEN: token } });
 
       // Assess
       expect(run.status, run.stderr).toBe(0);

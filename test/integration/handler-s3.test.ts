@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MetricsTally } from '../../lambda/collector/ports.ts';
-import type { LambdaConfig } from '../../lambda/config.ts';
+import { ALLOWANCE_DEFAULTS, type LambdaConfig } from '../../lambda/config.ts';
 import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
 import { windowsBetween } from '../../lambda/domain/planner.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
@@ -91,6 +91,7 @@ describe('Function: handler (collector over a real S3 wire protocol)', () => {
       dailyCallCap: undefined,
       verifyAfterMinutes: 240,
       quietFreshnessMinutes: 30,
+      ...ALLOWANCE_DEFAULTS,
       tokenSecretId: SECRET_ID,
       bucket: s3.bucket,
       firstDay: overrides.firstDay ?? FIRST_DAY,

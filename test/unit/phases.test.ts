@@ -371,8 +371,10 @@ describe('Function: Budget', () => {
 
     // Act / Assess
     expect(read.room('live').calls).toBe(Number.POSITIVE_INFINITY);
-    expect(read.room('history')).toEqual({ calls: 200, by: 'reserve' });
-    expect(read.room('check')).toEqual({ calls: 200, by: 'reserve' });
+    // The rest of today's 168 live windows are kept too, cap or no cap (issue 22); with no schedule, nothing is.
+    expect(read.room('history')).toEqual({ calls: 200 - 168, by: 'reserve' });
+    expect(read.room('check')).toEqual({ calls: 200 - 168, by: 'reserve' });
+    expect(budget({ dailyCallCap: undefined, state: state({ allowance: { limit: 1000, used: 600 }, scheduled: false }) }).room('history')).toEqual({ calls: 200, by: 'reserve' });
     expect(checked.room('check')).toEqual({ calls: 20, by: 'check-share' });
   });
 

@@ -23,7 +23,7 @@ describe('Function: runLive (late data, backfill, budget)', () => {
   let metrics: MetricsTally;
   let faultFor: ((r: { dateIni: string }) => Fault | undefined) | undefined;
 
-  async function start(options: { reportDelayMs?: number } = {}) {
+  async function start(options: { reportDelayMs?: number; dailyLimit?: number } = {}) {
     sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: TZ, now: clock.now, faultFor: (r) => faultFor?.(r), ...options });
   }
   beforeEach(() => {
@@ -161,6 +161,35 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(report.backfillRemaining).toBe(12);
     expect(metrics.totals.get('TokenBudgetExhausted')).toBe(1);
     expect((await checkpoint()).budget).toEqual({ day: '2026-11-20', calls: 58 });
+  });
+
+  it('keeps the rest of the day\'s live windows when a large backfill meets a token with no DAILY_CALL_CAP', async () => {
+    // Prepare: the token allows 1,000 calls a day and nothing is kept for other integrations, so
+    // only the live reserve stands between a 10-day backfill and the schedule's windows.
+    await start({ dailyLimit: 1_000 });
+    const d = deps();
+    const settings: LiveRunSettings = { ...base, restateAfterMinutes: 0, tokenReserve: { calls: 0 } };
+    await runLive(d, settings);
+
+    // Act: the backfill, then the schedule hourly until the day's last window.
+    const backfill = await runLive(d, { ...settings, backfill: { fromWall: parseWall('2026-11-05 00:00')!, toWall: parseWall('2026-11-15 00:00')! } });
+    const later = [];
+    while (clock.ms < instantOfWall('2026-11-20 23:00', TZ)) {
+      clock.advance(60 * MINUTE);
+      later.push(await runLive(d, settings));
+    }
+
+    // Assess
+    // History stopped for today with most of the backfill left, and no call went unanswered.
+    expect(backfill.budgetExhausted).toBe(true);
+    expect(backfill.backfillRemaining).toBeGreaterThan(1_000);
+    expect(later.map((r) => r.stopReason).filter((s) => s === 'token-limit')).toEqual([]);
+    expect(sim.stats.byStatus[403] ?? 0).toBe(0);
+    const stored = new Set(store.keys('p/cdr_4/operation=0032/dt=2026-11-20/'));
+    const due: string[] = [];
+    for (let w = parseWall('2026-11-20 10:00')!; w <= parseWall('2026-11-20 22:50')!; w += 5 * MINUTE) due.push(dataKey('p', '0032', windowAt(w, TZ)));
+    expect(due.filter((k) => !stored.has(k))).toEqual([]);
+    expect(due).toHaveLength(155);
   });
 
   it('stops even live windows when the hard daily cap is spent', async () => {

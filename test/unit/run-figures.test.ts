@@ -41,6 +41,7 @@ describe('Function: runFigures (the Lambda metrics adapter)', () => {
       'windows_quarantined',
       'daily_api_calls',
       'days_unverified',
+      'report_silent_days',
     ]);
   });
 
@@ -118,6 +119,23 @@ describe('Function: runFigures (the Lambda metrics adapter)', () => {
     // Assess
     expect(sink.flushed).toEqual([{ DaysUnverified: 2 }]);
     expect(lines().map((l) => l.days_unverified)).toEqual([0, 2]);
+  });
+
+  it('sends ReportSilentDays only when the report has been silent a day or more, the last value reported standing', () => {
+    // Prepare
+    const { figures, sink, lines } = adapter();
+
+    // Act
+    figures.publish();
+    figures.count(METRIC.reportSilentDays, 0);
+    figures.publish();
+    figures.count(METRIC.reportSilentDays, 8);
+    figures.count(METRIC.reportSilentDays, 9);
+    figures.publish();
+
+    // Assess
+    expect(sink.flushed).toEqual([{ [ALARM_METRIC.reportSilent]: 9 }]);
+    expect(lines().map((l) => l.report_silent_days)).toEqual([undefined, 0, 9]);
   });
 
   it('starts afresh for the next invocation of a warm container', () => {

@@ -138,7 +138,7 @@ async function askDay(run: Run, day: Day, out: Outcome): Promise<DayAnswer | 'st
       return 'stop';
     }
     // The day's answer cannot be read: try again later; the bound's alarm tells if it never can.
-    run.deps.log.warn('day total unreadable; the day stays unverified and is checked again later', { day: dayLabel(day), message: outcome.error.message });
+    run.deps.log.warn('day total unreadable; the day stays unverified and is checked again later', { day: dayLabel(day), error_message: outcome.error.message });
     return 'unreadable';
   }
   run.state.track(run.vendor.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));

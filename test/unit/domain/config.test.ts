@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMEZONE, defaultBaseUrl, readCliEnv, readLambdaConfig } from '../../../lambda/config.ts';
+import { DEFAULT_TOKEN_INFO_EVERY_MINUTES } from '../../../lambda/collector/allowance.ts';
+import { ALLOWANCE_DEFAULTS, DEFAULT_TIMEZONE, defaultBaseUrl, readCliEnv, readLambdaConfig } from '../../../lambda/config.ts';
+import { reserveText } from '../../../lambda/domain/allowance-settings.ts';
 import { ConfigError } from '../../../lambda/domain/errors.ts';
+import { DEFAULT_CHECK_SHARE, DEFAULT_RESERVE, DEFAULT_SILENT_DAYS } from '../../../lambda/domain/vendor-model.ts';
+import { USAGE } from '../../../lambda/local/cli-args.ts';
 
 const LAMBDA_MINIMUM = { WOLKVOX_SERVER: '0032', WOLKVOX_TOKEN_SECRET_ID: 'wolkvox/token', BUCKET_NAME: 'my-bucket', FIRST_DAY: '2026-10-01' };
 
@@ -31,6 +35,10 @@ describe('Function: readLambdaConfig', () => {
       dailyCallCap: undefined,
       verifyAfterMinutes: 240,
       quietFreshnessMinutes: 30,
+      tokenReserve: { share: 0.2 },
+      checkShare: 0.5,
+      tokenInfoEveryMinutes: 60,
+      silentDays: 7,
       tokenSecretId: 'wolkvox/token',
       bucket: 'my-bucket',
       firstDay: '2026-10-01',
@@ -173,6 +181,10 @@ describe('Function: readCliEnv', () => {
       dailyCallCap: undefined,
       verifyAfterMinutes: 240,
       quietFreshnessMinutes: 30,
+      tokenReserve: { share: 0.2 },
+      checkShare: 0.5,
+      tokenInfoEveryMinutes: 60,
+      silentDays: 7,
       token: undefined,
     });
   });
@@ -224,6 +236,106 @@ describe('Function: readCliEnv (non-URL base URL)', () => {
 
     // Assess
     expect(error.message).toContain('WOLKVOX_BASE_URL:');
+  });
+});
+
+describe('Function: readLambdaConfig and readCliEnv (the token\'s allowance, checking, silence)', () => {
+  const BAD = [
+    { variable: 'TOKEN_RESERVE', value: '91%' },
+    { variable: 'TOKEN_RESERVE', value: '-5%' },
+    { variable: 'TOKEN_RESERVE', value: '20 %' },
+    { variable: 'TOKEN_RESERVE', value: '0.2' },
+    { variable: 'TOKEN_RESERVE', value: '-1' },
+    { variable: 'TOKEN_RESERVE', value: '10000001' },
+    { variable: 'TOKEN_RESERVE', value: 'all' },
+    { variable: 'CHECK_SHARE', value: '0.04' },
+    { variable: 'CHECK_SHARE', value: '1.01' },
+    { variable: 'CHECK_SHARE', value: '50%' },
+    { variable: 'CHECK_SHARE', value: 'half' },
+    { variable: 'CHECK_SHARE', value: '-0.5' },
+    { variable: 'TOKEN_INFO_EVERY_MINUTES', value: '4' },
+    { variable: 'TOKEN_INFO_EVERY_MINUTES', value: '1441' },
+    { variable: 'TOKEN_INFO_EVERY_MINUTES', value: '7.5' },
+    { variable: 'SILENT_DAYS', value: '0' },
+    { variable: 'SILENT_DAYS', value: '32' },
+    { variable: 'SILENT_DAYS', value: 'week' },
+  ];
+
+  it.each(BAD)('refuses $variable="$value" naming the variable, in the Lambda and the CLI', ({ variable, value }) => {
+    // Act
+    const errors = [configError(() => readLambdaConfig({ ...LAMBDA_MINIMUM, [variable]: value })), configError(() => readCliEnv({ [variable]: value }))];
+
+    // Assess
+    for (const error of errors) {
+      expect(error.message.split('\n').filter((l) => l.startsWith('  '))).toEqual([expect.stringMatching(new RegExp(`^  ${variable}: must `))]);
+      expect(error.retryable).toBe(false);
+    }
+  });
+
+  it('says what a reserve is when TOKEN_RESERVE is neither a percentage nor calls, and the range when it is out of it', () => {
+    // Act & Assess
+    expect(configError(() => readCliEnv({ TOKEN_RESERVE: 'all' })).message).toContain("TOKEN_RESERVE: must be a percentage of the token's daily limit (0% to 90%, e.g. 20%) or a whole number of calls (e.g. 200)");
+    expect(configError(() => readCliEnv({ TOKEN_RESERVE: '95%' })).message).toContain('TOKEN_RESERVE: must be a percentage between 0% and 90%');
+    expect(configError(() => readCliEnv({ CHECK_SHARE: '50%' })).message).toContain('CHECK_SHARE: must be a decimal number such as 0.5');
+    expect(configError(() => readCliEnv({ CHECK_SHARE: '2' })).message).toContain('CHECK_SHARE: must be between 0.05 and 1');
+  });
+
+  it.each([
+    { env: { TOKEN_RESERVE: '20%' }, expected: { tokenReserve: { share: 0.2 } } },
+    { env: { TOKEN_RESERVE: '12.5%' }, expected: { tokenReserve: { share: 0.125 } } },
+    { env: { TOKEN_RESERVE: '0%' }, expected: { tokenReserve: { share: 0 } } },
+    { env: { TOKEN_RESERVE: '90%' }, expected: { tokenReserve: { share: 0.9 } } },
+    { env: { TOKEN_RESERVE: '200' }, expected: { tokenReserve: { calls: 200 } } },
+    { env: { TOKEN_RESERVE: '0' }, expected: { tokenReserve: { calls: 0 } } },
+    { env: { CHECK_SHARE: '0.05' }, expected: { checkShare: 0.05 } },
+    { env: { CHECK_SHARE: '0.25' }, expected: { checkShare: 0.25 } },
+    { env: { CHECK_SHARE: '1' }, expected: { checkShare: 1 } },
+    { env: { TOKEN_INFO_EVERY_MINUTES: '5' }, expected: { tokenInfoEveryMinutes: 5 } },
+    { env: { TOKEN_INFO_EVERY_MINUTES: '1440' }, expected: { tokenInfoEveryMinutes: 1440 } },
+    { env: { SILENT_DAYS: '1' }, expected: { silentDays: 1 } },
+    { env: { SILENT_DAYS: '31' }, expected: { silentDays: 31 } },
+    { env: { TOKEN_RESERVE: '', CHECK_SHARE: '', TOKEN_INFO_EVERY_MINUTES: '', SILENT_DAYS: '' }, expected: ALLOWANCE_DEFAULTS },
+  ])('reads $env', ({ env, expected }) => {
+    // Act
+    const lambda = readLambdaConfig({ ...LAMBDA_MINIMUM, ...env });
+    const cli = readCliEnv(env);
+
+    // Assess
+    expect(lambda).toMatchObject(expected);
+    expect(cli).toMatchObject(expected);
+  });
+
+  it("defaults to the engine's own defaults when unset", () => {
+    // Act
+    const lambda = readLambdaConfig(LAMBDA_MINIMUM);
+    const cli = readCliEnv({});
+
+    // Assess
+    const defaults = { tokenReserve: DEFAULT_RESERVE, checkShare: DEFAULT_CHECK_SHARE, tokenInfoEveryMinutes: DEFAULT_TOKEN_INFO_EVERY_MINUTES, silentDays: DEFAULT_SILENT_DAYS };
+    expect(ALLOWANCE_DEFAULTS).toEqual(defaults);
+    expect(lambda).toMatchObject(defaults);
+    expect(cli).toMatchObject(defaults);
+  });
+
+  it('lists each variable on a line of its own in --help, with its default', () => {
+    // Assess
+    const line = (variable: string) => USAGE.split('\n').filter((l) => l.trimStart().startsWith(`${variable} `));
+    expect(line('TOKEN_RESERVE')).toEqual([expect.stringContaining(`${reserveText(DEFAULT_RESERVE)} (default`)]);
+    expect(line('CHECK_SHARE')).toEqual([expect.stringContaining(`(default ${DEFAULT_CHECK_SHARE},`)]);
+    expect(line('TOKEN_INFO_EVERY_MINUTES')).toEqual([expect.stringContaining(`(default ${DEFAULT_TOKEN_INFO_EVERY_MINUTES},`)]);
+    expect(line('SILENT_DAYS')).toEqual([expect.stringContaining(`(default ${DEFAULT_SILENT_DAYS},`)]);
+  });
+});
+
+describe('Function: reserveText', () => {
+  it.each([
+    [{ share: 0.2 }, '20%'],
+    [{ share: 0.125 }, '12.5%'],
+    [{ share: 0.07 }, '7%'],
+    [{ calls: 200 }, '200'],
+  ] as const)('writes %o as %s', (reserve, text) => {
+    // Act & Assess
+    expect(reserveText(reserve)).toBe(text);
   });
 });
 
