@@ -263,3 +263,30 @@ describe('Function: runLive (late data, backfill, budget)', () => {
     expect(report.backfillRemaining).toBeGreaterThan(0);
   });
 });
+
+describe('Function: runLive (a backfill ending in the hour a clock change skips)', () => {
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it('finishes the job and the run when what is left of the job lies in the skipped hour', async () => {
+    // Prepare: Chile springs forward at 2026-09-06 00:00 (to 01:00). At 01:01 the last window
+    // that has ended is 23:55, and the job's rest, 00:00 to 01:00, holds no window at all.
+    const tz = 'America/Santiago';
+    const clock = new ManualClock(instantOfWall('2026-09-06 01:01', tz));
+    sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: tz, now: clock.now });
+    const store = new MemoryStore();
+    const token = staticToken(TOKEN);
+    const d = { client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token, clock: clock.now }), token, store, log: new CaptureLog(), metrics: new MetricsTally(), clock: clock.now, sleep: async () => {} };
+    const settings: LiveRunSettings = { operation: '0032', prefix: 'p', timeZone: tz, settleMinutes: 0, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY, restateAfterMinutes: 0 };
+
+    // Act
+    const report = await runLive(d, { ...settings, backfill: { fromWall: parseWall('2026-09-05 23:00')!, toWall: parseWall('2026-09-06 01:00')! } });
+
+    // Assess
+    expect(report.backfillRemaining).toBe(0);
+    expect(JSON.parse((await store.get(checkpointKey('p', '0032')))!).backfills).toEqual([]);
+    expect(store.keys('p/cdr_4/operation=0032/dt=2026-09-05/').filter((k) => k.includes('hour=23'))).toHaveLength(12);
+  });
+});

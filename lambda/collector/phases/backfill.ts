@@ -30,12 +30,14 @@ export const backfillPhase: Phase = {
     const out = emptyOutcome();
     const waiting = new Set<Job>();
     for (let job = nextJob(run, waiting); job && out.stop === 'done' && run.budget.room().calls > 0; job = nextJob(run, waiting)) {
+      const before = job.next.startWall;
       const pass = await workJob(run, job);
       absorb(out, pass);
       const done = jobDone(job);
       if (done) dropJob(run, job);
       run.deps.log.info('backfill progress', { from: describeWindow(job.from).window_start, to: describeWindow(job.to).window_start, next: describeWindow(job.next).window_start, collected_this_run: pass.collected.count, skipped_stored: pass.notes.skipped, windows_remaining: backfillRemaining(state, run.stored.has) });
-      if (!done && pass.notes.notYetDue && pass.stop === 'done') {
+      // A pass that went through without moving the job would be taken again at once: it waits for the next run.
+      if (!done && pass.stop === 'done' && (pass.notes.notYetDue || job.next.startWall === before)) {
         waiting.add(job);
         state.backfills.push(...state.backfills.splice(state.backfills.indexOf(job), 1));
       }
@@ -83,6 +85,11 @@ async function walkJob(run: Run, job: Job): Promise<Outcome> {
   const notYetDue = endedTo < end ? firstWindow(run, endedTo, end) : undefined;
   const key = jobSearchKey(job);
   const out = emptyOutcome();
+  // Wall time a clock change skips holds no window: a job whose rest lies there has nothing left.
+  if (!firstWindow(run, job.next.startWall, end)) {
+    job.next = job.to;
+    return out;
+  }
   while (job.next.startWall < endedTo) {
     const chunk = nextChunk(run, job, key, endedTo);
     const outcome = await settleSearch(run, { mode: 'fill', key, quarantine: true, ...(run.settings.onCollected ? { onCollected: run.settings.onCollected } : {}), onSkipped: (windows) => skipped(run, windows) }, chunk);
