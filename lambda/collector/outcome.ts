@@ -7,6 +7,7 @@
 import type { Day } from '../domain/day.ts';
 import type { CollectorError } from '../domain/errors.ts';
 import { emptyTotals } from '../domain/totals.ts';
+import type { Witness } from '../domain/vendor-model.ts';
 import type { Window } from '../domain/window.ts';
 import type { StopReason } from './budget.ts';
 
@@ -47,6 +48,14 @@ export interface Notes {
   readonly verified: Day[];
   readonly changed: Day[];
   readonly partial: Day[];
+  /** Days whose totals were found not to add up (a verdict). */
+  readonly unreconcilable: Day[];
+  /** Days left unverified at the day's bound on checking. */
+  readonly unverified: Day[];
+  /** Days stored whole and not compared (the vendor does not add up). */
+  readonly uncompared: Day[];
+  /** Where a search found the vendor's totals not to add up (it stopped there). */
+  witness?: Witness;
   /** A job's first window that had not ended when its pass began, if the job reaches that far. */
   notYetDue?: Window;
 }
@@ -67,7 +76,7 @@ export function emptySummary(): CollectedSummary {
 
 /** Nothing done yet (or nothing to do). */
 export function emptyOutcome(): Outcome {
-  return { stop: 'done', collected: emptySummary(), quarantined: [], calls: 0, notes: { handled: 0, skipped: 0, recollected: 0, emptied: 0, verified: [], changed: [], partial: [] } };
+  return { stop: 'done', collected: emptySummary(), quarantined: [], calls: 0, notes: { handled: 0, skipped: 0, recollected: 0, emptied: 0, verified: [], changed: [], partial: [], unreconcilable: [], unverified: [], uncompared: [] } };
 }
 
 /** Adds what `add` summed up to `into` (windows in any order: first and last are the extremes). */
@@ -98,7 +107,11 @@ export function absorb(into: Outcome, add: Outcome): Outcome {
   n.verified.push(...add.notes.verified);
   n.changed.push(...add.notes.changed);
   n.partial.push(...add.notes.partial);
+  n.unreconcilable.push(...add.notes.unreconcilable);
+  n.unverified.push(...add.notes.unverified);
+  n.uncompared.push(...add.notes.uncompared);
   if (add.notes.notYetDue) n.notYetDue = add.notes.notYetDue;
+  if (add.notes.witness) n.witness = add.notes.witness;
   return stopAt(into, add.stop, add.stoppedAt);
 }
 

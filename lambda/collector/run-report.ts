@@ -4,7 +4,9 @@
  * did nothing reports the same shape, from the same zeros.
  */
 import { jobWindowsLeft } from '../domain/backfill-left.ts';
-import { dayLabel, dayOf } from '../domain/day.ts';
+import { DAY_MS, dayLabel, dayOf } from '../domain/day.ts';
+import { DEFAULT_SILENT_DAYS, silentSince, type VendorMode } from '../domain/vendor-model.ts';
+import { allowanceFigures } from './allowance.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { latestDueWindow } from '../domain/planner.ts';
 import { formatWall } from '../domain/wall-clock.ts';
@@ -18,7 +20,7 @@ import { daysUnverifiedPastBound } from '../domain/verification.ts';
 
 export type RunStopReason = StopReason | 'token-limit-wait';
 
-export type PhaseName = 'live' | 'reconcile' | 'verify' | 'backfill';
+export type PhaseName = 'live' | 'look-back' | 'reconcile' | 'verify' | 'backfill';
 
 export interface VerificationSummary {
   /** Days verified by this run (one call for the whole day equals its stored windows). */
@@ -39,6 +41,13 @@ export interface VerificationSummary {
   readonly stoppedAt?: Stopped | undefined;
   /** True when a stop request (Ctrl-C) ended verification early. */
   readonly interrupted?: boolean;
+  /** Days this run found not to add up (status 'unreconcilable'), and days it left unverified at their bound on checking. */
+  readonly unreconcilable: readonly string[];
+  readonly unverified: readonly string[];
+  /** 'non-additive' once days did not add up: windows are then collected without comparing sums. */
+  readonly vendorMode: VendorMode;
+  /** The day a silence longer than SILENT_DAYS began: no answer since has shown a call. */
+  readonly silentSince?: string | undefined;
 }
 
 /** Where a range stands: its job as saved (null once done). */
@@ -178,7 +187,7 @@ export function idleReport(stopReason: RunStopReason, extra: Partial<RunReport> 
     tokenLimitUntil: null,
     waitedMs: 0,
     gaveUpWaiting: false,
-    verification: { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pendingDays: [], pastBound: 0 },
+    verification: { verified: [], changed: [], partial: [], apiCalls: 0, pending: 0, pendingDays: [], pastBound: 0, unreconcilable: [], unverified: [], vendorMode: 'additive' },
     ...extra,
   };
 }
@@ -240,8 +249,19 @@ export class RunTally {
     const { state, deps, settings } = this.run;
     const v = this.outcomes.get('verify');
     const pastBound = daysUnverifiedPastBound(state.verifyDays, deps.clock(), settings.timeZone);
-    deps.metrics.count(METRIC.daysUnverified, pastBound);
+    const unreconcilable = (v?.notes.unreconcilable ?? []).map(dayLabel);
+    const unverified = (v?.notes.unverified ?? []).map(dayLabel);
+    // Days concluded this run raise the alarm once: they leave the queue, so later runs do not count them.
+    deps.metrics.count(METRIC.daysUnverified, pastBound + unreconcilable.length + unverified.length);
+    deps.metrics.count(METRIC.daysUnreconcilable, unreconcilable.length);
+    deps.metrics.count(METRIC.daysLeftUnverified, unverified.length);
+    deps.metrics.count(METRIC.vendorNotAdditive, state.vendorMode === 'additive' ? 0 : 1);
+    const silent = this.silence();
     return {
+      unreconcilable,
+      unverified,
+      vendorMode: state.vendorMode,
+      silentSince: silent === undefined ? undefined : dayLabel(dayOf(silent)),
       verified: (v?.notes.verified ?? []).map(dayLabel),
       changed: (v?.notes.changed ?? []).map(dayLabel),
       partial: (v?.notes.partial ?? []).map(dayLabel),
@@ -254,6 +274,25 @@ export class RunTally {
     };
   }
 
+  /** Where a silence longer than the bound began, if the answers show one (the ReportSilentDays gauge, in days, is emitted here). */
+  private silence(): number | undefined {
+    const { state, settings, deps } = this.run;
+    if (state.lookedUntil === null || state.watchedFrom === null) return undefined;
+    const since = silentSince(state.lastCallSeen, state.watchedFrom, state.lookedUntil, settings.silentDays ?? DEFAULT_SILENT_DAYS);
+    if (since !== undefined) deps.metrics.count(METRIC.reportSilentDays, Math.floor((state.lookedUntil - since) / DAY_MS));
+    return since;
+  }
+
+  /** The token's allowance as last read today (gauges for the dashboard's allowance widget). */
+  private allowanceGauges(): void {
+    const { deps } = this.run;
+    const a = allowanceFigures(this.run, this.run.reserve);
+    if (!a || a.limit === null) return;
+    deps.metrics.count(METRIC.tokenLimit, a.limit);
+    if (a.usedToday !== null) deps.metrics.count(METRIC.tokenUseToday, a.usedToday);
+    if (a.reserve !== null) deps.metrics.count(METRIC.tokenReserve, a.reserve);
+  }
+
   /** The report of a scheduled run: about its live windows, with what history did behind them. */
   liveReport(): RunReport {
     const { state, deps, settings } = this.run;
@@ -261,6 +300,7 @@ export class RunTally {
     const tokenLimited = [...this.outcomes.values()].some((o) => o.stop === 'token-limit');
     state.tokenLimitUntil = tokenLimited ? nextMidnight(deps.clock(), settings.timeZone) : null;
     deps.metrics.count(METRIC.dailyApiCalls, state.callsToday());
+    this.allowanceGauges();
     const latest = latestDueWindow(deps.clock(), settings.timeZone, settings.settleMinutes);
     const cursor = state.nextWindow ?? latest;
     // Windows a quiet period defers on purpose are within their freshness bound: not behind.

@@ -92,6 +92,10 @@ export interface StateData {
   lastCallSeen: number | null;
   /** From when (wall ms) the store has looked for calls. */
   watchedFrom: number | null;
+  /** Up to when (wall ms, exclusive) answers have been read. */
+  lookedUntil: number | null;
+  /** Whether the schedule's one look back over the month before its first window was made. */
+  lookedBack: boolean;
   /** Days whose day objects are due for a rewrite. */
   readonly daysDirty: Set<Day>;
   /** Days with stored windows not yet verified against the vendor's day total. */
@@ -149,10 +153,14 @@ export class RunState implements StateData {
   readonly unreconcilable: Set<Day>;
   lastCallSeen: number | null;
   watchedFrom: number | null;
+  lookedUntil: number | null;
+  lookedBack: boolean;
   /** cdr_4 calls made by this run (all phases). */
   apiCalls = 0;
   /** token_info calls made by this run (they spend the token's allowance too). */
   infoCalls = 0;
+  /** The day being checked now: its checking calls are counted on it as they go (its bound holds across runs and kills). */
+  checking: PendingDay | undefined;
   private lastRecordAt = 0;
   private saving: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -199,6 +207,8 @@ export class RunState implements StateData {
     this.unreconcilable = new Set(data?.unreconcilable);
     this.lastCallSeen = data?.lastCallSeen ?? null;
     this.watchedFrom = data?.watchedFrom ?? null;
+    this.lookedUntil = data?.lookedUntil ?? null;
+    this.lookedBack = data?.lookedBack ?? false;
     this.savedAt = now;
   }
 
@@ -213,6 +223,7 @@ export class RunState implements StateData {
     if (this.budget.day !== today) this.budget = { day: today, calls: 0, checkCalls: 0 };
     this.budget.calls += 1;
     if (check) this.budget.checkCalls += 1;
+    if (check && this.checking) this.checking.calls += 1;
     this.apiCalls += 1;
   }
 
@@ -226,6 +237,17 @@ export class RunState implements StateData {
 
   callsToday(): number {
     return this.budget.day === this.today() ? this.budget.calls : 0;
+  }
+
+  /**
+   * An answer over [fromWall, toWall) was read: the store has looked there, and with calls in
+   * it, a call was seen at its start or later (`atEnd`: no later than its end, as when a look
+   * back only says there were some).
+   */
+  noteAnswer(fromWall: number, toWall: number, calls: number, atEnd = false): void {
+    this.watchedFrom = Math.min(this.watchedFrom ?? fromWall, fromWall);
+    this.lookedUntil = Math.max(this.lookedUntil ?? toWall, toWall);
+    if (calls > 0) this.lastCallSeen = Math.max(this.lastCallSeen ?? -Infinity, atEnd ? toWall : fromWall);
   }
 
   /** Verification's and reconciliation's calls today. */

@@ -6,6 +6,7 @@
  */
 import { dayLabel, dayOf } from '../domain/day.ts';
 import type { CollectorError } from '../domain/errors.ts';
+import { callCount, totalsOfReport } from '../domain/totals.ts';
 import type { Window } from '../domain/window.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { DEFAULT_CHECK_SHARE, DEFAULT_RESERVE, type Reserve } from '../domain/vendor-model.ts';
@@ -124,7 +125,12 @@ export class Run {
       state,
       refreshAllowance: allowanceReader(this, this.reserve, settings.tokenInfoEveryMinutes),
     });
-    this.vendor = new VendorCaller(deps, settings, () => this.budget.timeLeft(), () => state.countCall(this.budget.spendingOn === 'check'), () => this.budget.stopRequested());
+    this.vendor = new VendorCaller(deps, settings, {
+      timeLeft: () => this.budget.timeLeft(),
+      onApiCall: () => state.countCall(this.budget.spendingOn === 'check'),
+      stopped: () => this.budget.stopRequested(),
+      onAnswer: (span, report) => state.noteAnswer(span.fromWall, span.toWall, callCount(totalsOfReport(report))),
+    });
     this.report = new RunTally(this);
   }
 

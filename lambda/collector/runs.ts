@@ -14,6 +14,7 @@ import { jobSearchKey } from './checkpoint-codec.ts';
 import type { Outcome } from './outcome.ts';
 import { backfillPhase, dropJob, jobDone, workJob } from './phases/backfill.ts';
 import { livePhase } from './phases/live.ts';
+import { lookBackPhase } from './phases/look-back.ts';
 import type { Phase } from './phases/phase.ts';
 import { reconcilePhase } from './phases/reconcile.ts';
 import { verifyPhase } from './phases/verify.ts';
@@ -29,7 +30,7 @@ export { nextMidnight };
 const verifyBackfilled: Phase = { name: 'verify', spends: 'check', due: (run) => run.report.of('backfill').collected.count > 0 && verifyPhase.due(run), work: verifyPhase.work };
 
 /** A scheduled run, in order. Live data never waits behind history. */
-const SCHEDULED: readonly Phase[] = [livePhase, reconcilePhase, verifyPhase, backfillPhase, verifyBackfilled];
+const SCHEDULED: readonly Phase[] = [livePhase, lookBackPhase, reconcilePhase, verifyPhase, backfillPhase, verifyBackfilled];
 
 /** Pauses between attempts while waiting out transient trouble (CLI ranges). */
 const WAIT_STEPS_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000];

@@ -7,14 +7,16 @@
 import { dayOf } from '../domain/day.ts';
 import { dataKey, fetchLogKey } from '../domain/layout.ts';
 import { buildEstablishedRecord, toNdjson } from '../domain/rows.ts';
-import { decide, nodeSpan, SettleStack, storedSum, type Decision, type SettleMode, type SettleNode, type SettlePolicy } from '../domain/settle.ts';
+import { decide, DEFAULT_SETTLE_POLICY, nodeSpan, SettleStack, storedSum, type Decision, type SettleMode, type SettleNode, type SettlePolicy } from '../domain/settle.ts';
 import { coversWholeDays, DAY_MS, describeSpan, splitSpan, windowsOf, type Span } from '../domain/span.ts';
 import { callCount, emptyTotals, isZero, totalsOfReport, type Totals } from '../domain/totals.ts';
 import { describeWindow, type Window } from '../domain/window.ts';
+import { nonAdditive } from '../domain/vendor-model.ts';
 import { NDJSON } from '../storage/object-store.ts';
 import { collectWindows } from './collect-windows.ts';
 import { addCollected, emptyOutcome, stopAt, type CollectedWindow, type Outcome } from './outcome.ts';
 import type { Run } from './run.ts';
+import type { DayAnswer } from './stored-days.ts';
 import { isWindowPoison } from './vendor-caller.ts';
 
 /** Writes of empty windows in flight at once (S3 latency, not bandwidth, bounds a month of them). */
@@ -59,8 +61,12 @@ class Search {
       nodes = [{ fromWall: root.fromWall, toWall: root.toWall }];
       run.state.searches.set(spec.key, nodes);
     }
-    this.stack = new SettleStack(nodes);
+    // A vendor whose totals do not add up: nothing derived, nothing compared (domain/settle.ts).
+    this.additive = run.state.vendorMode === 'additive';
+    this.stack = new SettleStack(nodes, this.additive);
   }
+
+  private readonly additive: boolean;
 
   async work(): Promise<Outcome> {
     const { state, stored } = this.run;
@@ -68,7 +74,7 @@ class Search {
       state.throwIfFailed();
       const span = nodeSpan(top, this.run.timeZone);
       await stored.ensure(span);
-      const decision = decide(top, this.run.timeZone, stored.lookup, this.spec.mode, this.spec.policy);
+      const decision = decide(top, this.run.timeZone, stored.lookup, this.spec.mode, { ...(this.spec.policy ?? DEFAULT_SETTLE_POLICY), additive: this.additive });
       if (!(await this.carryOut(decision, top, span))) {
         await state.flush();
         return this.finish();
@@ -144,7 +150,7 @@ class Search {
     }
     const totals = totalsOfReport(outcome.report);
     this.stack.resolveTop(totals, outcome.meta.fetchId);
-    if (this.spec.mode === 'fill') noteDayAnswers(run, span, totals, outcome.meta.fetchId, outcome.meta.requestedAt);
+    if (this.spec.mode === 'fill') noteDayAnswers(run, span, { totals, fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt, noRecords: outcome.report.kind === 'empty' });
     run.deps.log.debug('span asked', { span: describeSpan(span), calls: callCount(totals), fetch_id: outcome.meta.fetchId });
     // The answer is the one thing a kill would lose: keep it, while the next call goes out
     // (the token is what is scarce; the store keeps up).
@@ -166,6 +172,16 @@ class Search {
       return false;
     }
     delete top.fetched;
+    if (this.spec.mode === 'check' && d.all && top.vendor !== undefined && result.quarantined.length === 0) {
+      // Every window of the span asked after the span's total: they can only have gained calls
+      // since, so a total above their sum means the vendor's totals do not add up here.
+      const witness = nonAdditive(span, top.vendor, windowsOf(span).map((w) => this.run.stored.lookup(w) ?? {}));
+      if (witness) {
+        this.out.notes.witness = witness;
+        this.stack.nodes.length = 0;
+        return false;
+      }
+    }
     this.afterFetch(top, span, d, result.quarantined.length > 0);
     return true;
   }
@@ -243,10 +259,10 @@ class Search {
 }
 
 /** A call over whole days says what each day holds when it says "no calls", or when it is one day. */
-function noteDayAnswers(run: Run, span: Span, totals: Totals, fetchId: string, at: number): void {
+function noteDayAnswers(run: Run, span: Span, answer: DayAnswer): void {
   if (!coversWholeDays(span)) return;
   const days = (span.toWall - span.fromWall) / DAY_MS;
-  if (days !== 1 && !isZero(totals)) return;
-  for (let d = span.fromWall; d < span.toWall; d += DAY_MS) run.answers.answered(dayOf(d), { totals, fetchId, at });
+  if (days !== 1 && !isZero(answer.totals)) return;
+  for (let d = span.fromWall; d < span.toWall; d += DAY_MS) run.answers.answered(dayOf(d), answer);
 }
 

@@ -68,6 +68,8 @@ export interface DayAnswer {
   readonly totals: Totals;
   readonly fetchId: string;
   readonly at: number;
+  /** The answer was "no records" (an empty answer, or the 404 the vendor gives for a range without data). */
+  readonly noRecords: boolean;
 }
 
 /** What calls over whole days said in this run, and which days got windows fetched since. */

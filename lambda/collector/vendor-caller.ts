@@ -76,13 +76,15 @@ export class VendorCaller {
   private readonly timeLeft: () => number;
   private readonly onApiCall: () => void;
   private readonly stopped: () => boolean;
+  private readonly onAnswer: (span: Span, report: ParsedReport) => void;
 
-  constructor(deps: CollectorDeps, s: CallerSettings, timeLeft: () => number, onApiCall: () => void, stopped: () => boolean = () => false) {
+  constructor(deps: CollectorDeps, s: CallerSettings, hooks: { timeLeft: () => number; onApiCall: () => void; stopped?: () => boolean; onAnswer?: (span: Span, report: ParsedReport) => void }) {
     this.deps = deps;
     this.s = s;
-    this.timeLeft = timeLeft;
-    this.onApiCall = onApiCall;
-    this.stopped = stopped;
+    this.timeLeft = hooks.timeLeft;
+    this.onApiCall = hooks.onApiCall;
+    this.stopped = hooks.stopped ?? (() => false);
+    this.onAnswer = hooks.onAnswer ?? (() => undefined);
   }
 
   /** Writes the fetch-log line of a call. */
@@ -95,7 +97,10 @@ export class VendorCaller {
     const backoff = this.s.backoffMs ?? [1_000, 4_000];
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attemptOnce(span, revision);
-      if (outcome.ok) return outcome;
+      if (outcome.ok) {
+        this.onAnswer(span, outcome.report);
+        return outcome;
+      }
       const error = outcome.error;
       if (error instanceof WolkvoxAuthError && !this.tokenRefreshed) {
         if (!(await this.tokenRotated())) return outcome;

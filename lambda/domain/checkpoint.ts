@@ -115,6 +115,10 @@ export const checkpointSchema = z.object({
   last_call_seen: z._default(z.nullable(wallLabel), null),
   /** From when (wall clock) the store has looked for calls: a new store's look back, or its first window. */
   watched_from: z._default(z.nullable(wallLabel), null),
+  /** Up to when (wall clock, exclusive) answers have been read. */
+  looked_until: z._default(z.nullable(wallLabel), null),
+  /** Whether the schedule's one look back over the month before its first window was made. */
+  looked_back: z._default(z.boolean(), false),
   /**
    * Days (YYYY-MM-DD) whose window objects may have changed since their day object was
    * written: marked before the first window of a day is written, cleared once the day

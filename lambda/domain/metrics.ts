@@ -39,8 +39,23 @@ export const METRIC = {
   windowsQuarantined: 'WindowsQuarantined',
   /** API calls made so far on the operation's current day (gauge), against DAILY_CALL_CAP. */
   dailyApiCalls: 'DailyApiCalls',
-  /** Operation days past the verification bound still not verified against the vendor's totals (gauge). */
+  /**
+   * Operation days past the verification bound still not verified against the vendor's totals,
+   * plus the days this run concluded cannot be (found not to add up, or at their bound on
+   * checking): those raise the alarm once (gauge).
+   */
   daysUnverified: 'DaysUnverified',
+  /** Days this run found not to add up: the vendor's totals for them are not additive (count). */
+  daysUnreconcilable: 'DaysUnreconcilable',
+  /** Days this run left unverified at their bound on checking (count). */
+  daysLeftUnverified: 'DaysLeftUnverified',
+  /** 1 while the operation collects without relying on additive totals (two days did not add up) (gauge). */
+  vendorNotAdditive: 'VendorNotAdditive',
+  /** The token's daily limit, its calls today (every integration's, as best known) and the reserve kept for others, when read (gauges). */
+  tokenLimit: 'TokenLimit',
+  tokenUseToday: 'TokenUseToday',
+  tokenReserve: 'TokenReserve',
+  /** Days since any answer showed a call, once that is longer than the bound (gauge). */
   reportSilentDays: 'ReportSilentDays',
 } as const;
 
@@ -50,7 +65,7 @@ export type FigureName = (typeof METRIC)[keyof typeof METRIC];
  * Figures that describe the state at the end of the run rather than what the run did: reported
  * twice in one run, the later value stands (counts add up).
  */
-export const GAUGES: ReadonlySet<string> = new Set<string>([METRIC.windowsBehind, METRIC.backfillWindowsRemaining, METRIC.dailyApiCalls, METRIC.daysUnverified, METRIC.reportSilentDays]);
+export const GAUGES: ReadonlySet<string> = new Set<string>([METRIC.windowsBehind, METRIC.backfillWindowsRemaining, METRIC.dailyApiCalls, METRIC.daysUnverified, METRIC.vendorNotAdditive, METRIC.tokenLimit, METRIC.tokenUseToday, METRIC.tokenReserve, METRIC.reportSilentDays]);
 
 /** `message` of the one log line per Lambda invocation that carries every figure. */
 export const RUN_FIGURES_MESSAGE = 'run figures';
@@ -77,6 +92,7 @@ export const ALARM_METRIC = {
   tokenTrouble: 'TokenTrouble',
   /** = DaysUnverified, emitted only when at least 1. */
   daysUnverified: METRIC.daysUnverified,
+  /** = ReportSilentDays, emitted only when the report has shown no call for longer than the bound. */
   reportSilent: METRIC.reportSilentDays,
 } as const;
 

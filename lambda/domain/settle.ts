@@ -39,9 +39,18 @@ export interface SettlePolicy {
   readonly directUpTo: number;
   /** ...when it differs by at least this many calls per candidate window (most of them hold calls). Default 1. */
   readonly denseCallsPerWindow: number;
+  /**
+   * Whether the vendor's totals add up (a span's equal the sum of its windows'). When they do not,
+   * nothing is compared, subtracted or derived: only an answer of no calls proves its windows
+   * empty, and windows with calls are fetched one by one (fill mode only). Default true.
+   */
+  readonly additive?: boolean;
 }
 
 export const DEFAULT_SETTLE_POLICY: SettlePolicy = { directUpTo: 24, denseCallsPerWindow: 1 };
+
+/** Without additivity a span with calls is halved until it holds at most this many missing windows, which are fetched. */
+const NON_ADDITIVE_FETCH_UP_TO = 4;
 
 /** Stored calls per interval of a window, or undefined when no object of it is stored. */
 export type StoredLookup = (w: Window) => Totals | undefined;
@@ -79,6 +88,7 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
     if (node.toWall - node.fromWall === WINDOW_MS) return { kind: 'fetch', windows, all: true };
     return { kind: 'ask' };
   }
+  if (policy.additive === false) return decideWithoutSums(span, windows, missing, vendor);
   const sum = sumTotals(storedTotals.filter((t): t is Totals => t !== undefined));
   const diff = subtractTotals(vendor, sum);
   if (isZero(diff)) return missing.length > 0 ? { kind: 'empty', windows: missing } : { kind: 'complete' };
@@ -94,6 +104,18 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
   // verification checks them against the vendor); else the span is looked at again after.
   if (dense) return { kind: 'fetch', windows: candidates, all: !fillFirst || missing.length === windows.length };
   return { kind: 'split', halves: splitSpan(span, fillFirst ? undefined : massMiddle(windows, storedTotals)) };
+}
+
+/**
+ * A span whose answer is known, for a vendor whose totals do not add up: no calls proves its
+ * missing windows empty; with calls, its missing windows are fetched when few, else its halves
+ * are asked (their answers say nothing of each other).
+ */
+function decideWithoutSums(span: Span, windows: readonly Window[], missing: readonly Window[], vendor: Totals): Decision {
+  if (missing.length === 0) return { kind: 'complete' };
+  if (isZero(vendor)) return { kind: 'empty', windows: missing };
+  if (windows.length === 1 || missing.length <= NON_ADDITIVE_FETCH_UP_TO) return { kind: 'fetch', windows: missing, all: true };
+  return { kind: 'split', halves: splitSpan(span) };
 }
 
 /**
@@ -116,9 +138,12 @@ function massMiddle(windows: readonly Window[], stored: ReadonlyArray<Totals | u
 /** The stack of spans still to settle; the top is worked on first. */
 export class SettleStack {
   readonly nodes: SettleNode[];
+  /** Whether a right half's totals may be derived from its parent's less its left half's (additive totals only). */
+  private readonly derive: boolean;
 
-  constructor(nodes: SettleNode[] = []) {
+  constructor(nodes: SettleNode[] = [], derive = true) {
     this.nodes = nodes;
+    this.derive = derive;
   }
 
   static of(span: Span): SettleStack {
@@ -143,7 +168,7 @@ export class SettleStack {
     top.vendor = totals;
     if (by !== undefined) top.by = by;
     const below = this.nodes[this.nodes.length - 2];
-    if (below?.parent && below.fromWall === top.toWall) {
+    if (this.derive && below?.parent && below.fromWall === top.toWall) {
       const derived = subtractTotals(below.parent, totals);
       if (!hasNegative(derived)) below.vendor = derived;
       delete below.parent;
@@ -161,7 +186,7 @@ export class SettleStack {
     const parent = this.nodes.pop();
     if (!parent) return;
     const [left, right] = halves;
-    this.nodes.push({ fromWall: right.fromWall, toWall: right.toWall, ...(parent.vendor ? { parent: parent.vendor } : {}), ...(parent.by ? { by: parent.by } : {}) }, { fromWall: left.fromWall, toWall: left.toWall });
+    this.nodes.push({ fromWall: right.fromWall, toWall: right.toWall, ...(this.derive && parent.vendor ? { parent: parent.vendor } : {}), ...(this.derive && parent.by ? { by: parent.by } : {}) }, { fromWall: left.fromWall, toWall: left.toWall });
   }
 
   markFilled(): void {

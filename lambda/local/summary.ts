@@ -82,6 +82,10 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   const v = report.verification;
   if (v.verified.length || v.changed.length) lines.push(`Days verified against Wolkvox's day totals: ${v.verified.length ? formatDays(v.verified) : 'none'}${v.changed.length ? `; changed since collected (re-collected what differed): ${formatDays(v.changed)}` : ''}; API calls for verification: ${v.apiCalls}`);
   if (v.partial.length) lines.push(`Not verified, collected only in part: ${formatDays(v.partial)} (a range over the whole day fills and verifies it)`);
+  if (v.unreconcilable.length) lines.push(`Do not add up at Wolkvox, not checked again: ${formatDays(v.unreconcilable)} (a span's total differs from its windows' own answers; status 'unreconcilable' in cdr_4_verifications; windows kept as answered; the DaysUnverified alarm)`);
+  if (v.unverified.length) lines.push(`Left unverified at their bound on checking, not checked again: ${formatDays(v.unverified)} (status 'unverified'; the DaysUnverified alarm)`);
+  if (v.vendorMode !== 'additive') lines.push("Wolkvox's totals did not add up on two days: windows are collected without comparing sums (VendorNotAdditive); days are no longer verified against day totals.");
+  if (v.silentSince) lines.push(`No answer has shown a call since ${v.silentSince}, longer than SILENT_DAYS: check that the token and server are this operation's and that the report has data (the ReportSilent alarm).`);
   if (v.pending > 0) {
     const alarm = v.pastBound ? ` (${v.pastBound} of them unverified for more than 3 days: the DaysUnverified alarm)` : '';
     lines.push(`Days waiting for verification: ${v.pending}: ${formatDays(v.pendingDays)}${alarm}; a whole day is checked against Wolkvox's day total by the first run once VERIFY_AFTER_MINUTES have passed since it ended; a day collected only in part is not (a range over it completes it)`);

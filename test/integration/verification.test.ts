@@ -143,7 +143,7 @@ describe('Verification: every day proven complete against the report\'s own tota
     }
   });
 
-  it('keeps a day that never adds up unverified, checks it again with growing pauses within the bound, and raises DaysUnverified', async () => {
+  it('concludes a day that never adds up is unreconcilable within its bound on checking, stops checking it and raises DaysUnverified once', async () => {
     // Prepare: the vendor's answer for one window of the day always lacks a call its day total has.
     op = await openOperation('2026-11-17 12:00', { traffic: { kind: 'business-hours' }, seed: 1 });
     const metrics = new MetricsTally();
@@ -169,19 +169,20 @@ describe('Verification: every day proven complete against the report\'s own tota
     // Assess
     const rows = verificationRows(op, DAY);
     expect(rows.some((r) => r.status === 'verified')).toBe(false);
-    const checks = rows.filter((r) => r.status === 'changed').map((r) => Date.parse(r.checked_at));
-    // Checked again and again within the 3-day bound, each pause longer than the one before (at most 12 h).
-    const bound = Date.parse('2026-11-19T05:00:00Z') + 3 * 24 * WALL.HOUR_MS;
-    expect(checks.filter((t) => t <= bound).length).toBeGreaterThanOrEqual(5);
-    const gaps = checks.slice(1).map((t, i) => t - checks[i]!);
-    expect(gaps.every((g, i) => i === 0 || g >= gaps[i - 1]! || g >= 12 * WALL.HOUR_MS - 5 * WALL.MINUTE_MS)).toBe(true);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(12 * WALL.HOUR_MS + 10 * WALL.MINUTE_MS);
-    // The alarm's metric: 0 while within the bound, 1 once the day ended more than 3 days ago.
-    expect(reports.at(-1)!.verification.pastBound).toBe(1);
+    // The day's check found the witness (a span above its windows asked after it) and said so once; no check follows.
+    const verdicts = rows.filter((r) => r.status === 'unreconcilable');
+    expect(verdicts).toHaveLength(1);
+    expect(rows.filter((r) => r.status === 'changed').length).toBeLessThanOrEqual(2);
+    expect(rows.at(-1)?.status).toBe('unreconcilable');
+    const concluded = reports.filter((r) => r.verification.unreconcilable.includes(DAY));
+    expect(concluded).toHaveLength(1);
+    // The alarm's metric counts the day in the run that concluded it; the day no longer waits.
+    expect(metrics.totals.get(METRIC.daysUnreconcilable)).toBe(1);
     expect(metrics.totals.get(METRIC.daysUnverified)).toBeGreaterThan(0);
+    expect(reports.at(-1)!.verification.pendingDays).not.toContain(DAY);
     // Every other day is verified.
     expect(verificationRows(op, '2026-11-19').at(-1)?.status).toBe('verified');
-    // Windows re-collected after a check's read-back still reach the day object.
+    // The windows stay as the vendor answered them, in the day object too.
     expect(await dayObjectLevel(op.store, DAY)).toBe(true);
   });
 

@@ -82,10 +82,12 @@ describe('Function: runLive', () => {
 
     // Assess
     expect(report.stopReason).toBe('done');
-    expect(report.apiCalls).toBe(3);
+    // Three for the window; a new store's first run also reads token_info and looks back over the month before.
+    expect(report.apiCalls).toBe(5);
     expect(sleeps).toEqual([1_000, 4_000]);
     const outcomes = store.keys('p/cdr_4_fetches/').map((k) => JSON.parse(store.objects.get(k)!).outcome).sort();
-    expect(outcomes).toEqual(['collected', 'failed', 'failed']);
+    // The look back's answer is logged too.
+    expect(outcomes).toEqual(['collected', 'collected', 'failed', 'failed']);
   });
 
   it('stops at the window without retrying when the API is in maintenance', async () => {
@@ -153,7 +155,8 @@ describe('Function: runLive', () => {
     expect((await checkpoint()).token_limit_until).toBe(null);
     expect(waiting.stopReason).toBe('token-limit-wait');
     expect(waiting.apiCalls).toBe(0);
-    expect(before).toBe(2);
+    // The first run's window, token_info and the new store's look back, then the limited call.
+    expect(before).toBe(4);
     expect(nextDay.stopReason).toBe('done');
     expect(nextDay.collected.first?.startWall).toBe(parseWall('2026-11-20 08:55'));
     expect(metrics.totals.get('TokenBudgetExhausted')).toBe(2);

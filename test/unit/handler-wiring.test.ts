@@ -65,7 +65,8 @@ describe('Function: handler (module wiring)', () => {
     expect(emfLines).toEqual([]);
     const figures = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'run figures');
     expect(figures).toHaveLength(1);
-    expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 1, windows_behind: 0 });
+    // The window, token_info and the new store's look back over the month before it.
+    expect(figures[0]).toMatchObject({ operation: '0032', windows_collected: 1, api_calls: 3, windows_behind: 0 });
     // Where the token goes, once per cold start, before the first call.
     const origins = infoLines.map((l) => JSON.parse(l)).filter((l) => l.message === 'Wolkvox API origin');
     expect(origins).toEqual([expect.objectContaining({ operation: '0032', origin: sim.origin })]);

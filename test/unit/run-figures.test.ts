@@ -41,6 +41,12 @@ describe('Function: runFigures (the Lambda metrics adapter)', () => {
       'windows_quarantined',
       'daily_api_calls',
       'days_unverified',
+      'days_unreconcilable',
+      'days_left_unverified',
+      'vendor_not_additive',
+      'token_limit',
+      'token_use_today',
+      'token_reserve',
       'report_silent_days',
     ]);
   });

@@ -9,12 +9,14 @@ import { spanOfDay, windowsOf, type Span } from '../../domain/span.ts';
 import type { Window } from '../../domain/window.ts';
 import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../../domain/totals.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
+import { DAY_CHECK_LIMITS, dayCheckSpent } from '../../domain/vendor-model.ts';
 import { fillSearchKey, verifySearchKey } from '../checkpoint-codec.ts';
 import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
 import type { PendingDay } from '../run-state.ts';
 import { settleSearch } from '../settle-span.ts';
 import type { DayAnswer } from '../stored-days.ts';
+import { leaveUnverified, recordUncompared, recordVerdict } from '../verdicts.ts';
 import { verificationRecord, writeVerificationRecord } from '../verification-records.ts';
 import { isWindowPoison } from '../vendor-caller.ts';
 import type { Phase } from './phase.ts';
@@ -35,10 +37,13 @@ export const verifyPhase: Phase = {
         await leavePartial(run, day, out);
         continue;
       }
+      const spent = dayCheckSpent(pending);
+      if (spent) {
+        await leaveUnverified(run, day, spent, out);
+        continue;
+      }
       run.settings.onPhase?.({ name: 'verify', day: dayLabel(day) });
-      // A window missing from a day owed whole is filled first: its check compares every window.
-      if (missing.length > 0 && !(await fillDay(run, day, out))) break;
-      if (!(await verifyDay(run, day, pending, now, out))) break;
+      if (!(await checkDay(run, day, pending, missing, now, out))) break;
     }
     out.calls = run.calls - callsBefore;
     return out;
@@ -67,25 +72,45 @@ async function leavePartial(run: Run, day: Day, out: Outcome): Promise<void> {
 }
 
 /**
- * One day's check, at most twice (again at once when the re-collected windows add up to what
- * the vendor said): false when the run must stop (why is in `out`).
+ * One day's work, within its bound on checking (its calls are counted on the day as they go):
+ * a window missing from a day owed whole is filled first, so its check compares every window;
+ * then the day is compared (or, for a vendor that does not add up, recorded as collected).
+ * False when the run must stop (why is in `out`).
  */
-async function verifyDay(run: Run, day: Day, pending: PendingDay, now: number, out: Outcome): Promise<boolean> {
+async function checkDay(run: Run, day: Day, pending: PendingDay, missing: readonly Window[], now: number, out: Outcome): Promise<boolean> {
+  const dayOut = emptyOutcome();
+  run.state.checking = pending;
+  try {
+    await run.budget.within(DAY_CHECK_LIMITS.calls - pending.calls, async () => {
+      if (missing.length > 0 && !(await fillDay(run, day, dayOut))) return;
+      if (run.state.vendorMode === 'non-additive') return recordUncompared(run, day, dayOut);
+      await verifyDay(run, day, pending, now, dayOut);
+    });
+  } finally {
+    run.state.checking = undefined;
+  }
+  const bounded = dayOut.stop === 'bound';
+  absorb(out, bounded ? stopAt(dayOut, 'done') : dayOut);
+  if (bounded) await leaveUnverified(run, day, dayCheckSpent(pending) ?? `${pending.calls} calls spent checking it`, out);
+  return out.stop === 'done';
+}
+
+/**
+ * The day's check, at most twice (again at once when the re-collected windows add up to what
+ * the vendor said); a stop is left in `out`.
+ */
+async function verifyDay(run: Run, day: Day, pending: PendingDay, now: number, out: Outcome): Promise<void> {
   for (let round = 0; round < 2; round += 1) {
     if (!pending.check) {
       const compared = await compareDay(run, day, pending, round, out);
-      if (compared === 'stop') return false;
-      if (compared === 'verified') return true;
+      if (compared === 'stop' || compared === 'verified') return;
       if (compared === 'unreadable') {
         pending.nextCheck = now + recheckAfter(pending.checks);
-        return true;
+        return;
       }
     }
-    const narrowed = await narrowDay(run, day, pending, round, out);
-    if (narrowed === 'stop') return false;
-    if (narrowed === 'done') return true;
+    if ((await narrowDay(run, day, pending, round, out)) !== 'again') return;
   }
-  return true;
 }
 
 /**
@@ -142,14 +167,15 @@ async function askDay(run: Run, day: Day, out: Outcome): Promise<DayAnswer | 'st
     return 'unreadable';
   }
   run.state.track(run.vendor.record(span, outcome.meta, { report: outcome.report, rowCount: 0 }));
-  return { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt };
+  return { totals: totalsOfReport(outcome.report), fetchId: outcome.meta.fetchId, at: outcome.meta.requestedAt, noRecords: outcome.report.kind === 'empty' };
 }
 
 function markVerified(run: Run, day: Day, answer: DayAnswer, storedTotals: Totals, calls: number, out: Outcome): void {
   const { state, settings: s } = run;
   // The verified row lands before any save that no longer owes the day (beforeSave); both
   // overlap what comes next (the next day's call, the closing refresh).
-  const record = verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: calls, windowsRecollected: 0, fetchId: answer.fetchId });
+  const note = answer.noRecords ? 'the day answer was "no records": the vendor says the day had no calls (check that the server has the cdr_4 report if it should have had some)' : undefined;
+  const record = verificationRecord('verified', state.recordTime(), s.timeZone, { vendor: answer.totals, stored: storedTotals, apiCalls: calls, windowsRecollected: 0, fetchId: answer.fetchId, ...(note ? { note } : {}) });
   state.track(writeVerificationRecord(run.deps.store, s, dayLabel(day), record), { beforeSave: true });
   state.verifyDays.delete(day);
   out.notes.verified.push(day);
@@ -166,6 +192,8 @@ async function narrowDay(run: Run, day: Day, pending: PendingDay, round: number,
   const check = pending.check!;
   const span = spanOfDay(day, run.timeZone);
   const narrowed = await settleSearch(run, { mode: 'check', key: verifySearchKey(day), quarantine: true }, span);
+  const witness = narrowed.notes.witness;
+  delete narrowed.notes.witness;
   absorb(out, narrowed);
   check.calls += narrowed.calls;
   if (narrowed.stop !== 'done') {
@@ -173,6 +201,11 @@ async function narrowDay(run: Run, day: Day, pending: PendingDay, round: number,
     return 'stop';
   }
   const windowsRecollected = narrowed.notes.recollected + narrowed.notes.emptied;
+  if (witness) {
+    delete pending.check;
+    await recordVerdict(run, day, witness, { apiCalls: check.calls, windowsRecollected, fetchId: check.fetchId }, out);
+    return 'done';
+  }
   await writeVerificationRecord(run.deps.store, s, dayLabel(day), verificationRecord('changed', state.recordTime(), s.timeZone, { vendor: check.vendor, stored: check.stored, apiCalls: check.calls, windowsRecollected, fetchId: check.fetchId }));
   run.deps.log.info('day changed since its windows were collected: re-collected what differs', { day: dayLabel(day), vendor_calls: callCount(check.vendor), stored_calls: callCount(check.stored), windows_recollected: windowsRecollected, api_calls: check.calls });
   delete pending.check;

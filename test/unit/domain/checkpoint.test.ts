@@ -26,6 +26,8 @@ const sample: Checkpoint = {
   unreconcilable_days: ['2026-11-18', '2026-11-19'],
   last_call_seen: '2026-11-20 08:00:00',
   watched_from: '2026-10-20 07:00:00',
+  looked_until: '2026-11-20 08:05:00',
+  looked_back: true,
   days_dirty: ['2026-11-20'],
   verify_days: { '2026-11-19': { since: '2026-11-19T13:00:00.000Z', checks: 1, calls: 14, next_check: null, whole: true } },
   searches: {},

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { idleReport, type VerificationSummary } from '../../lambda/collector/run-report.ts';
+import { parseCliArgs } from '../../lambda/local/cli-args.ts';
+import { summarize, type SummaryContext } from '../../lambda/local/summary.ts';
+
+describe('Function: summarize (the vendor model)', () => {
+  const ctx: SummaryContext = { server: '0032', timeZone: 'America/Bogota', where: './data', args: parseCliArgs([]), cap: undefined, rangeWaitMs: 0 };
+  const verification = (v: Partial<VerificationSummary>): VerificationSummary => ({ ...idleReport('done').verification, ...v });
+
+  it('names the days that do not add up, the days left at their bound, the mode and a silence when the run found them', () => {
+    // Prepare
+    const report = idleReport('done', { verification: verification({ unreconcilable: ['2026-11-18'], unverified: ['2026-11-17'], vendorMode: 'non-additive', silentSince: '2026-11-01' }) });
+
+    // Act
+    const text = summarize(report, ctx);
+
+    // Assess
+    expect(text).toMatch(/Do not add up at Wolkvox, not checked again: 2026-11-18 .*'unreconcilable'/);
+    expect(text).toMatch(/Left unverified at their bound on checking, not checked again: 2026-11-17/);
+    expect(text).toContain('windows are collected without comparing sums (VendorNotAdditive)');
+    expect(text).toMatch(/No answer has shown a call since 2026-11-01, longer than SILENT_DAYS.*ReportSilent/);
+  });
+
+  it('says none of it when the vendor adds up and answers with calls', () => {
+    // Act
+    const text = summarize(idleReport('done'), ctx);
+
+    // Assess
+    expect(text).not.toMatch(/add up|bound on checking|VendorNotAdditive|SILENT_DAYS/);
+  });
+});
