@@ -32,7 +32,14 @@ function operationText(op: OperationStatus): string[] {
   const next = op.nextScheduledWindow ? `; the schedule's next window: ${minutes(op.nextScheduledWindow)}` : '; no scheduled run yet (ranges only)';
   lines.push(`  Last window stored: ${op.lastWindowStored ? `${minutes(op.lastWindowStored)}${zone}` : 'none'}${next}`);
   const cap = op.callsToday.cap === null ? 'no DAILY_CALL_CAP set here' : `of DAILY_CALL_CAP=${op.callsToday.cap}`;
-  lines.push(`  API calls on ${op.callsToday.day}: ${op.callsToday.calls} (${cap}; the token's own daily allowance is not recorded in the store)`);
+  const a = op.allowance;
+  const allowance = !a
+    ? "the token's own daily allowance was not read today"
+    : a.limit === null
+      ? `token_info gave no usable limit at ${a.readAt}`
+      : `the token's daily limit is ${a.limit}, ${a.usedAtRead ?? '?'} used by every integration at ${a.readAt} (token_info)`;
+  lines.push(`  API calls on ${op.callsToday.day}: ${op.callsToday.calls} (${cap}; ${allowance})`);
+  if (op.vendorMode !== 'additive') lines.push("  Wolkvox's totals did not add up on two days: windows are collected without comparing sums (status 'collected')");
   if (op.tokenLimitUntil) lines.push(`  Wolkvox said TOKEN LIMIT EXCEEDED: no API call until ${op.tokenLimitUntil}`);
   if (op.backfills.length === 0) lines.push('  Queued backfills: none');
   for (const b of op.backfills) {

@@ -49,6 +49,10 @@ export interface OperationStatus {
   /** The schedule's next window, null when no scheduled run has run. */
   readonly nextScheduledWindow: string | null;
   readonly callsToday: { readonly day: string; readonly calls: number; readonly cap: number | null };
+  /** The token's allowance as token_info told it today (every integration's use at the reading), null when not read today. */
+  readonly allowance: { readonly readAt: string; readonly limit: number | null; readonly usedAtRead: number | null } | null;
+  /** 'non-additive' once days were found not to add up. */
+  readonly vendorMode: 'additive' | 'non-additive';
   /** No API call before this instant (the vendor said TOKEN LIMIT EXCEEDED). */
   readonly tokenLimitUntil: string | null;
   readonly backfills: readonly BackfillStatus[];
@@ -216,6 +220,8 @@ export async function readStoreStatus(store: ObjectStore, o: StatusOptions): Pro
       lastWindowStored: await lastWindowStored(store, o.prefix, operation, candidates),
       nextScheduledWindow: nextWindow,
       callsToday: { day: today, calls: cp?.budget?.day === today ? cp.budget.calls : 0, cap: o.cap ?? null },
+      allowance: cp?.allowance?.day === today ? { readAt: cp.allowance.read_at, limit: cp.allowance.limit, usedAtRead: cp.allowance.used } : null,
+      vendorMode: cp?.vendor_mode ?? 'additive',
       tokenLimitUntil: cp?.token_limit_until && Date.parse(cp.token_limit_until) > o.now ? cp.token_limit_until : null,
       backfills: cp ? await backfillsOf(store, o.prefix, cp) : [],
       quarantined: windowRanges(cp?.quarantined ?? []),

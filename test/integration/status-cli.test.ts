@@ -91,6 +91,8 @@ describe('Command: npm run status', () => {
     expect(stdout).toContain('    2026-11-20: waiting for verification');
     expect(stdout).toContain('Last window stored: 2026-11-20 11:55 America/Bogota; no scheduled run yet (ranges only)');
     expect(stdout).toContain(`API calls on 2026-11-21: ${calls} (no DAILY_CALL_CAP set here;`);
+    // The ranges read token_info before their history calls: the reading is in the checkpoint.
+    expect(stdout).toMatch(/the token's daily limit is 1000000, \d+ used by every integration at 2026-11-2\dT[\d:.]+Z \(token_info\)\)/);
     expect(stdout).toContain('Quarantined windows: 2026-11-10 08:00:00..2026-11-10 08:10:00, 2026-11-11 09:00:00');
     expect(sim.stats.requests).toBe(calls);
   });
