@@ -291,3 +291,49 @@ describe('Function: runLive (a backfill ending in the hour a clock change skips)
     expect(store.keys('p/cdr_4/operation=0032/dt=2026-09-05/').filter((k) => k.includes('hour=23'))).toHaveLength(12);
   });
 });
+
+describe('Function: runLive (a report that only answers 404)', () => {
+  let sim: Simulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it('raises ReportSilentDays and names the silence once no answer has shown a call for longer than SILENT_DAYS', async () => {
+    // Prepare: the server answers 404 "Validate dates entered" to every cdr_4 call, for 8 days of hourly runs.
+    const clock = new ManualClock(instantOfWall('2026-11-20 10:00', TZ));
+    sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: TZ, now: clock.now, vendor: { answer404: true } });
+    const metrics = new MetricsTally();
+    const token = staticToken(TOKEN);
+    const d = { client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token, clock: clock.now }), token, store: new MemoryStore(), log: new CaptureLog(), metrics, clock: clock.now, sleep: async () => {} };
+    const settings: LiveRunSettings = { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY, restateAfterMinutes: 0, silentDays: 7 };
+    const first = await runLive(d, settings);
+
+    // Act
+    let last = first;
+    for (let hour = 0; hour < 8 * 24; hour += 1) {
+      clock.advance(60 * MINUTE);
+      last = await runLive(d, settings);
+    }
+
+    // Assess: the new store's look back already found a month without a call.
+    expect(first.verification.silentSince).toBeDefined();
+    expect(last.verification.silentSince).toBe(first.verification.silentSince);
+    expect(metrics.totals.get('ReportSilentDays')).toBeGreaterThanOrEqual(7);
+  });
+
+  it('reports no silence when the answers show calls', async () => {
+    // Prepare
+    const clock = new ManualClock(instantOfWall('2026-11-20 10:00', TZ));
+    sim = await startSimulator({ token: TOKEN, server: '0032', timeZone: TZ, now: clock.now });
+    const metrics = new MetricsTally();
+    const token = staticToken(TOKEN);
+    const d = { client: createCdr4Client({ baseUrl: sim.origin, server: '0032', token, clock: clock.now }), token, store: new MemoryStore(), log: new CaptureLog(), metrics, clock: clock.now, sleep: async () => {} };
+
+    // Act
+    const report = await runLive(d, { operation: '0032', prefix: 'p', timeZone: TZ, settleMinutes: 5, requestTimeoutMs: 5_000, deadline: Number.POSITIVE_INFINITY, silentDays: 7 });
+
+    // Assess
+    expect(report.verification.silentSince).toBeUndefined();
+    expect(metrics.totals.get('ReportSilentDays')).toBeUndefined();
+  });
+});
