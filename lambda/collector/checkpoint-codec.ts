@@ -112,6 +112,7 @@ function pendingOf(p: Checkpoint['verify_days'][string]): PendingDay {
     calls: p.calls,
     nextCheck: p.next_check === null ? null : Date.parse(p.next_check),
     ...(p.whole ? { whole: true } : {}),
+    ...(p.restate_next ? { restateNext: wall(p.restate_next) } : {}),
     ...(p.check ? { check: { vendor: { ...p.check.vendor }, stored: { ...p.check.stored }, fetchId: p.check.fetch_id, calls: p.check.calls } } : {}),
   };
 }
@@ -123,6 +124,7 @@ function savedPending(p: PendingDay): Checkpoint['verify_days'][string] {
     calls: p.calls,
     next_check: p.nextCheck === null ? null : new Date(p.nextCheck).toISOString(),
     ...(p.whole ? { whole: true } : {}),
+    ...(p.restateNext !== undefined ? { restate_next: formatWall(p.restateNext) } : {}),
     ...(p.check ? { check: { vendor: p.check.vendor, stored: p.check.stored, fetch_id: p.check.fetchId, calls: p.check.calls } } : {}),
   };
 }

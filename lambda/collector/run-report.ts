@@ -14,6 +14,7 @@ import { WINDOW_MS, type Window } from '../domain/window.ts';
 import { nextMidnight, type StopReason } from './budget.ts';
 import { jobSearchKey } from './checkpoint-codec.ts';
 import { emptyOutcome, absorb, type CollectedSummary, type Outcome, type Stopped } from './outcome.ts';
+import type { AsksApplied } from './operator-asks.ts';
 import type { Run } from './run.ts';
 import type { Job, StateData } from './run-state.ts';
 import { daysUnverifiedPastBound } from '../domain/verification.ts';
@@ -89,6 +90,8 @@ export interface RunReport {
   /** For a range: where its job stands (null once done). */
   readonly job?: JobReport | null;
   readonly verification: VerificationSummary;
+  /** What the operator's asks changed as the run opened (vendor model, days to check again). */
+  readonly asked?: AsksApplied;
 }
 
 /** A window as reports name it: its start on the operation's wall clock. */
@@ -123,6 +126,10 @@ export interface LambdaResult {
   /** Days with windows stored and not verified yet; of those, ended more than 3 days ago (the DaysUnverified alarm). */
   readonly daysPending: number;
   readonly daysUnverifiedPastBound: number;
+  /** How Wolkvox's totals are treated after this run. */
+  readonly vendorMode: VendorMode;
+  /** What an event's asks changed (vendor model, days to check again), when it had any. */
+  readonly asked?: AsksApplied;
 }
 
 export function lambdaResultOf(report: RunReport): LambdaResult {
@@ -145,6 +152,8 @@ export function lambdaResultOf(report: RunReport): LambdaResult {
     verificationCalls: v.apiCalls,
     daysPending: v.pending,
     daysUnverifiedPastBound: v.pastBound,
+    vendorMode: v.vendorMode,
+    ...(report.asked ? { asked: report.asked } : {}),
   };
 }
 
@@ -203,6 +212,8 @@ export class RunTally {
   planned = 0;
   deferred = false;
   resumed = false;
+  /** What the operator's asks changed as the run opened. */
+  asked: AsksApplied | undefined;
   private readonly run: Run;
   private readonly outcomes = new Map<PhaseName, Outcome>();
   private stopped = false;
@@ -369,6 +380,7 @@ export class RunTally {
       waitedMs: this.waitedMs,
       gaveUpWaiting: this.gaveUpWaiting,
       verification: this.verification(),
+      ...(this.asked ? { asked: this.asked } : {}),
     });
   }
 }

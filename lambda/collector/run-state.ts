@@ -61,6 +61,8 @@ export interface PendingDay {
   nextCheck: number | null;
   /** Every window of the day was wanted (a job covered it whole): missing ones are filled before its check. */
   whole?: boolean;
+  /** Wall start of the next window whose calls are collected again once: a day concluded before the operation stopped relying on totals. */
+  restateNext?: number;
   check?: DayCheck;
 }
 

@@ -7,12 +7,14 @@
 import { dayLabel, dayOf } from '../domain/day.ts';
 import type { CollectorError } from '../domain/errors.ts';
 import { callCount, totalsOfReport } from '../domain/totals.ts';
+import type { OperatorAsks } from '../domain/operator-asks.ts';
 import type { Window } from '../domain/window.ts';
 import type { LeaseStore } from '../storage/lease-store.ts';
 import { DEFAULT_CHECK_SHARE, DEFAULT_RESERVE, type Reserve } from '../domain/vendor-model.ts';
 import { allowanceReader } from './allowance.ts';
 import { Budget } from './budget.ts';
 import { acquireLease, type Lease, type LeaseHolder } from './lease.ts';
+import { applyAsks } from './operator-asks.ts';
 import type { CollectedWindow } from './outcome.ts';
 import { RunTally } from './run-report.ts';
 import { loadState, RunState, type StateData } from './run-state.ts';
@@ -58,6 +60,8 @@ export interface RunSettings {
   readonly tokenInfoEveryMinutes?: number;
   /** No call in any answer for this many days makes the report suspicious. Default 7. */
   readonly silentDays?: number;
+  /** The operator's asks (vendor model, days to check again): applied and saved as the run opens. */
+  readonly operatorAsks?: OperatorAsks;
 }
 
 export interface LiveRunSettings extends RunSettings {
@@ -175,6 +179,7 @@ export async function withRun<T>(deps: EngineDeps, settings: EngineSettings, wor
     throw error;
   }
   try {
+    if (settings.operatorAsks) run.report.asked = await applyAsks(run, settings.operatorAsks);
     const result = await work(run);
     await closeRun(run);
     return result;

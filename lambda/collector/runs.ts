@@ -20,7 +20,7 @@ import { reconcilePhase } from './phases/reconcile.ts';
 import { verifyPhase } from './phases/verify.ts';
 import { backfillRemaining, countWindows, idleReport, jobReport, type RunReport } from './run-report.ts';
 import { loadState, RunState, sameJob, type Job, type StateData } from './run-state.ts';
-import { Run, withRun, type EngineDeps, type LiveRunSettings, type RangeRunSettings } from './run.ts';
+import { Run, withRun, type EngineDeps, type LiveRunSettings, type RangeRunSettings, type RunSettings } from './run.ts';
 
 export type { EngineDeps, LiveRunSettings, RangeRunSettings, RunSettings, RunPhase } from './run.ts';
 export type { RunReport, RunStopReason, VerificationSummary } from './run-report.ts';
@@ -44,7 +44,7 @@ const WAIT_SLICE_MS = 5_000;
  */
 export async function runLive(deps: EngineDeps, s: LiveRunSettings): Promise<RunReport> {
   const pre = await loadState(deps, s);
-  if (pre && tokenLimited(pre, deps.clock()) && !s.backfill) return tokenLimitWait(deps, s, pre);
+  if (pre && tokenLimited(pre, deps.clock()) && !s.backfill) return { ...tokenLimitWait(deps, s, pre), ...(await asksOnly(deps, s)) };
   return withRun(deps, s, async (run) => {
     if (s.backfill) queueBackfill(run, s.backfill);
     // Only a backfill request gets here while the limit holds: it is queued (and saved), nothing else runs.
@@ -77,7 +77,7 @@ async function runPhase(run: Run, phase: Phase): Promise<void> {
  */
 export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: number, toWall: number): Promise<RunReport> {
   const refused = await refuseRange(deps, s, fromWall, toWall);
-  if (refused) return refused;
+  if (refused) return { ...refused, ...(await asksOnly(deps, s)) };
   return withRun(deps, s, async (run) => {
     run.report.lead = 'backfill';
     run.budget.spendOn('history');
@@ -93,6 +93,13 @@ export async function runRange(deps: EngineDeps, s: RangeRunSettings, fromWall: 
     }
     return run.report.rangeReport(job, plan, last);
   });
+}
+
+/** A run that makes no call still takes the operator's asks (they cost none): a run opened for them alone. */
+async function asksOnly(deps: EngineDeps, s: RunSettings): Promise<Pick<RunReport, 'asked'>> {
+  if (!s.operatorAsks) return {};
+  const asked = await withRun(deps, s, async (run) => run.report.asked);
+  return asked ? { asked } : {};
 }
 
 /** A range that cannot run now (the token's limit, the cap) says where its job stands, and writes nothing. */

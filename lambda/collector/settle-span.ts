@@ -39,8 +39,8 @@ export interface SearchSpec {
  * must stop. A fill search also tells the run what its calls over whole days said
  * (run.answers), for a verification later in the run to use without another call.
  */
-export async function settleSearch(run: Run, spec: SearchSpec, root: Span): Promise<Outcome> {
-  return new Search(run, spec, root).work();
+export async function settleSearch(run: Run, spec: SearchSpec, root: Span | readonly Span[]): Promise<Outcome> {
+  return new Search(run, spec, Array.isArray(root) ? root : [root]).work();
 }
 
 class Search {
@@ -52,13 +52,14 @@ class Search {
   /** What the last window fetched held: a window asked on its own is also what its sibling derives from. */
   private lastFetched: Totals | undefined;
 
-  constructor(run: Run, spec: SearchSpec, root: Span) {
+  constructor(run: Run, spec: SearchSpec, roots: readonly Span[]) {
     this.run = run;
     this.spec = spec;
     this.callsBefore = run.calls;
     let nodes = run.state.searches.get(spec.key);
     if (!nodes || nodes.length === 0) {
-      nodes = [{ fromWall: root.fromWall, toWall: root.toWall }];
+      // The first root on top: worked in time order.
+      nodes = roots.map((root) => ({ fromWall: root.fromWall, toWall: root.toWall })).reverse();
       run.state.searches.set(spec.key, nodes);
     }
     // A vendor whose totals do not add up: nothing derived, nothing compared (domain/settle.ts).
@@ -172,7 +173,7 @@ class Search {
       return false;
     }
     delete top.fetched;
-    if (this.spec.mode === 'check' && d.all && top.vendor !== undefined && result.quarantined.length === 0) {
+    if (this.additive && this.spec.mode === 'check' && d.all && top.vendor !== undefined && result.quarantined.length === 0) {
       // Every window of the span asked after the span's total: they can only have gained calls
       // since, so a total above their sum means the vendor's totals do not add up here.
       const witness = nonAdditive(span, top.vendor, windowsOf(span).map((w) => this.run.stored.lookup(w) ?? {}));

@@ -31,6 +31,9 @@ export async function recordVerdict(run: Run, day: Day, witness: Witness, spent:
   if (mode !== state.vendorMode) {
     state.vendorMode = mode;
     state.vendorModeSince = run.now();
+    // The days that made the switch stopped their check at a witness, with windows whose long
+    // calls ended after reconciliation: they are closed as the mode closes a day, once.
+    for (const d of state.unreconcilable) state.verifyDays.set(d, { since: run.now(), checks: 0, calls: 0, nextCheck: null, whole: true, restateNext: d });
     deps.log.warn("the vendor's totals did not add up on two days: from now on windows are collected without relying on them (a span with no calls still proves its windows empty; windows with calls are collected again once after the late-call horizon; days are not compared). Once the vendor is fixed, return to normal with npm start -- --vendor-model additive, or the Lambda event {\"vendorModel\": \"additive\"}", { vendor_mode: mode, days: [...state.unreconcilable].sort((a, b) => a - b).map(dayLabel) });
   }
   await state.save();
@@ -45,9 +48,9 @@ export async function leaveUnverified(run: Run, day: Day, reason: string, out: O
 }
 
 /** The vendor does not add up: a day stored whole is recorded as collected, not compared. */
-export async function recordUncompared(run: Run, day: Day, out: Outcome): Promise<void> {
+export async function recordUncompared(run: Run, day: Day, out: Outcome, spent: Pick<CheckSpent, 'apiCalls' | 'windowsRecollected'>): Promise<void> {
   const since = run.state.vendorModeSince === null ? '' : ` since ${new Date(run.state.vendorModeSince).toISOString()}`;
-  await writeRow(run, day, 'collected', { vendor: {}, stored: {}, apiCalls: 0, windowsRecollected: 0, fetchId: null, note: `every window stored; not compared with the vendor's day total, which does not add up for this operation (vendor_mode non-additive${since})` });
+  await writeRow(run, day, 'collected', { vendor: {}, stored: {}, ...spent, fetchId: null, note: `every window stored, those without calls asked again past the late-call horizon; not compared with the vendor's day total, which does not add up for this operation (vendor_mode non-additive${since})` });
   out.notes.uncompared.push(day);
   await run.state.save();
 }

@@ -69,6 +69,8 @@ const pendingDaySchema = z.object({
   calls: z._default(z.int().check(z.nonnegative()), 0),
   /** Every window of the day was wanted (a range or backfill covered the whole day): missing ones are filled before its check. */
   whole: z.optional(z.boolean()),
+  /** Concluded before the operation stopped relying on the vendor's totals: its windows with calls from here on are collected again once. */
+  restate_next: z.optional(wallLabel),
   /** The check in progress (its narrowing was cut short): what the day call said, and what it has cost so far. */
   check: z.optional(z.object({ vendor: callsByInterval, stored: callsByInterval, fetch_id: z.string(), calls: z.int().check(z.nonnegative()) })),
 });

@@ -88,7 +88,7 @@ export function decide(node: SettleNode, timeZone: string, stored: StoredLookup,
     if (node.toWall - node.fromWall === WINDOW_MS) return { kind: 'fetch', windows, all: true };
     return { kind: 'ask' };
   }
-  if (policy.additive === false) return decideWithoutSums(span, windows, missing, vendor);
+  if (policy.additive === false) return mode === 'check' ? recheckWithoutSums(span, windows, missing, vendor) : decideWithoutSums(span, windows, missing, vendor);
   const sum = sumTotals(storedTotals.filter((t): t is Totals => t !== undefined));
   const diff = subtractTotals(vendor, sum);
   if (isZero(diff)) return missing.length > 0 ? { kind: 'empty', windows: missing } : { kind: 'complete' };
@@ -115,6 +115,18 @@ function decideWithoutSums(span: Span, windows: readonly Window[], missing: read
   if (missing.length === 0) return { kind: 'complete' };
   if (isZero(vendor)) return { kind: 'empty', windows: missing };
   if (windows.length === 1 || missing.length <= NON_ADDITIVE_FETCH_UP_TO) return { kind: 'fetch', windows: missing, all: true };
+  return { kind: 'split', halves: splitSpan(span) };
+}
+
+/**
+ * Windows stored without calls, asked again after the late-call horizon, for a vendor whose
+ * totals do not add up: no calls proves they still hold none; with calls, a few windows are
+ * asked again each, more are halved (each half asked: a total that does not add up cannot say
+ * which windows gained calls, but "no records" still clears a half).
+ */
+function recheckWithoutSums(span: Span, windows: readonly Window[], missing: readonly Window[], vendor: Totals): Decision {
+  if (isZero(vendor)) return missing.length > 0 ? { kind: 'empty', windows: missing } : { kind: 'complete' };
+  if (windows.length <= NON_ADDITIVE_FETCH_UP_TO) return { kind: 'fetch', windows, all: true };
   return { kind: 'split', halves: splitSpan(span) };
 }
 

@@ -77,3 +77,14 @@ export function chunkSpan(fromWall: number, toWall: number, timeZone: string, ma
   if (end < toWall && end - fromWall > DAY_MS) end = Math.max(Math.floor(end / DAY_MS) * DAY_MS, fromWall + WINDOW_MS);
   return { fromWall, toWall: end, timeZone };
 }
+
+/** Runs of consecutive windows (given in time order) as spans, each as long as its run. */
+export function spansOfRuns(windows: readonly Window[], timeZone: string): Span[] {
+  const spans: Span[] = [];
+  for (const w of windows) {
+    const last = spans.at(-1);
+    if (last && last.toWall === w.startWall) spans[spans.length - 1] = { ...last, toWall: w.startWall + WINDOW_MS };
+    else spans.push({ fromWall: w.startWall, toWall: w.startWall + WINDOW_MS, timeZone });
+  }
+  return spans;
+}

@@ -1,6 +1,8 @@
 import { ALLOWANCE_DEFAULTS } from '../config.ts';
 import { CHECK_SHARE_BOUNDS, reserveText, SILENT_DAYS_BOUNDS, TOKEN_INFO_EVERY_MINUTES_BOUNDS, TOKEN_RESERVE_MAX_PERCENT } from '../domain/allowance-settings.ts';
 import { ConfigError } from '../domain/errors.ts';
+import { parseRecheckDays, parseVendorMode, type OperatorAsks, type RecheckBounds } from '../domain/operator-asks.ts';
+import type { VendorMode } from '../domain/vendor-model.ts';
 import { parseWall } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 import { parseFlags } from './flags.ts';
@@ -15,9 +17,14 @@ export interface CliArgs {
   readonly refetch: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
+  /** --vendor-model: how Wolkvox's totals are to be treated from this run on. */
+  readonly vendorModel?: VendorMode;
+  /** --recheck: a day or days (`YYYY-MM-DD[..YYYY-MM-DD]`) to check again, read against the clock by {@link operatorAsksOf}. */
+  readonly recheck?: string;
 }
 
 export const USAGE = `Usage: npm start -- [--from "YYYY-MM-DD HH:mm" --to "YYYY-MM-DD HH:mm" [--refetch]] [--out DIR | --bucket NAME] [--verbose]
+                 [--vendor-model additive|non-additive] [--recheck YYYY-MM-DD[..YYYY-MM-DD]]
 
 Collects the Wolkvox cdr_4 report in 5-minute windows.
   --from, --to   wall-clock range of the operation (--from inclusive, --to exclusive),
@@ -34,6 +41,11 @@ Collects the Wolkvox cdr_4 report in 5-minute windows.
   --out DIR      local output folder (default ./data)
   --bucket NAME  write to this S3 bucket instead (default AWS credentials and region)
   --verbose      log every request and write to stderr
+  --vendor-model additive: compare days with Wolkvox's day totals again (after two days that
+                 did not add up the operation stops comparing: once the vendor is fixed);
+                 non-additive: stop comparing now. Kept for the runs that follow
+  --recheck DAY  check ended days (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, at most 92) against
+                 Wolkvox's day totals again, whatever their status (unreconcilable, unverified)
 
 Exit status: 0 done; 1 incomplete, a rerun resumes; 2 bad arguments or environment;
 3 a fatal answer from Wolkvox; 4 a local problem (storage, state, time zone, AWS setup,
@@ -77,6 +89,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       refetch: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      'vendor-model': { type: 'string' },
+      recheck: { type: 'string' },
     },
     helpCommand: 'npm start -- --help',
   });
@@ -90,5 +104,23 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (toWall <= fromWall) throw new ConfigError(`--to (${values.to}) must be after --from (${values.from})`);
     range = { fromWall, toWall };
   }
-  return { range, out: values.out ?? 'data', outGiven: values.out !== undefined, bucket: values.bucket, refetch: values.refetch ?? false, verbose: values.verbose ?? false, help: values.help ?? false };
+  const vendorModel = values['vendor-model'] === undefined ? undefined : parseVendorMode(values['vendor-model'], '--vendor-model');
+  return {
+    range,
+    out: values.out ?? 'data',
+    outGiven: values.out !== undefined,
+    bucket: values.bucket,
+    refetch: values.refetch ?? false,
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
+    ...(vendorModel ? { vendorModel } : {}),
+    ...(values.recheck !== undefined ? { recheck: values.recheck } : {}),
+  };
+}
+
+/** The asks the flags make, the days held to the operation's clock now: before any API call. */
+export function operatorAsksOf(args: CliArgs, bounds: RecheckBounds): OperatorAsks | undefined {
+  const recheck = args.recheck === undefined ? undefined : parseRecheckDays(args.recheck, '--recheck', bounds);
+  if (!args.vendorModel && !recheck) return undefined;
+  return { ...(args.vendorModel ? { vendorMode: args.vendorModel } : {}), ...(recheck ? { recheck } : {}) };
 }

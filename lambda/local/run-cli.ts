@@ -12,7 +12,7 @@ import { LocalStore } from '../storage/local-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { createCdr4Client } from '../wolkvox/cdr4-client.ts';
 import { staticToken } from '../wolkvox/token-provider.ts';
-import { parseCliArgs, USAGE } from './cli-args.ts';
+import { operatorAsksOf, parseCliArgs, USAGE } from './cli-args.ts';
 import { consoleLog } from './console-log.ts';
 import { checkAws } from './aws-check.ts';
 import { checkFolder } from './folder-check.ts';
@@ -87,6 +87,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return EXIT.ok;
     }
     const env = readCliEnv(deps.env);
+    const operatorAsks = operatorAsksOf(args, { now: clock(), timeZone: env.timeZone });
     let server = env.server;
     let token = env.token;
     let baseUrl = env.baseUrl;
@@ -151,6 +152,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       checkShare: env.checkShare,
       tokenInfoEveryMinutes: env.tokenInfoEveryMinutes,
       silentDays: env.silentDays,
+      ...(operatorAsks ? { operatorAsks } : {}),
       // Work after the progress bar (a day's check, the day objects) shows where the bar was.
       onPhase: (phase: RunPhase) => {
         progress?.end();

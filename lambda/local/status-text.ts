@@ -39,7 +39,7 @@ function operationText(op: OperationStatus): string[] {
       ? `token_info gave no usable limit at ${a.readAt}`
       : `the token's daily limit is ${a.limit}, ${a.usedAtRead ?? '?'} used by every integration at ${a.readAt} (token_info)`;
   lines.push(`  API calls on ${op.callsToday.day}: ${op.callsToday.calls} (${cap}; ${allowance})`);
-  if (op.vendorMode !== 'additive') lines.push("  Wolkvox's totals did not add up on two days: windows are collected without comparing sums (status 'collected')");
+  if (op.vendorMode !== 'additive') lines.push("  Wolkvox's totals are taken not to add up: windows are collected without comparing sums (status 'collected'); once Wolkvox is fixed, npm start -- --vendor-model additive");
   if (op.tokenLimitUntil) lines.push(`  Wolkvox said TOKEN LIMIT EXCEEDED: no API call until ${op.tokenLimitUntil}`);
   if (op.backfills.length === 0) lines.push('  Queued backfills: none');
   for (const b of op.backfills) {

@@ -85,6 +85,7 @@ export function createHandler(deps: HandlerDeps) {
           silentDays: config.silentDays,
           deadline,
           ...(request.kind === 'backfill' ? { backfill: { fromWall: request.fromWall, toWall: request.toWall, refetch: request.refetch } } : {}),
+          ...(request.kind === 'asks' ? { operatorAsks: request.asks } : {}),
         },
       ).catch((error: unknown) => {
         if (!(error instanceof LeaseHeldError)) throw error;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { MAX_BACKFILL_DAYS, MAX_QUEUED_BACKFILLS } from '../domain/backfill-bounds.ts';
 import { DAY_MS, parseDay } from '../domain/day.ts';
 import { BackfillRefusedError, ConfigError } from '../domain/errors.ts';
+import { parseRecheckDays, parseVendorMode, type OperatorAsks } from '../domain/operator-asks.ts';
 import { formatWall, parseWall, toWallClock } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 
@@ -30,6 +31,11 @@ const backfillEvent = z.strictObject(
   unknownKeys,
 );
 
+/** The operator's asks: the vendor model to set, a day or days to check again (either or both). */
+const asksEvent = z
+  .strictObject({ vendorModel: z.optional(z.string()), recheck: z.optional(z.string()) }, unknownKeys)
+  .check(z.refine((e) => e.vendorModel !== undefined || e.recheck !== undefined, { error: 'give "vendorModel", "recheck" or both' }));
+
 const collectorEventSchema = z.union([backfillEvent, scheduledEvent, manualEvent]);
 
 /** A backfill of the wall-clock range [fromWall, toWall). */
@@ -40,8 +46,14 @@ export interface BackfillRequest {
   readonly refetch: boolean;
 }
 
+/** A scheduled run that first takes the operator's asks. */
+export interface AsksRequest {
+  readonly kind: 'asks';
+  readonly asks: OperatorAsks;
+}
+
 /** What the run is asked to do beyond its schedule. */
-export type CollectorRequest = { readonly kind: 'scheduled' } | BackfillRequest;
+export type CollectorRequest = { readonly kind: 'scheduled' } | BackfillRequest | AsksRequest;
 
 /** What a backfill request is held to besides its own shape: passed in, so the parser stays pure. */
 export interface BackfillBounds {
@@ -69,12 +81,26 @@ export function parseCollectorEvent(event: unknown, bounds: BackfillBounds): Col
     refuseOutOfBounds(request, bounds);
     return request;
   }
+  if (event !== null && typeof event === 'object' && ('vendorModel' in event || 'recheck' in event)) return parseAsks(event, bounds);
   const parsed = collectorEventSchema.safeParse(event ?? {});
   if (!parsed.success) {
     const keys = event && typeof event === 'object' ? Object.keys(event).slice(0, 10).join(', ') : typeof event;
-    throw new ConfigError(`unsupported event (keys: ${keys || 'none'}): expected an EventBridge "Scheduled Event" from aws.events, {} or {"backfill": {"from": ..., "to": ...}}`);
+    throw new ConfigError(`unsupported event (keys: ${keys || 'none'}): expected an EventBridge "Scheduled Event" from aws.events, {}, {"backfill": {"from": ..., "to": ...}} or {"vendorModel": "additive", "recheck": "YYYY-MM-DD[..YYYY-MM-DD]"}`);
   }
   return { kind: 'scheduled' };
+}
+
+/** `{"vendorModel": ..., "recheck": ...}`: read and held to its bounds (days that ended, none before the first day). */
+function parseAsks(event: object, bounds: BackfillBounds): AsksRequest {
+  const parsed = asksEvent.safeParse(event);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid event: ${detail}; expected {"vendorModel": "additive" | "non-additive", "recheck": "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD"} (either or both)`);
+  }
+  const { vendorModel, recheck } = parsed.data;
+  const vendorMode = vendorModel === undefined ? undefined : parseVendorMode(vendorModel, 'vendorModel');
+  const days = recheck === undefined ? undefined : parseRecheckDays(recheck, 'recheck', bounds);
+  return { kind: 'asks', asks: { ...(vendorMode ? { vendorMode } : {}), ...(days ? { recheck: days } : {}) } };
 }
 
 /** `YYYY-MM-DD HH:mm`, as a request spells it. */

@@ -64,6 +64,32 @@ describe('Function: parseCollectorEvent', () => {
     expect(request).toMatchObject({ kind: 'backfill', refetch: true });
   });
 
+  it('returns the operator\'s asks when the event sets the vendor model, rechecks days, or both', () => {
+    // Act
+    const mode = parseCollectorEvent({ vendorModel: 'additive' }, BOUNDS);
+    const both = parseCollectorEvent({ vendorModel: 'additive', recheck: '2026-11-18..2026-11-19' }, BOUNDS);
+
+    // Assess
+    expect(mode).toEqual({ kind: 'asks', asks: { vendorMode: 'additive' } });
+    expect(both).toEqual({ kind: 'asks', asks: { vendorMode: 'additive', recheck: [parseWall('2026-11-18 00:00'), parseWall('2026-11-19 00:00')] } });
+  });
+
+  it.each([
+    [{ vendorModel: 'fixed' }, 'vendorModel: "fixed" is not a vendor model: use "additive" or "non-additive"'],
+    [{ recheck: '2026-11-20' }, 'recheck: "2026-11-20" cannot be checked again: 2026-11-20 has not ended yet'],
+    [{ recheck: '2026-09-30' }, "before the operation's first day 2026-10-01"],
+    [{ recheck: 20261118 }, 'recheck: '],
+    [{ vendorModel: 'additive', backfill: {} }, 'unknown key(s) vendorModel'],
+    [{ vendorModel: 'additive', extra: 1 }, 'unknown key(s) extra'],
+  ])('throws a ConfigError naming the problem when the asks are %j', (event, message) => {
+    // Act
+    const error = thrownBy(() => parseCollectorEvent(event, BOUNDS));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toContain(message);
+  });
+
   it('returns a scheduled request whatever the bounds when the event is the schedule or {}', () => {
     // Act
     const requests = [{ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {}, null].map((e) => parseCollectorEvent(e, { ...BOUNDS, firstDay: '2027-01-01' }));

@@ -70,7 +70,7 @@ describe('Document: README command line', () => {
     expect(readme).toMatch(new RegExp(`^\\| \`${code}\` \\| `, 'm'));
   });
 
-  it.each([...USAGE.matchAll(/--([a-z]+)/g)].map((m) => m[1]!).filter((v, i, all) => all.indexOf(v) === i))('documents option --%s', (option) => {
+  it.each([...USAGE.matchAll(/--([a-z]+(?:-[a-z]+)*)/g)].map((m) => m[1]!).filter((v, i, all) => all.indexOf(v) === i))('documents option --%s', (option) => {
     // Assess
     expect(readme).toContain(`\`--${option}`);
   });

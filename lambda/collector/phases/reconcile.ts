@@ -4,7 +4,9 @@
  * calls suggests: windows likely to have changed (many calls, given the share of calls seen to
  * arrive late) are collected again directly; if other windows remain, one call for the hour
  * compares it with them and the search re-collects only what differs. Hours of a quiet period
- * are left to the day's verification.
+ * are left to the day's verification. For a vendor whose totals do not add up (vendor mode
+ * non-additive) nothing is compared: each window with calls is collected again once, after
+ * the late-call horizon; the day's close asks again after the windows without calls.
  */
 import { windowsOf, type Span } from '../../domain/span.ts';
 import { callCount, type Totals } from '../../domain/totals.ts';
@@ -17,6 +19,7 @@ import type { Run } from '../run.ts';
 import type { StateData } from '../run-state.ts';
 import { settleSearch } from '../settle-span.ts';
 import { DEFAULT_RESTATE_MINUTES } from './live.ts';
+import { DEFAULT_VERIFY_AFTER_MINUTES } from '../../domain/verification.ts';
 import type { Phase } from './phase.ts';
 
 /** What the share of late calls is taken to be before any hour was reconciled. */
@@ -28,7 +31,7 @@ export const reconcilePhase: Phase = {
   due: (run) => run.state.restateNext !== null,
   async work(run) {
     const out = emptyOutcome();
-    const ripeBy = run.now() - (run.settings.restateAfterMinutes ?? DEFAULT_RESTATE_MINUTES) * WALL.MINUTE_MS;
+    const ripeBy = run.now() - horizonMinutes(run) * WALL.MINUTE_MS;
     for (let hour = ripeHour(run, ripeBy); hour; hour = ripeHour(run, ripeBy)) {
       if (!(await reconcileHour(run, hour, out))) break;
       run.state.restateNext = run.windowAt(hour.toWall);
@@ -37,6 +40,16 @@ export const reconcilePhase: Phase = {
     return out;
   },
 };
+
+/**
+ * How long after its end a window is collected again. Totals that add up narrow late calls down
+ * cheaply and the day's check catches the longest; otherwise each window with calls is asked
+ * again once, so only after the late-call horizon (long calls have ended by then).
+ */
+function horizonMinutes(run: Run): number {
+  const restate = run.settings.restateAfterMinutes ?? DEFAULT_RESTATE_MINUTES;
+  return run.state.vendorMode === 'additive' ? restate : Math.max(restate, run.settings.verifyAfterMinutes ?? DEFAULT_VERIFY_AFTER_MINUTES);
+}
 
 /** The next hour to reconcile: all its windows collected (the live cursor is past it) and the last one ripe. */
 function ripeHour(run: Run, ripeBy: number): Span | undefined {
@@ -61,7 +74,10 @@ async function reconcileHour(run: Run, hour: Span, out: Outcome): Promise<boolea
   const before = new Map(wins.map((w) => [w.startWall, stored.lookup(w)]));
   const callsBefore = (w: Window) => callCount(before.get(w.startWall) ?? {});
   const resumed = state.searches.has(RECONCILE_SEARCH);
-  const direct = resumed ? [] : wins.filter((w) => likelyChanged(state, callsBefore(w)) && !run.fresh.has(w.startWall) && !state.quarantined.has(w.startWall));
+  // Totals that do not add up cannot narrow an hour down: every window with calls is asked again, once.
+  const additive = state.vendorMode === 'additive';
+  const restate = (w: Window) => (additive ? likelyChanged(state, callsBefore(w)) : callsBefore(w) > 0);
+  const direct = resumed ? [] : wins.filter((w) => restate(w) && !run.fresh.has(w.startWall) && !state.quarantined.has(w.startWall));
   if (direct.length > 0) {
     const restated = await collectWindows(run, direct, {
       revision: 2,
@@ -77,9 +93,10 @@ async function reconcileHour(run: Run, hour: Span, out: Outcome): Promise<boolea
     if (restated.stop !== 'done') return false;
   }
   // Windows without calls are checked too (calls may not have ended yet), except in a quiet
-  // period that began before the hour: the day's verification covers those.
+  // period that began before the hour: the day's verification covers those, as it covers every
+  // window without calls when the totals do not add up (one call per run of them).
   const quietAll = state.quietSince !== null && state.quietSince.startWall <= hour.fromWall;
-  const rest = wins.filter((w) => !direct.includes(w) && !run.fresh.has(w.startWall) && (!quietAll || callsBefore(w) > 0));
+  const rest = additive ? wins.filter((w) => !direct.includes(w) && !run.fresh.has(w.startWall) && (!quietAll || callsBefore(w) > 0)) : [];
   if (resumed || rest.length > 0) {
     const checked = await settleSearch(run, { mode: 'check', key: RECONCILE_SEARCH, quarantine: true }, hour);
     absorb(out, checked);

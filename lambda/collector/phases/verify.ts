@@ -5,12 +5,13 @@
  * them, then the day is asked again. Every check leaves a row in cdr_4_verifications.
  */
 import { dayLabel, type Day } from '../../domain/day.ts';
-import { spanOfDay, windowsOf, type Span } from '../../domain/span.ts';
-import type { Window } from '../../domain/window.ts';
+import { spanOfDay, spansOfRuns, windowsOf, type Span } from '../../domain/span.ts';
+import { WINDOW_MS, type Window } from '../../domain/window.ts';
 import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOfReport, type Totals } from '../../domain/totals.ts';
 import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
 import { DAY_CHECK_LIMITS, dayCheckSpent } from '../../domain/vendor-model.ts';
 import { fillSearchKey, verifySearchKey } from '../checkpoint-codec.ts';
+import { collectWindows } from '../collect-windows.ts';
 import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
 import type { PendingDay } from '../run-state.ts';
@@ -79,11 +80,13 @@ async function leavePartial(run: Run, day: Day, out: Outcome): Promise<void> {
  */
 async function checkDay(run: Run, day: Day, pending: PendingDay, missing: readonly Window[], now: number, out: Outcome): Promise<boolean> {
   const dayOut = emptyOutcome();
+  // Not checking but collecting (the day's windows with calls, once): outside the day's bound.
+  if (pending.restateNext !== undefined && run.state.vendorMode === 'non-additive' && !(await restateDay(run, day, pending, out))) return false;
   run.state.checking = pending;
   try {
     await run.budget.within(DAY_CHECK_LIMITS.calls - pending.calls, async () => {
       if (missing.length > 0 && !(await fillDay(run, day, dayOut))) return;
-      if (run.state.vendorMode === 'non-additive') return recordUncompared(run, day, dayOut);
+      if (run.state.vendorMode === 'non-additive') return closeUncompared(run, day, pending, dayOut);
       await verifyDay(run, day, pending, now, dayOut);
     });
   } finally {
@@ -219,6 +222,55 @@ async function narrowDay(run: Run, day: Day, pending: PendingDay, round: number,
   pending.nextCheck = again ? null : run.now() + recheckAfter(pending.checks);
   await state.save();
   return again ? 'again' : 'done';
+}
+
+/**
+ * A day of a vendor whose totals do not add up, every window stored: nothing to compare, but
+ * its windows without calls are asked again past the late-call horizon, one call per run of
+ * them ("no records" still proves a run empty; one that now has calls is narrowed by halves).
+ * Windows with calls were asked again by reconciliation. Then the day's row says so.
+ */
+async function closeUncompared(run: Run, day: Day, pending: PendingDay, out: Outcome): Promise<void> {
+  const span = spanOfDay(day, run.timeZone);
+  await run.stored.ensure(span);
+  const withoutCalls = (w: Window) => {
+    const stored = run.stored.lookup(w);
+    return stored !== undefined && callCount(stored) === 0 && !run.state.quarantined.has(w.startWall);
+  };
+  const empty = windowsOf(span).filter(withoutCalls);
+  const rechecked = await settleSearch(run, { mode: 'check', key: verifySearchKey(day), quarantine: true }, spansOfRuns(empty, run.timeZone));
+  absorb(out, rechecked);
+  if (rechecked.stop !== 'done') return;
+  await recordUncompared(run, day, out, { apiCalls: pending.calls, windowsRecollected: rechecked.notes.recollected });
+}
+
+/**
+ * A day concluded unreconcilable before the operation stopped relying on totals: each window
+ * with calls is collected again once, as reconciliation does in that mode (its check stopped at
+ * the witness, so windows whose long calls ended late were never re-collected). Resumes after
+ * the last window done; false when the run must stop.
+ */
+async function restateDay(run: Run, day: Day, pending: PendingDay, out: Outcome): Promise<boolean> {
+  const { state, stored } = run;
+  const span = spanOfDay(day, run.timeZone);
+  await stored.ensure(span);
+  const todo = windowsOf(span).filter((w) => w.startWall >= pending.restateNext! && callCount(stored.lookup(w) ?? {}) > 0 && !state.quarantined.has(w.startWall));
+  const restated = await collectWindows(run, todo, {
+    revision: 2,
+    quarantine: () => true,
+    onCollected: (c) => stored.set(c.window, c.callsByInterval),
+    afterHandled: async (w, outcome) => {
+      state.noteHandled(w, outcome);
+      pending.restateNext = w.startWall + WINDOW_MS;
+      await state.progress();
+    },
+  });
+  absorb(out, restated);
+  out.notes.recollected += restated.collected.count;
+  if (restated.stop !== 'done') return false;
+  delete pending.restateNext;
+  await state.save();
+  return true;
 }
 
 /** The day's windows with no object: none when what this run read and wrote says so (no LIST), else as listed now. */

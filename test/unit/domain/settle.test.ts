@@ -232,6 +232,48 @@ describe('Function: decide', () => {
   });
 });
 
+describe('Function: decide (a vendor whose totals do not add up, windows without calls asked again)', () => {
+  const empty: StoredLookup = () => NO_CALLS;
+  const policy = { directUpTo: 24, denseCallsPerWindow: 1, additive: false };
+
+  it('returns complete when the run of windows still answers no records', () => {
+    // Prepare: 20:00-23:00 stored without calls, the vendor still says none
+    const s: Span = { fromWall: wall(20), toWall: wall(23), timeZone: BOGOTA };
+
+    // Act
+    const d = decide(node(s, { vendor: {} }), BOGOTA, empty, 'check', policy);
+
+    // Assess
+    expect(d).toEqual<Decision>({ kind: 'complete' });
+  });
+
+  it('returns fetch of every window when a run of at most 4 windows now answers calls', () => {
+    // Prepare: 20:00-20:20, a late call the sum cannot place
+    const s: Span = { fromWall: wall(20), toWall: wall(20, 20), timeZone: BOGOTA };
+
+    // Act
+    const d = decide(node(s, { vendor: { '121_mas_seg': 1 } }), BOGOTA, empty, 'check', policy);
+
+    // Assess
+    expect(d).toEqual<Decision>({ kind: 'fetch', windows: windowsOf(s), all: true });
+  });
+
+  it('returns halves to ask, never derived from each other, when a longer run now answers calls', () => {
+    // Prepare
+    const s: Span = { fromWall: wall(20), toWall: wall(23), timeZone: BOGOTA };
+    const stack = new SettleStack([node(s, { vendor: { '121_mas_seg': 1 } })], false);
+
+    // Act
+    const d = decide(stack.top()!, BOGOTA, empty, 'check', policy);
+    if (d.kind === 'split') stack.split(d.halves);
+    stack.resolveTop({ '121_mas_seg': 1 });
+
+    // Assess: the right half stays unknown (asked itself), whatever its parent said.
+    expect(d).toEqual<Decision>({ kind: 'split', halves: splitSpan(s) });
+    expect(stack.nodes.map((n) => n.vendor)).toEqual([undefined, { '121_mas_seg': 1 }]);
+  });
+});
+
 describe('Class: SettleStack', () => {
   const day = daySpan(DAY, BOGOTA);
 
