@@ -6,7 +6,7 @@
 import { jobWindowsLeft } from '../domain/backfill-left.ts';
 import { DAY_MS, dayLabel, dayOf } from '../domain/day.ts';
 import { DEFAULT_SILENT_DAYS, silentSince, type VendorMode } from '../domain/vendor-model.ts';
-import { allowanceFigures } from './allowance.ts';
+import { allowanceFigures, type AllowanceFigures } from './allowance.ts';
 import { METRIC } from '../domain/metrics.ts';
 import { latestDueWindow } from '../domain/planner.ts';
 import { formatWall } from '../domain/wall-clock.ts';
@@ -20,6 +20,9 @@ import type { Job, StateData } from './run-state.ts';
 import { daysUnverifiedPastBound } from '../domain/verification.ts';
 
 export type RunStopReason = StopReason | 'token-limit-wait';
+
+/** The limits that end a day's history: our daily cap, the token's reserve for other integrations, the token's own limit. */
+export type HeldBy = Extract<StopReason, 'budget' | 'reserve' | 'token-limit'>;
 
 export type PhaseName = 'live' | 'look-back' | 'reconcile' | 'verify' | 'backfill';
 
@@ -79,6 +82,10 @@ export interface RunReport {
   readonly backfillRemaining: number;
   /** True when the daily cap (ours) or the vendor's limit held back any work this run. */
   readonly budgetExhausted: boolean;
+  /** What held work back when `budgetExhausted`: our daily cap, the token's reserve for other integrations, or its limit. */
+  readonly heldBy?: HeldBy | undefined;
+  /** The token's allowance as last read today (token_info), with our calls since; null when it was not read today. */
+  readonly allowance?: AllowanceFigures | null;
   /** API calls counted on the operation day so far (every run and job). */
   readonly callsToday: number;
   /** No API call before this instant (the vendor's daily limit), when it applies. */
@@ -206,6 +213,8 @@ export class RunTally {
   /** The phase whose windows the report is about: the live windows, or a range's walk. */
   lead: PhaseName = 'live';
   budgetExhausted = false;
+  /** The first limit that held work back, for the report to name. */
+  heldBy: HeldBy | undefined;
   waitedMs = 0;
   gaveUpWaiting = false;
   /** Live windows planned, whether a quiet period deferred them, whether the live cursor was there before this run. */
@@ -229,7 +238,7 @@ export class RunTally {
     else this.outcomes.set(phase, o);
     if (o.stop !== 'done' || o.stoppedAt) this.stopped = true;
     // The token's reserve counts as its limit: what is left belongs to the schedule and other integrations.
-    if (o.stop === 'budget' || o.stop === 'reserve' || o.stop === 'token-limit') this.budgetExhausted = true;
+    if (o.stop === 'budget' || o.stop === 'reserve' || o.stop === 'token-limit') this.heldBack(o.stop);
     this.emitOf(phase, o);
   }
 
@@ -243,9 +252,10 @@ export class RunTally {
     return !this.stopped;
   }
 
-  /** A phase had work that the daily cap left no room for. */
-  heldBack(): void {
+  /** A phase had work that the daily cap (or `by`) left no room for. */
+  heldBack(by?: StopReason): void {
     this.budgetExhausted = true;
+    if (by === 'budget' || by === 'reserve' || by === 'token-limit') this.heldBy ??= by;
   }
 
   private emitOf(phase: PhaseName, o: Outcome): void {
@@ -375,6 +385,8 @@ export class RunTally {
     return idleReport('done', {
       apiCalls: state.apiCalls + state.infoCalls,
       budgetExhausted: this.budgetExhausted,
+      ...(this.heldBy ? { heldBy: this.heldBy } : {}),
+      allowance: allowanceFigures(this.run, this.run.reserve),
       callsToday: state.callsToday(),
       tokenLimitUntil: state.tokenLimitUntil === null ? null : new Date(state.tokenLimitUntil).toISOString(),
       waitedMs: this.waitedMs,

@@ -90,7 +90,7 @@ export interface StateData {
   vendorModeSince: number | null;
   /** Days found not to add up: never checked again unless asked. */
   readonly unreconcilable: Set<Day>;
-  /** The latest window start (wall ms) an answer showed a call at or after; null while none has. */
+  /** The end (wall ms) of the latest span an answer showed calls in: no silence is claimed before it; null while none has. */
   lastCallSeen: number | null;
   /** From when (wall ms) the store has looked for calls. */
   watchedFrom: number | null;
@@ -243,13 +243,14 @@ export class RunState implements StateData {
 
   /**
    * An answer over [fromWall, toWall) was read: the store has looked there, and with calls in
-   * it, a call was seen at its start or later (`atEnd`: no later than its end, as when a look
-   * back only says there were some).
+   * it, the last of them may lie anywhere up to its end. Silence is counted from that end: a
+   * range's search asks a month's span before its windows, and its start would call the whole
+   * span silent although it has calls.
    */
-  noteAnswer(fromWall: number, toWall: number, calls: number, atEnd = false): void {
+  noteAnswer(fromWall: number, toWall: number, calls: number): void {
     this.watchedFrom = Math.min(this.watchedFrom ?? fromWall, fromWall);
     this.lookedUntil = Math.max(this.lookedUntil ?? toWall, toWall);
-    if (calls > 0) this.lastCallSeen = Math.max(this.lastCallSeen ?? -Infinity, atEnd ? toWall : fromWall);
+    if (calls > 0) this.lastCallSeen = Math.max(this.lastCallSeen ?? -Infinity, toWall);
   }
 
   /** Verification's and reconciliation's calls today. */

@@ -9,6 +9,7 @@ import { StorageError, LeaseHeldError, WolkvoxTokenBusyError, WolkvoxTokenLimitE
 import { METRIC } from '../domain/metrics.ts';
 import { iterateWindows, latestDueWindow, planDueWindows } from '../domain/planner.ts';
 import { describeWindow, windowEndInstant, type Window } from '../domain/window.ts';
+import { allowanceFigures } from './allowance.ts';
 import { nextMidnight } from './budget.ts';
 import { jobSearchKey } from './checkpoint-codec.ts';
 import type { Outcome } from './outcome.ts';
@@ -63,7 +64,8 @@ async function runPhase(run: Run, phase: Phase): Promise<void> {
   run.budget.spendOn(phase.spends);
   if (phase !== livePhase) {
     if (!run.report.unbroken || !phase.due(run)) return;
-    if (run.budget.room().calls <= 0) return run.report.heldBack();
+    const room = run.budget.room();
+    if (room.calls <= 0) return run.report.heldBack(room.by);
   }
   run.report.add(phase.name, await phase.work(run));
 }
@@ -111,7 +113,7 @@ async function refuseRange(deps: EngineDeps, s: RangeRunSettings, fromWall: numb
   const job = jobReport(state, state.backfills.find((b) => sameJob(b, wanted)) ?? wanted);
   if (pre && tokenLimited(pre, deps.clock())) return idleReport('token-limit-wait', { budgetExhausted: true, tokenLimitUntil: new Date(pre.tokenLimitUntil!).toISOString(), callsToday: state.callsToday(), job });
   const room = peek.budget.room('history');
-  if (room.calls <= 0) return idleReport(room.by, { budgetExhausted: true, callsToday: state.callsToday(), job });
+  if (room.calls <= 0) return idleReport(room.by, { budgetExhausted: true, callsToday: state.callsToday(), allowance: allowanceFigures(peek, peek.reserve), job });
   return undefined;
 }
 

@@ -113,7 +113,7 @@ export const checkpointSchema = z.object({
   vendor_mode_since: z._default(z.nullable(isoInstant), null),
   /** Days found not to add up (their verdict row says where): never checked again unless asked. */
   unreconcilable_days: z._default(z.array(dayLabel), []),
-  /** The latest window start (wall clock) an answer showed a call at or after; null while none has. */
+  /** The end (wall clock) of the latest span an answer showed calls in: no silence is claimed before it; null while none has. */
   last_call_seen: z._default(z.nullable(wallLabel), null),
   /** From when (wall clock) the store has looked for calls: a new store's look back, or its first window. */
   watched_from: z._default(z.nullable(wallLabel), null),

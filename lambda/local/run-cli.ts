@@ -182,7 +182,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     phases.end();
 
     const where = args.bucket ? `s3://${args.bucket}/${env.prefix}` : store.describe(env.prefix);
-    io.stdout(summarize(report, { server, timeZone: env.timeZone, where, args, cap: env.dailyCallCap, rangeWaitMs: RANGE_WAIT_MS }));
+    io.stdout(summarize(report, { server, timeZone: env.timeZone, where, args, cap: env.dailyCallCap, rangeWaitMs: RANGE_WAIT_MS, reserve: env.tokenReserve }));
     return exitCodeOfReport(report);
   } catch (error) {
     phases.end();

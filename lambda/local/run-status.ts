@@ -14,13 +14,15 @@ export const STATUS_USAGE = `Usage: npm run status -- [--out DIR | --bucket NAME
 
 Where every operation in the store stands, from the store alone (no API call):
 the days verified, changed, waiting for verification and collected only in part, as
-date ranges; the last window stored; the API calls of the day; queued backfills with
-the windows they have left; quarantined windows.
+date ranges; the last window stored; the API calls of the day; a report that has shown
+no call for longer than SILENT_DAYS; queued backfills with the windows they have left;
+quarantined windows.
   --out DIR      the folder npm start wrote (default ./data)
   --bucket NAME  an S3 bucket instead (default AWS credentials and region)
   --json         the same as one JSON document, for scripts
   --help         this text
-Environment: DATA_PREFIX (default wolkvox), DAILY_CALL_CAP (shown against the calls of the day).
+Environment: DATA_PREFIX (default wolkvox), DAILY_CALL_CAP (shown against the calls of the day),
+SILENT_DAYS (default 7: a longer silence is named).
 Exit status: 0 done; 1 no collected data there; 2 bad arguments or environment; 4 the store cannot be read.`;
 
 export interface StatusDeps {
@@ -54,7 +56,7 @@ export async function runStatus(argv: readonly string[], deps: StatusDeps): Prom
     } else {
       store = new LocalStore(values.out ?? 'data');
     }
-    const status = await readStoreStatus(store, { prefix: env.prefix, cap: env.dailyCallCap, now: (deps.clock ?? Date.now)() });
+    const status = await readStoreStatus(store, { prefix: env.prefix, cap: env.dailyCallCap, silentDays: env.silentDays, now: (deps.clock ?? Date.now)() });
     if (values.json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
     else if (status.operations.length > 0) io.stdout(statusText(status));
     if (status.operations.length > 0) return 0;

@@ -39,6 +39,7 @@ function operationText(op: OperationStatus): string[] {
       ? `token_info gave no usable limit at ${a.readAt}`
       : `the token's daily limit is ${a.limit}, ${a.usedAtRead ?? '?'} used by every integration at ${a.readAt} (token_info)`;
   lines.push(`  API calls on ${op.callsToday.day}: ${op.callsToday.calls} (${cap}; ${allowance})`);
+  if (op.silence) lines.push(`  No answer has shown a call since ${minutes(op.silence.since)}${zone}, longer than SILENT_DAYS=${op.silence.silentDays}: check that the token and server are this operation's and that the report has data (the ReportSilent alarm)`);
   if (op.vendorMode !== 'additive') lines.push("  Wolkvox's totals are taken not to add up: windows are collected without comparing sums (status 'collected'); once Wolkvox is fixed, npm start -- --vendor-model additive");
   if (op.tokenLimitUntil) lines.push(`  Wolkvox said TOKEN LIMIT EXCEEDED: no API call until ${op.tokenLimitUntil}`);
   if (op.backfills.length === 0) lines.push('  Queued backfills: none');

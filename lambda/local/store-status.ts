@@ -8,7 +8,8 @@
 import { jobWindowsLeft } from '../domain/backfill-left.ts';
 import { parseCheckpoint, type Checkpoint } from '../domain/checkpoint.ts';
 import { checkpointKey, DATA_TABLE, dayPrefix, STATE_DIR, tableRoot, VERIFICATION_TABLE } from '../domain/layout.ts';
-import { formatDate, parseWall, toWallClock } from '../domain/wall-clock.ts';
+import { DEFAULT_SILENT_DAYS, silentSince } from '../domain/vendor-model.ts';
+import { formatDate, formatWall, parseWall, toWallClock } from '../domain/wall-clock.ts';
 import { WINDOW_MS } from '../domain/window.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { dayRanges, windowRanges, type LabelRange } from './day-ranges.ts';
@@ -53,6 +54,8 @@ export interface OperationStatus {
   readonly allowance: { readonly readAt: string; readonly limit: number | null; readonly usedAtRead: number | null } | null;
   /** 'non-additive' once days were found not to add up. */
   readonly vendorMode: 'additive' | 'non-additive';
+  /** Since when (`YYYY-MM-DD HH:mm:ss`, wall clock) no answer has shown a call, when that is longer than `silentDays` (the ReportSilent alarm), as the last run judged it; null otherwise. */
+  readonly silence: { readonly since: string; readonly silentDays: number } | null;
   /** No API call before this instant (the vendor said TOKEN LIMIT EXCEEDED). */
   readonly tokenLimitUntil: string | null;
   readonly backfills: readonly BackfillStatus[];
@@ -191,7 +194,17 @@ export interface StatusOptions {
   readonly prefix: string;
   /** DAILY_CALL_CAP as set where status runs. */
   readonly cap: number | undefined;
+  /** SILENT_DAYS as set where status runs (default 7). */
+  readonly silentDays?: number;
   readonly now: number;
+}
+
+/** A silence longer than `silentDays`, judged as a run judges it: up to the last answer the checkpoint knows of. */
+function silenceOf(cp: Checkpoint | undefined, silentDays: number): OperationStatus['silence'] {
+  if (!cp || cp.watched_from === null || cp.looked_until === null) return null;
+  const lastCall = cp.last_call_seen === null ? null : parseWall(cp.last_call_seen)!;
+  const since = silentSince(lastCall, parseWall(cp.watched_from)!, parseWall(cp.looked_until)!, silentDays);
+  return since === undefined ? null : { since: formatWall(since), silentDays };
 }
 
 /** Reads where every operation of the store stands. */
@@ -222,6 +235,7 @@ export async function readStoreStatus(store: ObjectStore, o: StatusOptions): Pro
       callsToday: { day: today, calls: cp?.budget?.day === today ? cp.budget.calls : 0, cap: o.cap ?? null },
       allowance: cp?.allowance?.day === today ? { readAt: cp.allowance.read_at, limit: cp.allowance.limit, usedAtRead: cp.allowance.used } : null,
       vendorMode: cp?.vendor_mode ?? 'additive',
+      silence: silenceOf(cp, o.silentDays ?? DEFAULT_SILENT_DAYS),
       tokenLimitUntil: cp?.token_limit_until && Date.parse(cp.token_limit_until) > o.now ? cp.token_limit_until : null,
       backfills: cp ? await backfillsOf(store, o.prefix, cp) : [],
       quarantined: windowRanges(cp?.quarantined ?? []),

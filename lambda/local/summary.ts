@@ -9,7 +9,10 @@ import { StorageError } from '../domain/errors.ts';
 import { formatWall } from '../domain/wall-clock.ts';
 import { cleanText } from '../domain/vendor-text.ts';
 import { WINDOW_MS } from '../domain/window.ts';
+import type { AllowanceFigures } from '../collector/allowance.ts';
 import type { RunReport } from '../collector/runs.ts';
+import { reserveText } from '../domain/allowance-settings.ts';
+import { DEFAULT_RESERVE, type Reserve } from '../domain/vendor-model.ts';
 import type { CliArgs } from './cli-args.ts';
 import { formatDays, formatRange, windowRanges } from './day-ranges.ts';
 import { formatDuration } from './progress.ts';
@@ -23,6 +26,8 @@ export interface SummaryContext {
   readonly cap: number | undefined;
   /** How long a range waits out one spell of trouble before it stops. */
   readonly rangeWaitMs: number;
+  /** TOKEN_RESERVE as set (default 20%). */
+  readonly reserve?: Reserve;
 }
 
 /** A word the shell passes as is, or the word in single quotes. */
@@ -65,6 +70,8 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   } else if (report.stopReason === 'token-limit-wait' || report.stopReason === 'token-limit') {
     const until = report.tokenLimitUntil ? new Date(report.tokenLimitUntil).toISOString() : "the operation's next midnight";
     lines.push(`Wolkvox's daily limit for this token is spent (TOKEN LIMIT EXCEEDED): no API call until ${until}; ${rerun} after that to resume${resumeAt}.`);
+  } else if (report.stopReason === 'reserve') {
+    lines.push(`Stopped to keep the token's reserve for other integrations: ${reserveFigures(report.allowance, ctx.reserve)}; ${rerun} after midnight (${ctx.timeZone}) to resume${resumeAt}.`);
   } else if (report.stopReason === 'budget') {
     lines.push(`Daily call cap reached: ${report.callsToday} of DAILY_CALL_CAP=${ctx.cap ?? '?'} calls made today (${ctx.timeZone}); ${rerun} after midnight there to resume${resumeAt}.`);
   } else if (stoppedAt) {
@@ -95,10 +102,23 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   }
   if (v.stoppedAt) lines.push(`Verification stopped: ${v.stoppedAt.error.message}`);
   if (!ctx.args.range && report.backfillRemaining > 0) lines.push(`Backfill still queued: ${report.backfillRemaining} window(s) (worked on after live windows, each run)`);
-  if (!ctx.args.range && report.budgetExhausted && report.stopReason === 'done') lines.push('Daily call budget reached: history (restatement, backfill) paused until tomorrow.');
+  if (!ctx.args.range && report.budgetExhausted && report.stopReason === 'done') {
+    lines.push(
+      report.heldBy === 'reserve'
+        ? `The token's reserve for other integrations is reached: ${reserveFigures(report.allowance, ctx.reserve)}; history (restatement, backfill) and checking paused until midnight (${ctx.timeZone}), live windows go on.`
+        : 'Daily call budget reached: history (restatement, backfill) paused until tomorrow.',
+    );
+  }
   lines.push('');
   lines.push(...nextSteps(ctx));
   return `${lines.join('\n')}\n`;
+}
+
+/** The token's figures as token_info last told them today (with our calls since), and the reserve kept of them. */
+function reserveFigures(a: AllowanceFigures | null | undefined, reserve: Reserve = DEFAULT_RESERVE): string {
+  const setting = `TOKEN_RESERVE=${reserveText(reserve)}`;
+  if (!a || a.limit === null || a.usedToday === null) return `${setting} is kept`;
+  return `its daily limit is ${a.limit}, ${a.usedToday} used today by every integration, ${a.reserve} kept (${setting})`;
 }
 
 /** How to look at what is stored: the same folder or bucket as this run. */

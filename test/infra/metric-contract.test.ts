@@ -28,6 +28,8 @@ const TZ = 'America/Bogota';
 const SERVER = '0032';
 const TOKEN = 'tok-METRICS-4e5f6a7b8c';
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 interface Invocation {
   readonly scenario: string;
@@ -71,14 +73,16 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
   let sim: Simulator;
   /** A second operation's Wolkvox server, for the alarms that name operations. */
   let sim45: Simulator;
+  /** The first operation's server once it no longer has the report: 404 "Validate dates entered" to every cdr_4 call. */
+  let sim404: Simulator;
   /** The namespace the synthesized function is told to send its metrics to. */
   let namespace: string;
   let clock: ManualClock;
   const invocations: Invocation[] = [];
 
-  function handlerOf(name: string, options: { server?: string; token?: TokenProvider; dailyCallCap?: number }) {
+  function handlerOf(name: string, options: { server?: string; token?: TokenProvider; dailyCallCap?: number; api?: Simulator; store?: MemoryStore }) {
     const server = options.server ?? SERVER;
-    const api = server === SERVER ? sim : sim45;
+    const api = options.api ?? (server === SERVER ? sim : sim45);
     const token = options.token ?? staticToken(TOKEN);
     const config: LambdaConfig = {
       server,
@@ -99,7 +103,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     };
     const handler = createHandler({
       config,
-      store: new MemoryStore(),
+      store: options.store ?? new MemoryStore(),
       leases: new MemoryLeaseStore(),
       token,
       client: createCdr4Client({ baseUrl: api.origin, server, token, clock: clock.now }),
@@ -135,7 +139,25 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     }
   }
 
+  /** One run while the report shows calls (the new store's look back and first windows), then a run every 6 hours for 8 days of 404 answers, on the same bucket. */
+  async function silentReport(name: string) {
+    const store = new MemoryStore();
+    const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
+    await handlerOf(name, { store })(scheduled);
+    const silent = handlerOf(name, { store, api: sim404 });
+    for (let i = 0; i < (8 * DAY) / (6 * HOUR); i++) {
+      clock.advance(6 * HOUR);
+      await silent(scheduled);
+    }
+  }
+
   const of = (name: string) => invocations.filter((i) => i.scenario === name);
+  /** The synthesized alarm on `metric`, as the evaluator reads it. */
+  const alarmOn = (metric: string) => {
+    const found = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').find(([, p]) => String((p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression).startsWith(`SELECT MAX(${metric})`));
+    if (!found) throw new Error(`no alarm on ${metric}`);
+    return queryAlarmOf(found[1]);
+  };
   const figuresOf = (i: Invocation) => i.lines.filter((l) => l.message === RUN_FIGURES_MESSAGE);
 
   beforeAll(async () => {
@@ -143,6 +165,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     clock = new ManualClock(instantOfWall('2026-11-20 09:10', TZ));
     sim = await startSimulator({ token: TOKEN, server: SERVER, timeZone: TZ, now: clock.now });
     sim45 = await startSimulator({ token: TOKEN, server: '0045', timeZone: TZ, now: clock.now });
+    sim404 = await startSimulator({ token: TOKEN, server: SERVER, timeZone: TZ, now: clock.now, vendor: { answer404: true } });
     const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
     const saved = { dev: process.env.POWERTOOLS_DEV, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE };
     delete process.env.POWERTOOLS_DEV;
@@ -158,6 +181,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
       await scenario('backfill', { events: [scheduled, { backfill: { from: '2026-11-18 00:00', to: '2026-11-18 01:00' } }] });
       await scenario('quarantine', { events: [scheduled, scheduled, scheduled, scheduled], before: (i) => i > 0 && sim.inject({ kind: 'badShape' }) });
       await twoOperations('two operations', 8);
+      await silentReport('silent report');
     } finally {
       if (saved.dev !== undefined) process.env.POWERTOOLS_DEV = saved.dev;
       if (saved.namespace !== undefined) process.env.POWERTOOLS_METRICS_NAMESPACE = saved.namespace;
@@ -167,6 +191,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
   afterAll(async () => {
     await sim?.close();
     await sim45?.close();
+    await sim404?.close();
   });
 
   it('emits only alarm metrics, at most one of each per operation, each with only the operation dimension, whatever the run meets', () => {
@@ -236,7 +261,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect([...sent].sort()).toEqual([...ALARM_METRICS].sort());
     // And the handler does send them: the ones these runs raise (no day here is past the verification bound).
     const raised = new Set(metricNames(invocations.flatMap((i) => i.emf)));
-    for (const name of [ALARM_METRIC.windowsBehind, ALARM_METRIC.tokenTrouble]) expect(raised).toContain(name);
+    for (const name of [ALARM_METRIC.windowsBehind, ALARM_METRIC.tokenTrouble, ALARM_METRIC.reportSilent]) expect(raised).toContain(name);
   });
 
   it('counts silence from a line every invocation logs: one run-figures line naming its operation, whatever the run met', () => {
@@ -255,11 +280,7 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     const runs = of('two operations');
     const datapoints: Datapoint[] = runs.flatMap((i) => datapointsOf(i.emf, i.at));
     const at = Math.max(...runs.map((i) => i.at)) + 5 * MINUTE;
-    const alarm = (metric: string) => {
-      const found = resourcesOfType(built.template, 'AWS::CloudWatch::Alarm').find(([, p]) => String((p.Metrics as { Expression?: unknown }[] | undefined)?.[0]?.Expression).startsWith(`SELECT MAX(${metric})`));
-      if (!found) throw new Error(`no alarm on ${metric}`);
-      return queryAlarmOf(found[1]);
-    };
+    const alarm = alarmOn;
 
     // Act
     const behind = contributorsInAlarm(alarm(ALARM_METRIC.windowsBehind), datapoints, at);
@@ -273,6 +294,29 @@ describe('Contract: custom metrics of the handler, alarms, saved queries and cos
     expect(token).toEqual(['0045']);
     expect(unverified).toEqual([]);
     expect(silent).toEqual([]);
+  });
+
+  it('names the operation in ReportSilent from what the handler sends once its report has answered 404 to everything for longer than SILENT_DAYS, and not before', () => {
+    // Prepare: the alarm as synthesized (its query, threshold and periods), over what the runs printed.
+    const runs = of('silent report');
+    const alarm = alarmOn(ALARM_METRIC.reportSilent);
+    const datapoints = runs.flatMap((i) => datapointsOf(i.emf, i.at));
+    const lastCallRun = runs[0]!.at;
+    const inAlarmAt = (at: number) => contributorsInAlarm(alarm, datapoints.filter((d) => d.at <= at), at + 5 * MINUTE);
+
+    // Act
+    const sixDaysIn = inAlarmAt(lastCallRun + 6 * DAY);
+    const eightDaysIn = inAlarmAt(runs.at(-1)!.at);
+
+    // Assess
+    expect(runs.at(-1)!.at - lastCallRun).toBe(8 * DAY);
+    const sent = datapoints.filter((d) => d.metric === ALARM_METRIC.reportSilent);
+    expect(sent.length).toBeGreaterThan(0);
+    // Sent only after SILENT_DAYS (the function's default) without a call, as the days of silence: at or above the alarm's threshold.
+    expect(Math.min(...sent.map((d) => d.at)) - lastCallRun).toBeGreaterThan(ALLOWANCE_DEFAULTS.silentDays * DAY);
+    for (const d of sent) expect(d.value).toBeGreaterThanOrEqual(Math.max(alarm.threshold, ALLOWANCE_DEFAULTS.silentDays));
+    expect(sixDaysIn).toEqual([]);
+    expect(eightDaysIn).toEqual([SERVER]);
   });
 
   it('saves queries that read fields the collector logs', () => {

@@ -28,4 +28,16 @@ describe('Function: summarize (the vendor model)', () => {
     // Assess
     expect(text).not.toMatch(/add up|bound on checking|VendorNotAdditive|SILENT_DAYS/);
   });
+
+  it('names the token\'s reserve and its figures instead of a daily budget when the reserve held a scheduled run\'s history back', () => {
+    // Prepare: no DAILY_CALL_CAP here, so "daily call budget" would point at a setting that is not set.
+    const report = idleReport('done', { budgetExhausted: true, heldBy: 'reserve', allowance: { limit: 1_000, usedToday: 800, reserve: 200 } });
+
+    // Act
+    const text = summarize(report, { ...ctx, reserve: { share: 0.2 } });
+
+    // Assess
+    expect(text).toContain("The token's reserve for other integrations is reached: its daily limit is 1000, 800 used today by every integration, 200 kept (TOKEN_RESERVE=20%); history (restatement, backfill) and checking paused until midnight (America/Bogota), live windows go on.");
+    expect(text).not.toContain('Daily call budget reached');
+  });
 });

@@ -35,7 +35,7 @@ export const lookBackPhase: Phase = {
     state.track(run.vendor.record(span, answer.meta, { report: answer.report, rowCount: 0 }));
     const calls = callCount(totalsOfReport(answer.report));
     // Calls somewhere in the month count as seen by the store's start: only a silence from here on is news.
-    state.noteAnswer(span.fromWall, span.toWall, calls, true);
+    state.noteAnswer(span.fromWall, span.toWall, calls);
     state.lookedBack = true;
     if (calls === 0) deps.log.warn(`the report showed no call in the ${LOOK_BACK_DAYS} days before the first window`, { span: describeSpan(span) });
     else deps.log.info('looked back over the month before the first window', { span: describeSpan(span), calls });
