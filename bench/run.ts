@@ -3,7 +3,7 @@
  * prints a table; writes bench/results/latest.json and the README's cost section.
  * Benchmarks measure, they do not fail on timing: fixed seeds, warm-ups, medians.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { benchBackfillResume } from './backfill-resume.ts';
 import { benchColdStart } from './cold-start.ts';
 import { costMarkdown, costPerOperationMonth, sharedPartsInTemplates } from './cost-model.ts';
@@ -16,6 +16,7 @@ import { benchHandlerTelemetry, benchRequestsPerWindow } from './requests-per-wi
 import { benchThroughput } from './throughput.ts';
 import { benchRangeThroughput } from './range-throughput.ts';
 import { benchScale } from './scale.ts';
+import { benchVendorModels } from './vendor-models.ts';
 import { benchVerification } from './verification.ts';
 
 const ROOT = new URL('../', import.meta.url);
@@ -43,6 +44,7 @@ if (want('verification')) show('9. Call economy: verified days at a fraction of 
 if (want('scale')) show('11. A hundred operations in one deploy: the app synthesized (bundling, cdk-nag) per number of operations; CloudFormation allows 500 resources, 1 MB and 200 outputs per template', (results.scale = await benchScale()));
 if (want('range-throughput')) show('10. The token kept busy: calls per second over a busy day\'s range, end to end, against 1/L (L = 100 ms)', (results.range_throughput = await benchRangeThroughput()));
 if (want('npm-start')) show('12. A busy day\'s range from `npm start` as typed (npm included), calls per second against 1/L (L = 100 ms)', (results.npm_start = await benchNpmStart()));
+if (want('vendor-models')) show('13. Three vendors side by side: calls per operation day over three weeks of the schedule (issue 19)', (results.vendor_models = await benchVendorModels()));
 if (want('history')) show('11. A year of history on one machine: run times (median ms, CLI from spawn to exit) on stores of 0, 1 and 12 months; a year\'s SELECT * with npm run query', (results.history = await benchHistory()));
 
 if (results.requests_restated && results.telemetry && results.cold_start && results.freshness) {
@@ -82,5 +84,8 @@ if (results.requests_restated && results.telemetry && results.cold_start && resu
 }
 
 mkdirSync(new URL('bench/results/', ROOT), { recursive: true });
-writeFileSync(new URL('bench/results/latest.json', ROOT), `${JSON.stringify(results, null, 2)}\n`);
+// A run of some sections keeps the figures of the others, from their own last run.
+const latestUrl = new URL('bench/results/latest.json', ROOT);
+const kept = only.length > 0 && existsSync(latestUrl) ? (JSON.parse(readFileSync(latestUrl, 'utf8')) as Record<string, unknown>) : {};
+writeFileSync(latestUrl, `${JSON.stringify({ ...kept, ...results }, null, 2)}\n`);
 console.log('\nFigures written to bench/results/latest.json');

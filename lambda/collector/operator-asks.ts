@@ -34,8 +34,10 @@ export async function applyAsks(run: Run, asks: OperatorAsks): Promise<AsksAppli
   }
   const recheck = (asks.recheck ?? []).map((day) => {
     state.unreconcilable.delete(day);
-    // A fresh bound on checking, and the day owed whole: a window missing is filled before the comparison.
-    state.verifyDays.set(day, { since: run.now(), checks: 0, calls: 0, nextCheck: null, whole: true });
+    // A fresh bound on checking. Owed whole only if it was (or the schedule owns it): a day nobody
+    // collected whole is not filled on the checking bound, it is told to be collected by a range.
+    const whole = state.verifyDays.get(day)?.whole === true;
+    state.verifyDays.set(day, { since: run.now(), checks: 0, calls: 0, nextCheck: null, ...(whole ? { whole } : {}) });
     state.searches.delete(verifySearchKey(day));
     return dayLabel(day);
   });

@@ -87,13 +87,13 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   if (report.backfilled > 0) lines.push(`Collected for queued backfills: ${report.backfilled} window(s)`);
   if (ctx.args.range && report.job) lines.push(`Left in this range: ${report.job.remaining} window label(s)${report.job.searching ? '' : ` from ${report.job.next.slice(0, 16)}`}`);
   const v = report.verification;
+  const asked = report.asked;
+  if (asked?.vendorMode) lines.push(`Vendor model set to ${asked.vendorMode.to} (was ${asked.vendorMode.from}): ${asked.vendorMode.to === 'additive' ? "days are compared with Wolkvox's day totals again" : "days are no longer compared with Wolkvox's day totals"}, from this run on.`);
+  if (asked?.recheck.length) lines.push(`Asked to check again against Wolkvox's day totals: ${formatDays(asked.recheck)} (each with a fresh bound on checking; the lines below say where each stands now)`);
   if (v.verified.length || v.changed.length) lines.push(`Days verified against Wolkvox's day totals: ${v.verified.length ? formatDays(v.verified) : 'none'}${v.changed.length ? `; changed since collected (re-collected what differed): ${formatDays(v.changed)}` : ''}; API calls for verification: ${v.apiCalls}`);
   if (v.partial.length) lines.push(`Not verified, collected only in part: ${formatDays(v.partial)} (a range over the whole day fills and verifies it)`);
   if (v.unreconcilable.length) lines.push(`Do not add up at Wolkvox, not checked again: ${formatDays(v.unreconcilable)} (a span's total differs from its windows' own answers; status 'unreconcilable' in cdr_4_verifications; windows kept as answered; the DaysUnverified alarm)`);
   if (v.unverified.length) lines.push(`Left unverified at their bound on checking, not checked again: ${formatDays(v.unverified)} (status 'unverified'; the DaysUnverified alarm)`);
-  const asked = report.asked;
-  if (asked?.vendorMode) lines.push(`Vendor model set to ${asked.vendorMode.to} (was ${asked.vendorMode.from}): ${asked.vendorMode.to === 'additive' ? "days are compared with Wolkvox's day totals again" : "days are no longer compared with Wolkvox's day totals"}, from this run on.`);
-  if (asked?.recheck.length) lines.push(`Asked to check again against Wolkvox's day totals: ${formatDays(asked.recheck)} (each with a fresh bound on checking; the lines above and below say where each stands now)`);
   if (v.vendorMode !== 'additive') lines.push(`Wolkvox's totals are taken not to add up (vendor model non-additive, after two days that did not or by hand): windows are collected without comparing sums (VendorNotAdditive); days are no longer verified against day totals. Once Wolkvox is fixed: npm start --${sinkFlags(ctx.args)} --vendor-model additive (add --recheck DAY to try a day again).`);
   if (v.silentSince) lines.push(`No answer has shown a call since ${v.silentSince}, longer than SILENT_DAYS: check that the token and server are this operation's and that the report has data (the ReportSilent alarm).`);
   if (v.pending > 0) {

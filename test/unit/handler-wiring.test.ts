@@ -124,6 +124,40 @@ describe('Function: handler (module wiring)', () => {
     expect(secrets.calls()).toHaveLength(before.secrets);
   });
 
+  it('returns what the operator\'s asks changed and the mode after the run when the event sets the vendor model', async () => {
+    // Prepare: the container of the first test (its mocked bucket holds no state).
+    const logs = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const warns = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { handler } = await import('../../lambda/handler.ts');
+
+    // Act
+    const result = await handler({ vendorModel: 'non-additive' }, { getRemainingTimeInMillis: () => 60_000 });
+    const warnLines = warns.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+    for (const spy of [logs, warns]) spy.mockRestore();
+
+    // Assess
+    expect(result).toMatchObject({ vendorMode: 'non-additive', asked: { vendorMode: { from: 'additive', to: 'non-additive' }, recheck: [] } });
+    expect(warnLines).toContainEqual(expect.objectContaining({ message: "vendor model set to non-additive: days are no longer compared with Wolkvox's day totals", vendor_mode: 'non-additive' }));
+  });
+
+  it('fails with a ConfigError and makes no call when the event asks to recheck a day that has not ended', async () => {
+    // Prepare
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { handler } = await import('../../lambda/handler.ts');
+    const before = { requests: sim.stats.requests, s3: s3.calls().length, secrets: secrets.calls().length };
+
+    // Act
+    const error = await handler({ vendorModel: 'additive', recheck: '2099-01-01' }, { getRemainingTimeInMillis: () => 60_000 }).then(() => undefined, (e: Error) => e);
+    errors.mockRestore();
+
+    // Assess
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('recheck: "2099-01-01" cannot be checked again: 2099-01-01 has not ended yet');
+    expect(sim.stats.requests).toBe(before.requests);
+    expect(s3.calls()).toHaveLength(before.s3);
+    expect(secrets.calls()).toHaveLength(before.secrets);
+  });
+
   it('fails at load naming WOLKVOX_BASE_URL when the override is plain http to a host that is not loopback', async () => {
     // Prepare
     process.env.WOLKVOX_BASE_URL = 'http://wv0032.wolkvox.com';
