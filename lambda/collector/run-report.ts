@@ -22,7 +22,7 @@ import { daysUnverifiedPastBound } from '../domain/verification.ts';
 export type RunStopReason = StopReason | 'token-limit-wait';
 
 /** The limits that end a day's history: our daily cap, the token's reserve for other integrations, the token's own limit. */
-export type HeldBy = Extract<StopReason, 'budget' | 'reserve' | 'token-limit'>;
+export type HeldBy = Extract<StopReason, 'budget' | 'reserve' | 'token-limit' | 'check-share'>;
 
 export type PhaseName = 'live' | 'look-back' | 'reconcile' | 'verify' | 'backfill';
 
@@ -239,6 +239,8 @@ export class RunTally {
     if (o.stop !== 'done' || o.stoppedAt) this.stopped = true;
     // The token's reserve counts as its limit: what is left belongs to the schedule and other integrations.
     if (o.stop === 'budget' || o.stop === 'reserve' || o.stop === 'token-limit') this.heldBack(o.stop);
+    // Checking's share is ours to keep, not the token's limit: said, but no TokenBudgetExhausted.
+    if (o.stop === 'check-share') this.heldBy ??= 'check-share';
     this.emitOf(phase, o);
   }
 

@@ -51,7 +51,9 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
   if (ctx.args.range) {
     const r = ctx.args.range;
     lines.push(`Range ${formatWall(r.fromWall).slice(0, 16)} to ${formatWall(r.toWall).slice(0, 16)} (${ctx.timeZone}) of operation ${ctx.server} into ${ctx.where}:`);
-    lines.push(`Due windows: ${report.planned}; collected now: ${report.collected.count}${span}; already stored, skipped: ${report.skipped}`);
+    // A range refused before its first call (the token's limit, the cap, the reserve) planned nothing: its job still stands.
+    if (report.planned === 0 && report.job) lines.push('Nothing collected now: the range was not started (why, below); its job stands as saved');
+    else lines.push(`Due windows: ${report.planned}; collected now: ${report.collected.count}${span}; already stored, skipped: ${report.skipped}`);
   } else if (report.planned === 0 && report.stopReason === 'done') {
     lines.push(`No new window of operation ${ctx.server} is due since the last run (a window is due SETTLE_MINUTES after it ends); nothing to collect in ${ctx.where}`);
   } else {
@@ -109,6 +111,7 @@ export function summarize(report: RunReport, ctx: SummaryContext): string {
         : 'Daily call budget reached: history (restatement, backfill) paused until tomorrow.',
     );
   }
+  if (report.heldBy === 'check-share') lines.push(`Checking's share of today's calls (CHECK_SHARE) is spent: verification and reconciliation wait until midnight (${ctx.timeZone}); ${ctx.args.range ? 'the first run after it checks the days this range filled' : 'live windows and queued backfills go on'}.`);
   lines.push('');
   lines.push(...nextSteps(ctx));
   return `${lines.join('\n')}\n`;

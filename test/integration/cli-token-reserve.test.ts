@@ -81,6 +81,9 @@ describe('Command: npm start -- --from --to (a token shared with other integrati
     const ours = [first, sameDay, nextDay].map((r) => r.requests.length);
     expect(ours[0]).toBeLessThanOrEqual(LIMIT - OTHERS - RESERVE);
     expect(ours[1]).toBe(0);
+    // The refused rerun does not claim a range with nothing due: its job stands.
+    expect(sameDay.text).toContain('Nothing collected now: the range was not started (why, below); its job stands as saved');
+    expect(sameDay.text).toMatch(/Left in this range: [1-9]\d* window label\(s\)/);
     expect(ours[2]).toBeLessThanOrEqual(LIMIT - OTHERS - RESERVE);
     expect(ours[2]).toBeGreaterThan(0);
     expect(sim.stats.log.filter((e) => e.status !== 200 && e.status !== 404)).toEqual([]);

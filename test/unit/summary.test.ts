@@ -21,6 +21,32 @@ describe('Function: summarize (the vendor model)', () => {
     expect(text).toMatch(/No answer has shown a call since 2026-11-01, longer than SILENT_DAYS.*ReportSilent/);
   });
 
+  it('says checking waits for the next operation day, and no daily budget, when checking\'s share held a scheduled run back', () => {
+    // Prepare
+    const report = idleReport('done', { heldBy: 'check-share' });
+
+    // Act
+    const text = summarize(report, ctx);
+
+    // Assess
+    expect(text).toContain("Checking's share of today's calls (CHECK_SHARE) is spent: verification and reconciliation wait until midnight (America/Bogota); live windows and queued backfills go on.");
+    expect(text).not.toContain('Daily call budget reached');
+  });
+
+  it('says what the operator\'s asks changed before the days\' lines, and how to go back, when the run took them', () => {
+    // Prepare
+    const report = idleReport('done', { asked: { vendorMode: { from: 'additive', to: 'non-additive' }, recheck: ['2026-11-17', '2026-11-18'] }, verification: verification({ vendorMode: 'non-additive', partial: ['2026-11-17'] }) });
+
+    // Act
+    const text = summarize(report, { ...ctx, args: parseCliArgs(['--out', '/tmp/x y']) });
+
+    // Assess
+    expect(text).toContain('Vendor model set to non-additive (was additive): days are no longer compared with Wolkvox\'s day totals, from this run on.');
+    expect(text).toContain("Asked to check again against Wolkvox's day totals: 2026-11-17..2026-11-18");
+    expect(text.indexOf('Asked to check again')).toBeLessThan(text.indexOf('Not verified, collected only in part'));
+    expect(text).toContain("Once Wolkvox is fixed: npm start -- --out '/tmp/x y' --vendor-model additive");
+  });
+
   it('says none of it when the vendor adds up and answers with calls', () => {
     // Act
     const text = summarize(idleReport('done'), ctx);
