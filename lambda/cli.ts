@@ -1,9 +1,4 @@
-import { enableCompileCache } from 'node:module';
-
-// Node keeps the stripped and compiled modules in its cache folder (os.tmpdir()): a run after
-// the first starts its first call about 180 ms sooner. Before any import of ours, which is why
-// run-cli is imported below rather than at the top.
-enableCompileCache();
+// Started by start.js, which turns Node's compile cache on first (see why there).
 
 // First Ctrl-C (or SIGTERM): finish the window in flight, save progress, print the summary,
 // exit 130. A second one quits at once: what is stored stays, the saved progress is at most

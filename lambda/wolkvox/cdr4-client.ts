@@ -1,5 +1,3 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { WolkvoxError, WolkvoxHostNotFoundError, WolkvoxResponseError, WolkvoxTimeoutError, WolkvoxTransportError } from '../domain/errors.ts';
 import { spanDates, spanOf, type Span } from '../domain/span.ts';
 import { redactor } from '../domain/vendor-text.ts';
@@ -63,12 +61,18 @@ export class AnswerTooLarge extends Error {
 /** One GET: resolves with any HTTP answer; rejects when none arrived, or with AnswerTooLarge when the body is over `maxBytes`. */
 export type HttpGet = (url: URL, headers: Readonly<Record<string, string>>, signal: AbortSignal, maxBytes: number) => Promise<HttpAnswer>;
 
+// process.getBuiltinModule, not `import … from 'node:http'`: an ES import of a builtin builds a
+// facade of all its exports, and node:http's lazy WebSocket exports then load undici (fetch's
+// engine), 10-20 ms of the CLI's start before its first call, for a client that never uses it.
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
+
 /**
  * A connection to the vendor is reused from call to call, and from run to run in a warm
  * Lambda. Idle ones are dropped after 4 s, before a server's usual 5 s keep-alive would close
  * them under a new request.
  */
-const agents = { http: new HttpAgent({ keepAlive: true, timeout: 4_000 }), https: new HttpsAgent({ keepAlive: true, timeout: 4_000 }) };
+const agents = { http: new http.Agent({ keepAlive: true, timeout: 4_000 }), https: new https.Agent({ keepAlive: true, timeout: 4_000 }) };
 
 /**
  * node:http(s) rather than fetch: fetch's layers (Request, Headers, web streams) cost about
@@ -76,8 +80,8 @@ const agents = { http: new HttpAgent({ keepAlive: true, timeout: 4_000 }), https
  */
 export const nodeHttpGet: HttpGet = (url, headers, signal, maxBytes) =>
   new Promise<HttpAnswer>((resolve, reject) => {
-    const https = url.protocol === 'https:';
-    const req = (https ? httpsRequest : httpRequest)(url, { method: 'GET', headers, agent: https ? agents.https : agents.http, signal }, (res) => {
+    const secure = url.protocol === 'https:';
+    const req = (secure ? https.request : http.request)(url, { method: 'GET', headers, agent: secure ? agents.https : agents.http, signal }, (res) => {
       const status = res.statusCode ?? 0;
       const tooLarge = (bytes: number) => {
         reject(new AnswerTooLarge(bytes, status));
