@@ -11,6 +11,7 @@ import { DAY_MS } from '../../lambda/domain/day.ts';
 import { WolkvoxAuthError, WolkvoxTokenLimitError, WolkvoxTransportError } from '../../lambda/domain/errors.ts';
 import type { Cdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
 import { CaptureLog } from '../support/capture-log.ts';
+import { verifySearchKey } from '../../lambda/collector/checkpoint-codec.ts';
 import { parseVendorDate } from '../simulator/vendor-dates.ts';
 import { backfillPhase } from '../../lambda/collector/phases/backfill.ts';
 import { livePhase } from '../../lambda/collector/phases/live.ts';
@@ -18,7 +19,7 @@ import { reconcilePhase } from '../../lambda/collector/phases/reconcile.ts';
 import { verifyPhase } from '../../lambda/collector/phases/verify.ts';
 import { parseDay } from '../../lambda/domain/day.ts';
 import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
-import { daySpan, windowsOf } from '../../lambda/domain/span.ts';
+import { daySpan, spanDates, windowsOf } from '../../lambda/domain/span.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import type { Window } from '../../lambda/domain/window.ts';
 import { instantOfWall } from '../support/clock.ts';
@@ -246,6 +247,38 @@ describe('Function: verifyPhase', () => {
     // Assess
     expect(unreadable).toBeDefined();
     expect(outcome.notes.unreconcilable).toEqual([]);
+    expect(verificationRows(op, DAY).map((r) => r.status)).not.toContain('unreconcilable');
+  });
+
+  it('returns the day never found not to add up when it resumes a fetch of every window that a stopped run began after fetching only missing ones', async () => {
+    // Prepare: a check cut short inside 09:00-11:00: the span's total was asked after every call
+    // ended, and its fetch stopped after 09:55 (it was filling missing windows); 09:00-09:55 are
+    // stored without their calls (as collected before those calls ended), 10:00-10:55 as now.
+    op = await pendingDay();
+    const span = { fromWall: parseWall(`${DAY} 09:00`)!, toWall: parseWall(`${DAY} 11:00`)!, timeZone: OP.timeZone };
+    const spanTotals = op.sim.trueTotals(...(Object.values(spanDates(span)) as [string, string]));
+    const vendor = Object.fromEntries(Object.entries(spanTotals).map(([k, t]) => [k, t.calls]));
+    const early = windowsOf(span).filter((w) => w.startWall < parseWall(`${DAY} 10:00`)! && rowsOf(op!, w).some((r) => r.calls > 0));
+    for (const w of early) {
+      const key = dataKey(OP.prefix, OP.operation, w);
+      const rows = op.store.objects.get(key)!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { calls: number });
+      for (const r of rows) r.calls = 0;
+      await op.store.put(key, rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+    }
+    await seedState(op, (state) => {
+      const day = parseDay(DAY)!;
+      state.verifyDays.get(day)!.check = { vendor, stored: vendor, fetchId: 'f-day', calls: 3 };
+      state.searches.set(verifySearchKey(day), [{ fromWall: span.fromWall, toWall: span.toWall, vendor, by: 'f-span', fetched: parseWall(`${DAY} 09:55`)! }]);
+    });
+    const run = await runOn(op);
+
+    // Act
+    const outcome = await verifyPhase.work(run);
+
+    // Assess
+    expect(early.length).toBeGreaterThanOrEqual(2);
+    expect(outcome.notes.unreconcilable).toEqual([]);
+    expect(outcome.notes.changed).toEqual([parseDay(DAY)]);
     expect(verificationRows(op, DAY).map((r) => r.status)).not.toContain('unreconcilable');
   });
 
