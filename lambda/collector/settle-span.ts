@@ -146,6 +146,7 @@ class Search {
       }
       // An answer over this span that cannot be read: ask its halves instead.
       run.deps.log.warn('span answer unusable; asking its halves', { span: describeSpan(span), error_message: outcome.error.message });
+      this.unlinkSibling();
       this.stack.split(splitSpan(span));
       return true;
     }
@@ -173,7 +174,9 @@ class Search {
       return false;
     }
     delete top.fetched;
-    if (this.additive && this.spec.mode === 'check' && d.all && top.vendor !== undefined && result.quarantined.length === 0) {
+    // Not when a stopped run's fetch is resumed: the windows it passed over may be ones that
+    // fetch did not ask for (stored before the span's total), and older than the total.
+    if (this.additive && this.spec.mode === 'check' && d.all && todo.length === d.windows.length && top.vendor !== undefined && result.quarantined.length === 0) {
       // Every window of the span asked after the span's total: they can only have gained calls
       // since, so a total above their sum means the vendor's totals do not add up here.
       const witness = nonAdditive(span, top.vendor, windowsOf(span).map((w) => this.run.stored.lookup(w) ?? {}));
@@ -215,8 +218,10 @@ class Search {
 
   private afterFetch(top: SettleNode, span: Span, d: Extract<Decision, { kind: 'fetch' }>, gaveUp: boolean): void {
     if (top.vendor === undefined && d.windows.length === 1 && d.all) {
-      // A window asked on its own: its answer is also what its sibling derives from.
-      this.stack.resolveTop(this.lastFetched ?? {});
+      // A window asked on its own: its answer is also what its sibling derives from (when this
+      // run has it: not when it was passed over, or fetched by a run that stopped after it).
+      if (this.lastFetched === undefined) this.unlinkSibling();
+      else this.stack.resolveTop(this.lastFetched);
       this.stack.pop();
     } else if (d.all || gaveUp) {
       // Windows given up on stay missing: a later pass (a rerun, the day's verification) tries them again.
@@ -227,6 +232,18 @@ class Search {
       this.skip(windowsOf(span).filter((w) => !fetched.has(w.startWall)));
       this.stack.pop(storedSum(span, this.run.stored.lookup));
     } else this.stack.markFilled();
+  }
+
+  /**
+   * The top span's totals will not be known whole: a right sibling waiting to derive its own
+   * from them (its parent's less these) is asked instead. Derived from part of the span, or from
+   * nothing, it would take the rest of the span's calls for its own, and a check would then find
+   * it above its windows: a false witness that the vendor's totals do not add up.
+   */
+  private unlinkSibling(): void {
+    const top = this.stack.top();
+    const below = this.stack.nodes[this.stack.nodes.length - 2];
+    if (top && below?.parent && below.fromWall === top.toWall) delete below.parent;
   }
 
   /** Empty objects for windows the span's totals proved empty, each with a fetch-log line naming that call. */

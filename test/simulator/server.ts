@@ -159,6 +159,11 @@ export class SimulatorServer implements Simulator {
     return rangeTotals(this.calls, dateIni, dateEnd, this.config.now(), this.config.reportDelayMs, this.config.vendor);
   }
 
+  finalTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals> {
+    // Calls only ever become visible (at their end plus the delay), so the answer at the end of time is the one it keeps.
+    return rangeTotals(this.calls, dateIni, dateEnd, Number.POSITIVE_INFINITY, this.config.reportDelayMs, this.config.vendor);
+  }
+
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;

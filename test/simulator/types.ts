@@ -123,6 +123,9 @@ export interface Simulator {
   inject(fault: Fault, times?: number): void;
   setToken(token: string): void;
   readonly stats: SimulatorStats;
+  /** What the vendor answers for a range now (by its VendorModel, calls not yet visible left out), without spending a call. */
   trueTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals>;
+  /** What the vendor answers for a range for good, once every call it will ever count there is visible: its final answer, without spending a call. */
+  finalTotals(dateIni: string, dateEnd: string): Record<string, IntervalTotals>;
   close(): Promise<void>;
 }

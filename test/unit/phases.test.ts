@@ -11,13 +11,15 @@ import { DAY_MS } from '../../lambda/domain/day.ts';
 import { WolkvoxAuthError, WolkvoxTokenLimitError, WolkvoxTransportError } from '../../lambda/domain/errors.ts';
 import type { Cdr4Client } from '../../lambda/wolkvox/cdr4-client.ts';
 import { CaptureLog } from '../support/capture-log.ts';
+import { verifySearchKey } from '../../lambda/collector/checkpoint-codec.ts';
+import { parseVendorDate } from '../simulator/vendor-dates.ts';
 import { backfillPhase } from '../../lambda/collector/phases/backfill.ts';
 import { livePhase } from '../../lambda/collector/phases/live.ts';
 import { reconcilePhase } from '../../lambda/collector/phases/reconcile.ts';
 import { verifyPhase } from '../../lambda/collector/phases/verify.ts';
 import { parseDay } from '../../lambda/domain/day.ts';
 import { checkpointKey, dataKey } from '../../lambda/domain/layout.ts';
-import { daySpan, windowsOf } from '../../lambda/domain/span.ts';
+import { daySpan, spanDates, windowsOf } from '../../lambda/domain/span.ts';
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import type { Window } from '../../lambda/domain/window.ts';
 import { instantOfWall } from '../support/clock.ts';
@@ -179,6 +181,105 @@ describe('Function: verifyPhase', () => {
     // A narrowing search: far fewer calls than the day's 288 windows.
     expect(op.sim.stats.reportRequests - callsBefore).toBeLessThan(30);
     expect(verificationRows(op, DAY).map((r) => r.status)).toEqual(['pending', 'changed', 'verified']);
+  });
+
+  it('returns the day changed and then verified, never found not to add up, when a half\'s answer cannot be read while narrowing', async () => {
+    // Prepare: the busiest window is emptied in the store (the day differs); the first span the
+    // search asks after the day's call (the day's left half) answers bad JSON every time, so its
+    // own halves are asked instead, and the right half must not be derived from one of them.
+    let dayAsked = false;
+    let unreadable: string | undefined;
+    op = await openOperation('2026-11-20 01:00', {
+      faultFor: (r) => {
+        if (r.nowMs < instantOfWall('2026-11-20 06:00', OP.timeZone)) return undefined;
+        const dates = `${r.dateIni}-${r.dateEnd}`;
+        if (dates === '20261119000000-20261119235959') dayAsked = true;
+        else if (dayAsked) unreadable ??= dates;
+        return dates === unreadable ? { kind: 'badJson' } : undefined;
+      },
+    });
+    await runRangeOnce(op, `${DAY} 00:00`, '2026-11-20 00:00');
+    op.clock.set(instantOfWall('2026-11-20 06:00', OP.timeZone));
+    const windows = windowsOf(daySpan(DAY, OP.timeZone));
+    const busiest = windows.map((w) => ({ w, calls: rowsOf(op!, w).reduce((n, r) => n + r.calls, 0) })).sort((a, b) => b.calls - a.calls)[0]!;
+    await op.store.put(dataKey(OP.prefix, OP.operation, busiest.w), '', 'application/x-ndjson');
+    const run = await runOn(op);
+
+    // Act
+    const outcome = await verifyPhase.work(run);
+
+    // Assess
+    expect(unreadable).toBeDefined();
+    expect(outcome.notes.unreconcilable).toEqual([]);
+    expect(outcome.notes.verified).toEqual([parseDay(DAY)]);
+    expect(windowsOffTruth(op, windows)).toEqual([]);
+    expect(verificationRows(op, DAY).map((r) => r.status)).toEqual(['pending', 'changed', 'verified']);
+  });
+
+  it('returns the day never found not to add up when a window asked on its own while narrowing cannot be read', async () => {
+    // Prepare: a stored window lost one call (the day differs by one, so the search halves down
+    // to single windows); the first window the search asks on its own answers bad JSON every
+    // time (it is passed over), so its sibling must not be derived from it.
+    let dayAsked = false;
+    let unreadable: string | undefined;
+    op = await openOperation('2026-11-20 01:00', {
+      faultFor: (r) => {
+        if (r.nowMs < instantOfWall('2026-11-20 06:00', OP.timeZone)) return undefined;
+        const dates = `${r.dateIni}-${r.dateEnd}`;
+        if (dates === '20261119000000-20261119235959') dayAsked = true;
+        else if (dayAsked && parseVendorDate(r.dateEnd)! - parseVendorDate(r.dateIni)! === 5 * 60_000 - 1000) unreadable ??= dates;
+        return dates === unreadable ? { kind: 'badJson' } : undefined;
+      },
+    });
+    await runRangeOnce(op, `${DAY} 00:00`, '2026-11-20 00:00');
+    op.clock.set(instantOfWall('2026-11-20 06:00', OP.timeZone));
+    const windows = windowsOf(daySpan(DAY, OP.timeZone));
+    const changed = windows.filter((w) => rowsOf(op!, w).some((r) => r.calls > 0))[40]!;
+    const key = dataKey(OP.prefix, OP.operation, changed);
+    const rows = op.store.objects.get(key)!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { calls: number });
+    rows.find((r) => r.calls > 0)!.calls -= 1;
+    await op.store.put(key, rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+    const run = await runOn(op);
+
+    // Act
+    const outcome = await verifyPhase.work(run);
+
+    // Assess
+    expect(unreadable).toBeDefined();
+    expect(outcome.notes.unreconcilable).toEqual([]);
+    expect(verificationRows(op, DAY).map((r) => r.status)).not.toContain('unreconcilable');
+  });
+
+  it('returns the day never found not to add up when it resumes a fetch of every window that a stopped run began after fetching only missing ones', async () => {
+    // Prepare: a check cut short inside 09:00-11:00: the span's total was asked after every call
+    // ended, and its fetch stopped after 09:55 (it was filling missing windows); 09:00-09:55 are
+    // stored without their calls (as collected before those calls ended), 10:00-10:55 as now.
+    op = await pendingDay();
+    const span = { fromWall: parseWall(`${DAY} 09:00`)!, toWall: parseWall(`${DAY} 11:00`)!, timeZone: OP.timeZone };
+    const spanTotals = op.sim.trueTotals(...(Object.values(spanDates(span)) as [string, string]));
+    const vendor = Object.fromEntries(Object.entries(spanTotals).map(([k, t]) => [k, t.calls]));
+    const early = windowsOf(span).filter((w) => w.startWall < parseWall(`${DAY} 10:00`)! && rowsOf(op!, w).some((r) => r.calls > 0));
+    for (const w of early) {
+      const key = dataKey(OP.prefix, OP.operation, w);
+      const rows = op.store.objects.get(key)!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { calls: number });
+      for (const r of rows) r.calls = 0;
+      await op.store.put(key, rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'application/x-ndjson');
+    }
+    await seedState(op, (state) => {
+      const day = parseDay(DAY)!;
+      state.verifyDays.get(day)!.check = { vendor, stored: vendor, fetchId: 'f-day', calls: 3 };
+      state.searches.set(verifySearchKey(day), [{ fromWall: span.fromWall, toWall: span.toWall, vendor, by: 'f-span', fetched: parseWall(`${DAY} 09:55`)! }]);
+    });
+    const run = await runOn(op);
+
+    // Act
+    const outcome = await verifyPhase.work(run);
+
+    // Assess
+    expect(early.length).toBeGreaterThanOrEqual(2);
+    expect(outcome.notes.unreconcilable).toEqual([]);
+    expect(outcome.notes.changed).toEqual([parseDay(DAY)]);
+    expect(verificationRows(op, DAY).map((r) => r.status)).not.toContain('unreconcilable');
   });
 
   it('returns the day verified only after filling a window whose object went missing, one call for that window', async () => {

@@ -656,6 +656,26 @@ describe('Function: startSimulator', () => {
       expect(sum(early.calls)).toBeGreaterThan(0);
       expect(sum(early.calls)).toBeLessThan(sum(final.calls));
     });
+
+    it('returns as finalTotals, while calls are still running, what the vendor answers once they have all ended, for each vendor model', async () => {
+      // Prepare: a window 09:00-09:04:59 Bogota, the clock 10 minutes after its end (longer calls still running)
+      const iniWall = Date.UTC(2026, 2, 10, 9, 0, 0);
+      const [ini, end] = [formatVendor(iniWall), formatVendor(iniWall + 5 * MINUTE - 1000)];
+      let now = iniWall + 5 * HOUR + 15 * MINUTE;
+      const vendors = [{}, { dateEnd: 'exclusive' }, { countCallsAt: 'end' }] as const;
+      const sims = await Promise.all(vendors.map((vendor) => sim({ now: () => now, traffic: { kind: 'busy' }, vendor })));
+
+      // Act
+      const early = sims.map((s) => s.finalTotals(ini, end));
+      const earlyNow = sims.map((s) => s.trueTotals(ini, end));
+      now = LATER;
+      const later = sims.map((s) => s.trueTotals(ini, end));
+
+      // Assess: what is final did not wait for the clock, and it is what each vendor's model answers in the end
+      expect(early).toEqual(later);
+      expect(earlyNow[0]).not.toEqual(later[0]);
+      expect(later[2]).not.toEqual(later[0]);
+    });
   });
 
   describe('DST zones', () => {
