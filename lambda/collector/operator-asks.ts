@@ -34,6 +34,7 @@ export async function applyAsks(run: Run, asks: OperatorAsks): Promise<AsksAppli
   }
   const recheck = (asks.recheck ?? []).map((day) => {
     state.unreconcilable.delete(day);
+    state.leftUnverified.delete(day);
     // A fresh bound on checking. Owed whole only if it was (or the schedule owns it): a day nobody
     // collected whole is not filled on the checking bound, it is told to be collected by a range.
     const whole = state.verifyDays.get(day)?.whole === true;

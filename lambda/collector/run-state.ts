@@ -90,6 +90,8 @@ export interface StateData {
   vendorModeSince: number | null;
   /** Days found not to add up: never checked again unless asked. */
   readonly unreconcilable: Set<Day>;
+  /** Days left unverified at their bound on checking: not checked again unless asked. */
+  readonly leftUnverified: Set<Day>;
   /** The end (wall ms) of the latest span an answer showed calls in: no silence is claimed before it; null while none has. */
   lastCallSeen: number | null;
   /** From when (wall ms) the store has looked for calls. */
@@ -153,6 +155,7 @@ export class RunState implements StateData {
   vendorMode: VendorMode;
   vendorModeSince: number | null;
   readonly unreconcilable: Set<Day>;
+  readonly leftUnverified: Set<Day>;
   lastCallSeen: number | null;
   watchedFrom: number | null;
   lookedUntil: number | null;
@@ -207,6 +210,7 @@ export class RunState implements StateData {
     this.vendorMode = data?.vendorMode ?? 'additive';
     this.vendorModeSince = data?.vendorModeSince ?? null;
     this.unreconcilable = new Set(data?.unreconcilable);
+    this.leftUnverified = new Set(data?.leftUnverified);
     this.lastCallSeen = data?.lastCallSeen ?? null;
     this.watchedFrom = data?.watchedFrom ?? null;
     this.lookedUntil = data?.lookedUntil ?? null;
@@ -277,7 +281,7 @@ export class RunState implements StateData {
     if (levelled) levelled.clean = false;
     // Written windows make the day owe a verification (again, if it was verified before), unless
     // the vendor's totals were found not to add up for it: it is not checked again unless asked.
-    const newlyPending = !this.verifyDays.has(day) && !this.unreconcilable.has(day);
+    const newlyPending = !this.verifyDays.has(day) && !this.unreconcilable.has(day) && !this.leftUnverified.has(day);
     if (newlyPending) this.verifyDays.set(day, { since: this.deps.clock(), checks: 0, calls: 0, nextCheck: null });
     const newlyDirty = this.dayObjects && !this.savedDirty.has(day);
     const wasDirty = this.daysDirty.has(day);

@@ -43,14 +43,17 @@ export async function recordVerdict(run: Run, day: Day, witness: Witness, spent:
 export async function leaveUnverified(run: Run, day: Day, reason: string, out: Outcome): Promise<void> {
   await writeRow(run, day, 'unverified', { vendor: {}, stored: {}, apiCalls: run.state.verifyDays.get(day)?.calls ?? 0, windowsRecollected: 0, fetchId: null, note: `left unverified: ${reason}` });
   out.notes.unverified.push(day);
+  // Windows written later (a backfill, a late restate) must not reopen its check with a fresh count.
+  run.state.leftUnverified.add(day);
   run.deps.log.warn('day left unverified: its bound on checking is reached', { day: dayLabel(day), reason });
   await run.state.save();
 }
 
 /** The vendor does not add up: a day stored whole is recorded as collected, not compared. */
-export async function recordUncompared(run: Run, day: Day, out: Outcome, spent: Pick<CheckSpent, 'apiCalls' | 'windowsRecollected'>): Promise<void> {
+export async function recordUncompared(run: Run, day: Day, out: Outcome, spent: Pick<CheckSpent, 'apiCalls' | 'windowsRecollected'>, verdictDay = false): Promise<void> {
   const since = run.state.vendorModeSince === null ? '' : ` since ${new Date(run.state.vendorModeSince).toISOString()}`;
-  await writeRow(run, day, 'collected', { vendor: {}, stored: {}, ...spent, fetchId: null, note: `every window stored, those without calls asked again past the late-call horizon; not compared with the vendor's day total, which does not add up for this operation (vendor_mode non-additive${since})` });
+  const how = verdictDay ? 'its windows with calls collected once more after its verdict' : 'those without calls asked again past the late-call horizon';
+  await writeRow(run, day, 'collected', { vendor: {}, stored: {}, ...spent, fetchId: null, note: `every window stored, ${how}; not compared with the vendor's day total, which does not add up for this operation (vendor_mode non-additive${since})` });
   out.notes.uncompared.push(day);
   await run.state.save();
 }

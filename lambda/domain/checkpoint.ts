@@ -113,6 +113,8 @@ export const checkpointSchema = z.object({
   vendor_mode_since: z._default(z.nullable(isoInstant), null),
   /** Days found not to add up (their verdict row says where): never checked again unless asked. */
   unreconcilable_days: z._default(z.array(dayLabel), []),
+  /** Days left unverified at their bound on checking: windows written later do not reopen their check (a recheck does). */
+  unverified_days: z._default(z.array(dayLabel), []),
   /** The end (wall clock) of the latest span an answer showed calls in: no silence is claimed before it; null while none has. */
   last_call_seen: z._default(z.nullable(wallLabel), null),
   /** From when (wall clock) the store has looked for calls: a new store's look back, or its first window. */

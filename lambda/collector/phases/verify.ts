@@ -80,8 +80,14 @@ async function leavePartial(run: Run, day: Day, out: Outcome): Promise<void> {
  */
 async function checkDay(run: Run, day: Day, pending: PendingDay, missing: readonly Window[], now: number, out: Outcome): Promise<boolean> {
   const dayOut = emptyOutcome();
-  // Not checking but collecting (the day's windows with calls, once): outside the day's bound.
-  if (pending.restateNext !== undefined && run.state.vendorMode === 'non-additive' && !(await restateDay(run, day, pending, out))) return false;
+  // A verdict day is not checked again: its windows with calls are collected once more (not
+  // checking, so outside the day's bound, as reconciliation is), then it closes as collected.
+  if (pending.restateNext !== undefined && run.state.vendorMode === 'non-additive') {
+    const recollected = await restateDay(run, day, pending, out);
+    if (recollected === undefined) return false;
+    await recordUncompared(run, day, out, { apiCalls: 0, windowsRecollected: recollected }, true);
+    return out.stop === 'done';
+  }
   run.state.checking = pending;
   try {
     await run.budget.within(DAY_CHECK_LIMITS.calls - pending.calls, async () => {
@@ -248,9 +254,9 @@ async function closeUncompared(run: Run, day: Day, pending: PendingDay, out: Out
  * A day concluded unreconcilable before the operation stopped relying on totals: each window
  * with calls is collected again once, as reconciliation does in that mode (its check stopped at
  * the witness, so windows whose long calls ended late were never re-collected). Resumes after
- * the last window done; false when the run must stop.
+ * the last window done; the windows collected again, or undefined when the run must stop.
  */
-async function restateDay(run: Run, day: Day, pending: PendingDay, out: Outcome): Promise<boolean> {
+async function restateDay(run: Run, day: Day, pending: PendingDay, out: Outcome): Promise<number | undefined> {
   const { state, stored } = run;
   const span = spanOfDay(day, run.timeZone);
   await stored.ensure(span);
@@ -267,10 +273,11 @@ async function restateDay(run: Run, day: Day, pending: PendingDay, out: Outcome)
   });
   absorb(out, restated);
   out.notes.recollected += restated.collected.count;
-  if (restated.stop !== 'done') return false;
-  delete pending.restateNext;
+  if (restated.stop !== 'done') return undefined;
+  // Kept past the day's end (nothing left to collect) until its row is written: a kill in between closes it, not checks it.
+  pending.restateNext = span.toWall;
   await state.save();
-  return true;
+  return restated.collected.count;
 }
 
 /** The day's windows with no object: none when what this run read and wrote says so (no LIST), else as listed now. */

@@ -24,6 +24,7 @@ const sample: Checkpoint = {
   vendor_mode: 'non-additive',
   vendor_mode_since: '2026-11-20T09:00:00.000Z',
   unreconcilable_days: ['2026-11-18', '2026-11-19'],
+  unverified_days: ['2026-11-17'],
   last_call_seen: '2026-11-20 08:00:00',
   watched_from: '2026-10-20 07:00:00',
   looked_until: '2026-11-20 08:05:00',
