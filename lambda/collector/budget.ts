@@ -62,7 +62,7 @@ export interface BudgetLimits {
   readonly reserve: Reserve;
   /** Checking's share of the day's allowance. */
   readonly checkShare: number;
-  readonly state: Pick<RunState, 'callsToday' | 'checkCallsToday' | 'nextWindow' | 'allowance' | 'apiCalls'>;
+  readonly state: Pick<RunState, 'callsToday' | 'checkCallsToday' | 'nextWindow' | 'allowance' | 'apiCalls'> & Partial<Pick<RunState, 'countAhead'>>;
   /** Reads the token's allowance when the reading (as of `now`) is stale; resolves with a stop when the read says to stop. */
   readonly refreshAllowance?: (now: number) => Promise<StopReason | undefined>;
 }
@@ -125,7 +125,10 @@ export class Budget {
       if (stop) return stop;
     }
     const room = this.room(this.spending, now);
-    return room.calls <= 0 ? room.by : undefined;
+    if (room.calls <= 0) return room.by;
+    // A day's checking call is counted and saved before it goes out: a kill cannot lose it from the day's bound.
+    if (this.spending === 'check') await this.o.state.countAhead?.();
+    return undefined;
   }
 
   /** The stops that need no reading of anything: a stop request, the deadline, a bound on this piece of work. */

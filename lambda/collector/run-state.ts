@@ -166,6 +166,9 @@ export class RunState implements StateData {
   infoCalls = 0;
   /** The day being checked now: its checking calls are counted on it as they go (its bound holds across runs and kills). */
   checking: PendingDay | undefined;
+  /** Calls counted on `checking` ahead of going out, not yet made. */
+  private checkingAhead = 0;
+  private aheadOn: PendingDay | undefined;
   private lastRecordAt = 0;
   private saving: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -229,7 +232,10 @@ export class RunState implements StateData {
     if (this.budget.day !== today) this.budget = { day: today, calls: 0, checkCalls: 0 };
     this.budget.calls += 1;
     if (check) this.budget.checkCalls += 1;
-    if (check && this.checking) this.checking.calls += 1;
+    if (check && this.checking) {
+      if (this.checkingAhead > 0 && this.aheadOn === this.checking) this.checkingAhead -= 1;
+      else this.checking.calls += 1;
+    }
     this.apiCalls += 1;
   }
 
@@ -239,6 +245,19 @@ export class RunState implements StateData {
     if (this.budget.day !== today) this.budget = { day: today, calls: 0, checkCalls: 0 };
     this.budget.calls += 1;
     this.infoCalls += 1;
+  }
+
+  /**
+   * The day being checked is about to spend a call: counted on it and saved first (at worst one
+   * call too many counted, when the call does not go out).
+   */
+  async countAhead(): Promise<void> {
+    if (!this.checking) return;
+    if (this.aheadOn !== this.checking) this.checkingAhead = 0;
+    this.aheadOn = this.checking;
+    this.checking.calls += 1;
+    this.checkingAhead += 1;
+    await this.save();
   }
 
   callsToday(): number {

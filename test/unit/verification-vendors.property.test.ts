@@ -93,9 +93,9 @@ function caseOf(seed: number) {
 /**
  * Additive 7, 10, 25; end-exclusive 13, 23; end-counted 8, 17. Busy traffic 8, 23, 25; late data
  * 10, 13, 17 (10 and 17 take a day's checking to its bound); days checked before their calls
- * ended 25 (and, for their late data, 10, 13, 17). 15: a day left unverified that later windows must not reopen.
+ * ended 25 (and, for their late data, 10, 13, 17). 15: a day left unverified that later windows must not reopen; 1: a kill in the middle of a day checked to its bound.
  */
-const SEEDS = process.env.VERIFY_VENDORS_SEEDS ? process.env.VERIFY_VENDORS_SEEDS.split(',').map(Number) : [7, 8, 10, 13, 15, 17, 23, 25];
+const SEEDS = process.env.VERIFY_VENDORS_SEEDS ? process.env.VERIFY_VENDORS_SEEDS.split(',').map(Number) : [1, 7, 8, 10, 13, 15, 17, 23, 25];
 
 /**
  * Whether a request was made from the verify phase (its module on the stack, async frames
@@ -191,9 +191,10 @@ describe('Property: whatever the vendor, a verified day equals its final per-win
           statuses[status] = (statuses[status] ?? 0) + 1;
           const day = /dt=(\d{4}-\d{2}-\d{2})/.exec(key)![1]!;
           if (status === 'unreconcilable') falseVerdicts.push(...falseVerdict(day));
-          // The collector's own tally of the day, where its row gives it whole: every call it counts went out through the client.
+          // The collector's own tally of the day, where its row gives it whole: it counts each call before it goes out
+          // (saved first, so a kill cannot lose it), so a call whose save failed or was cut is counted though never made: a couple at most.
           const tally = status === 'unverified' && typeof body === 'string' ? (JSON.parse(body) as { api_calls: number }).api_calls : 0;
-          if (tally > (checkCalls.get(day) ?? 0)) undercounted.push(`${day}: the collector counted ${tally}, this test ${checkCalls.get(day) ?? 0}`);
+          if (tally > (checkCalls.get(day) ?? 0) + 2) undercounted.push(`${day}: the collector counted ${tally}, this test ${checkCalls.get(day) ?? 0}`);
           if (status === 'verified') {
             // The day is declared verified now: its windows as stored at this moment are what it vouches for.
             verifiedDays.add(day);
