@@ -210,3 +210,24 @@ class WindowCollector {
     this.out.tail = tail;
   }
 }
+
+/**
+ * Stored windows collected again (revision 2), for late calls: a window that keeps failing is
+ * passed over (quarantined) rather than stopping the run, and progress is kept after each;
+ * `afterEach` is told each window handled. The count is in `out.notes.recollected` too.
+ */
+export async function collectAgain(run: Run, windows: readonly Window[], afterEach?: (w: Window) => void): Promise<CollectOutcome> {
+  const { state, stored } = run;
+  const restated = await collectWindows(run, windows, {
+    revision: 2,
+    quarantine: () => true,
+    onCollected: (c) => stored.set(c.window, c.callsByInterval),
+    afterHandled: async (w, outcome) => {
+      state.noteHandled(w, outcome);
+      afterEach?.(w);
+      await state.progress();
+    },
+  });
+  restated.notes.recollected += restated.collected.count;
+  return restated;
+}

@@ -13,7 +13,7 @@ import { callCount, type Totals } from '../../domain/totals.ts';
 import { WALL } from '../../domain/wall-clock.ts';
 import { windowEndInstant, type Window } from '../../domain/window.ts';
 import { RECONCILE_SEARCH } from '../checkpoint-codec.ts';
-import { collectWindows } from '../collect-windows.ts';
+import { collectAgain } from '../collect-windows.ts';
 import { absorb, emptyOutcome, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
 import type { StateData } from '../run-state.ts';
@@ -79,17 +79,8 @@ async function reconcileHour(run: Run, hour: Span, out: Outcome): Promise<boolea
   const restate = (w: Window) => (additive ? likelyChanged(state, callsBefore(w)) : callsBefore(w) > 0);
   const direct = resumed ? [] : wins.filter((w) => restate(w) && !run.fresh.has(w.startWall) && !state.quarantined.has(w.startWall));
   if (direct.length > 0) {
-    const restated = await collectWindows(run, direct, {
-      revision: 2,
-      quarantine: () => true,
-      onCollected: (c) => stored.set(c.window, c.callsByInterval),
-      afterHandled: async (w, outcome) => {
-        state.noteHandled(w, outcome);
-        await state.progress();
-      },
-    });
+    const restated = await collectAgain(run, direct);
     absorb(out, restated);
-    out.notes.recollected += restated.collected.count;
     if (restated.stop !== 'done') return false;
   }
   // Windows without calls are checked too (calls may not have ended yet), except in a quiet

@@ -11,7 +11,7 @@ import { callCount, hasNegative, sameTotals, subtractTotals, sumTotals, totalsOf
 import { DEFAULT_VERIFY_AFTER_MINUTES, recheckAfter, verifiableFrom } from '../../domain/verification.ts';
 import { DAY_CHECK_LIMITS, dayCheckSpent } from '../../domain/vendor-model.ts';
 import { fillSearchKey, verifySearchKey } from '../checkpoint-codec.ts';
-import { collectWindows } from '../collect-windows.ts';
+import { collectAgain } from '../collect-windows.ts';
 import { absorb, emptyOutcome, stopAt, type Outcome } from '../outcome.ts';
 import type { Run } from '../run.ts';
 import type { PendingDay } from '../run-state.ts';
@@ -261,18 +261,8 @@ async function restateDay(run: Run, day: Day, pending: PendingDay, out: Outcome)
   const span = spanOfDay(day, run.timeZone);
   await stored.ensure(span);
   const todo = windowsOf(span).filter((w) => w.startWall >= pending.restateNext! && callCount(stored.lookup(w) ?? {}) > 0 && !state.quarantined.has(w.startWall));
-  const restated = await collectWindows(run, todo, {
-    revision: 2,
-    quarantine: () => true,
-    onCollected: (c) => stored.set(c.window, c.callsByInterval),
-    afterHandled: async (w, outcome) => {
-      state.noteHandled(w, outcome);
-      pending.restateNext = w.startWall + WINDOW_MS;
-      await state.progress();
-    },
-  });
+  const restated = await collectAgain(run, todo, (w) => (pending.restateNext = w.startWall + WINDOW_MS));
   absorb(out, restated);
-  out.notes.recollected += restated.collected.count;
   if (restated.stop !== 'done') return undefined;
   // Kept past the day's end (nothing left to collect) until its row is written: a kill in between closes it, not checks it.
   pending.restateNext = span.toWall;
