@@ -3,20 +3,12 @@ import { BackfillRefusedError, ConfigError } from '../../lambda/domain/errors.ts
 import { parseWall } from '../../lambda/domain/wall-clock.ts';
 import { type BackfillBounds, type BackfillRequest, MAX_BACKFILL_DAYS, MAX_QUEUED_BACKFILLS, parseCollectorEvent, type QueuedBackfill, refuseQueueOverflow } from '../../lambda/runtime/lambda-event.ts';
 import { instantOfWall } from '../support/clock.ts';
+import { thrownBy } from '../support/thrown.ts';
 
 const TZ = 'America/Bogota';
 /** 2026-11-20 10:02 on the operation's clock (15:02 UTC), first day 2026-10-01. */
 const BOUNDS: BackfillBounds = { now: instantOfWall('2026-11-20 10:02', TZ), timeZone: TZ, firstDay: '2026-10-01' };
 
-/** The error a call throws, or undefined. */
-function thrownBy(act: () => unknown): Error | undefined {
-  try {
-    act();
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
 
 describe('Function: parseCollectorEvent', () => {
   it.each([

@@ -3,19 +3,12 @@ import { dayLabel } from '../../../lambda/domain/day.ts';
 import { ConfigError } from '../../../lambda/domain/errors.ts';
 import { parseRecheckDays, parseVendorMode } from '../../../lambda/domain/operator-asks.ts';
 import { instantOfWall } from '../../support/clock.ts';
+import { thrownBy } from '../../support/thrown.ts';
 
 const TZ = 'America/Bogota';
 /** 2026-11-20 00:30 in Bogota is already 05:30 UTC: "today" is the operation's 2026-11-20. */
 const BOUNDS = { now: instantOfWall('2026-11-20 00:30', TZ), timeZone: TZ, firstDay: '2026-10-01' };
 
-function thrownBy(act: () => unknown): Error | undefined {
-  try {
-    act();
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
 
 describe('Function: parseRecheckDays', () => {
   it('returns the one day when a day that has ended is given', () => {
