@@ -102,6 +102,7 @@ describe('Command: npm start --vendor-model / --recheck', () => {
     expect(backText).toContain('Vendor model set to additive (was non-additive)');
     expect(backText).toContain("Asked to check again against Wolkvox's day totals: 2026-11-18..2026-11-19");
     expect(checkpoint().vendor_mode).toBe('additive');
+    expect(setText + refusedText + backText).not.toContain(TOKEN);
     // Neither day was collected here, so neither is filled on the checking bound: each is told to be collected whole.
     expect(backText).toContain('Not verified, collected only in part: 2026-11-18..2026-11-19');
     expect(sim.stats.requests - requestsAfterRefusal).toBeLessThan(20);
